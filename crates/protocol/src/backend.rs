@@ -1,0 +1,181 @@
+//! The backend-independent request model and the [`Adapter`] trait every backend implements.
+
+use crate::event::{ChatError, ChatEvent};
+
+/// Which backend API to speak (`data-backend`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum BackendKind {
+    /// Current Onyx: `create-chat-session` + `send-chat-message`, packet v2 stream.
+    #[default]
+    Onyx,
+    /// Onyx up to 2.x and Hymalaia: `send-message`, legacy objects or packet v1/v2.
+    OnyxLegacy,
+    /// `send-message-simple-api`, one JSON body.
+    OnyxSimple,
+    /// OdysseyAI `POST /api/chat/message`.
+    Odyssey,
+}
+
+impl BackendKind {
+    /// Parses a `data-backend` value.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.trim() {
+            "onyx" => Some(Self::Onyx),
+            "onyx-legacy" => Some(Self::OnyxLegacy),
+            "onyx-simple" => Some(Self::OnyxSimple),
+            "odyssey" => Some(Self::Odyssey),
+            _ => None,
+        }
+    }
+
+    /// The attribute value naming this backend.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Onyx => "onyx",
+            Self::OnyxLegacy => "onyx-legacy",
+            Self::OnyxSimple => "onyx-simple",
+            Self::Odyssey => "odyssey",
+        }
+    }
+
+    /// The adapter for this backend.
+    pub fn adapter(self) -> Box<dyn Adapter> {
+        crate::adapters::for_kind(self)
+    }
+}
+
+/// A tag filter, written `key:value` in `data-tags`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Tag {
+    pub key: String,
+    pub value: String,
+}
+
+/// Everything from the widget's configuration that shapes requests.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct BackendOptions {
+    /// Base URL including `/api` for Onyx-family servers, without a trailing slash.
+    pub api_base: String,
+    pub api_key: Option<String>,
+    pub persona_id: Option<i64>,
+    /// Odyssey `userId` header.
+    pub user_id: Option<String>,
+    /// Odyssey `workspaceId`.
+    pub workspace_id: Option<String>,
+    /// Odyssey `agentId`.
+    pub agent_id: Option<String>,
+    pub document_sets: Vec<String>,
+    pub source_types: Vec<String>,
+    pub tags: Vec<Tag>,
+    /// ISO 8601 date or date-time; only documents updated after it are searched.
+    pub time_cutoff: Option<String>,
+    /// `(provider, model)` for Onyx's `llm_override`.
+    pub model: Option<(String, String)>,
+    /// Ask the backend for citations (`include_citations`).
+    pub include_citations: bool,
+}
+
+/// What a backend needs to continue a conversation; saved with the transcript.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Conversation {
+    /// Onyx chat session id, or the Odyssey conversation id.
+    pub session_id: Option<String>,
+    /// The last assistant message id (parent of the next message).
+    pub parent_message_id: Option<i64>,
+    /// Number of turns already sent in this conversation.
+    pub turns: u32,
+}
+
+/// An HTTP request, independent of any HTTP client.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HttpRequest {
+    pub method: &'static str,
+    pub url: String,
+    /// Header names in lower case.
+    pub headers: Vec<(String, String)>,
+    /// JSON body, if any.
+    pub body: Option<String>,
+}
+
+impl HttpRequest {
+    /// The value of a header, by lower-case name.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Turns response bytes into events. Feed chunks as they arrive, then call `finish` once.
+/// The events are the same however the bytes are chunked (up to how text deltas split).
+pub trait Decoder {
+    /// Decodes one chunk of the response body.
+    fn feed(&mut self, chunk: &[u8]) -> Vec<ChatEvent>;
+    /// The body ended: decode what is left and close the turn (a turn that ends without the
+    /// backend's end marker is reported as an interrupted answer).
+    fn finish(&mut self) -> Vec<ChatEvent>;
+}
+
+/// One backend: builds its requests and decodes its responses.
+pub trait Adapter {
+    /// The request to run before the first message, if the backend needs a session first.
+    fn session_request(&self, opts: &BackendOptions, conv: &Conversation) -> Option<HttpRequest>;
+    /// Reads the session id from the response to [`Adapter::session_request`].
+    fn parse_session(&self, body: &[u8]) -> Result<String, ChatError>;
+    /// The request that sends `message`.
+    fn message_request(
+        &self,
+        opts: &BackendOptions,
+        conv: &Conversation,
+        message: &str,
+    ) -> HttpRequest;
+    /// A decoder for the response to [`Adapter::message_request`].
+    /// `content_type` is the response's Content-Type header, if any.
+    fn decoder(&self, content_type: Option<&str>) -> Box<dyn Decoder>;
+    /// The request that tells the server to stop generating, if the backend has one.
+    fn stop_request(&self, opts: &BackendOptions, conv: &Conversation) -> Option<HttpRequest> {
+        let _ = (opts, conv);
+        None
+    }
+    /// The request that records thumbs up/down on an assistant message, if supported.
+    fn feedback_request(
+        &self,
+        opts: &BackendOptions,
+        message_id: i64,
+        positive: bool,
+    ) -> Option<HttpRequest> {
+        let _ = (opts, message_id, positive);
+        None
+    }
+}
+
+/// Applies the events of a turn to a [`Conversation`], so the next turn is chained.
+pub fn advance(conv: &mut Conversation, ev: &ChatEvent) {
+    match ev {
+        ChatEvent::Session { id } => conv.session_id = Some(id.clone()),
+        ChatEvent::MessageIds {
+            assistant: Some(id),
+            ..
+        } => conv.parent_message_id = Some(*id),
+        _ => {}
+    }
+}
+
+/// Joins the API base and a path with exactly one slash.
+pub fn join_url(base: &str, path: &str) -> String {
+    format!(
+        "{}/{}",
+        base.trim_end_matches('/'),
+        path.trim_start_matches('/')
+    )
+}
+
+/// Standard JSON + auth headers for the Onyx family.
+pub fn onyx_headers(opts: &BackendOptions) -> Vec<(String, String)> {
+    let mut h = vec![("content-type".to_string(), "application/json".to_string())];
+    if let Some(key) = opts.api_key.as_deref().filter(|k| !k.is_empty()) {
+        h.push(("authorization".into(), format!("Bearer {key}")));
+    }
+    h
+}

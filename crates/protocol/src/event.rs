@@ -1,0 +1,115 @@
+//! The one vocabulary between protocols and the UI.
+
+use serde::{Deserialize, Serialize};
+
+/// A source document the answer drew on, normalised across backends.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Document {
+    /// The backend's id for the document (Onyx `document_id`, Odyssey `chunkid`).
+    pub id: String,
+    /// Human-readable title (Onyx `semantic_identifier`, Odyssey `filename`).
+    pub title: String,
+    /// Link to the document, if it has one. Not yet checked for a safe scheme.
+    pub link: Option<String>,
+    /// A short excerpt.
+    pub blurb: String,
+    /// Where it came from (`confluence`, `web`, a file type…).
+    pub source_type: String,
+}
+
+/// What the backend is doing before or between answer text.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Status {
+    /// Searching the knowledge base; carries the rewritten queries once known.
+    Searching { queries: Vec<String> },
+    /// Reading the documents it found.
+    Reading,
+    /// Reasoning before it answers.
+    Thinking,
+    /// Running another tool (its name, when the server sends one).
+    RunningTool { name: Option<String> },
+    /// Writing the answer.
+    Answering,
+}
+
+/// How an answer ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum StopReason {
+    /// The backend said the answer is complete.
+    Finished,
+    /// The user (or the server on the user's behalf) stopped it.
+    Stopped,
+}
+
+/// A failure, ready to show: the text is user-facing.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ChatError {
+    /// User-facing text (English; the UI may prefix a translated lead-in).
+    pub message: String,
+    /// A fatal error ends the turn; a non-fatal one (a tool failed) lets the stream go on.
+    pub fatal: bool,
+    /// Whether trying again may help.
+    pub retryable: bool,
+    /// The backend's error code (`RATE_LIMIT`, `http_401`, …) for tests and logs.
+    pub code: Option<String>,
+    /// Seconds to wait before retrying, when the server said.
+    pub retry_after_seconds: Option<u64>,
+}
+
+impl ChatError {
+    /// A fatal error with the given text and retry flag.
+    pub fn fatal(message: impl Into<String>, retryable: bool) -> Self {
+        ChatError {
+            message: message.into(),
+            fatal: true,
+            retryable,
+            code: None,
+            retry_after_seconds: None,
+        }
+    }
+
+    /// The same error with a code attached.
+    pub fn with_code(mut self, code: impl Into<String>) -> Self {
+        self.code = Some(code.into());
+        self
+    }
+}
+
+/// One normalised event of a chat turn.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum ChatEvent {
+    /// The backend created or named the chat session.
+    Session { id: String },
+    /// Message ids of this turn, needed to chain the next turn and to send feedback.
+    MessageIds {
+        user: Option<i64>,
+        assistant: Option<i64>,
+    },
+    /// What the backend is doing.
+    Status(Status),
+    /// Documents found (appended to the turn's list; duplicates by id are merged by the UI).
+    Documents(Vec<Document>),
+    /// Answer text. Citation markers are already converted (see [`crate::citations`]).
+    TextDelta(String),
+    /// Citation number `n` refers to the document with this id.
+    Citation { number: u32, document_id: String },
+    /// Questions the user may ask next.
+    FollowUps(Vec<String>),
+    /// Something went wrong (see [`ChatError::fatal`]).
+    Error(ChatError),
+    /// The turn ended.
+    Done(StopReason),
+}
+
+/// Joins adjacent text deltas, so event lists from different chunkings compare equal.
+pub fn coalesce(events: impl IntoIterator<Item = ChatEvent>) -> Vec<ChatEvent> {
+    let mut out: Vec<ChatEvent> = Vec::new();
+    for ev in events {
+        match (out.last_mut(), ev) {
+            (Some(ChatEvent::TextDelta(acc)), ChatEvent::TextDelta(more)) => acc.push_str(&more),
+            (_, ChatEvent::TextDelta(t)) if t.is_empty() => {}
+            (_, ev) => out.push(ev),
+        }
+    }
+    out
+}

@@ -1,0 +1,1 @@
+//! Sherpa widget.
