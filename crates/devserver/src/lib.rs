@@ -1,0 +1,197 @@
+//! Sherpa's dev server: serves the built widget and the demo pages, and answers like the chat
+//! backends Sherpa supports (Onyx packet v2, Onyx legacy `send-message`, the simple API and
+//! Odyssey) from a small built-in help centre, with fault injection for tests.
+//!
+//! Start it in-process with [`serve`]; the binary is a thin wrapper around it.
+
+pub mod answer;
+pub mod bm25;
+pub mod cli;
+pub mod corpus;
+pub mod faults;
+pub mod json;
+pub mod onyx;
+pub mod state;
+pub mod statics;
+pub mod testing;
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::extract::Request;
+use axum::http::{HeaderName, Method};
+use axum::routing::{get, post};
+use axum::Router;
+use tokio::sync::oneshot;
+use tower::Layer;
+use tower_http::cors::{Any, CorsLayer};
+
+use crate::state::AppState;
+
+/// What `POST /api/chat/send-message` streams.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Dialect {
+    /// Legacy flat objects (Onyx ≤ v1.6, Hymalaia).
+    #[default]
+    Legacy,
+    /// Packet v1 `{"ind", "obj"}` (Onyx v1.7 – v2.5).
+    V1,
+    /// Packet v2 `{"placement", "obj"}` (Onyx v2.6 – v2.x).
+    V2,
+}
+
+impl Dialect {
+    /// Parses `legacy`, `v1` or `v2`.
+    pub fn parse(s: &str) -> Option<Dialect> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "legacy" | "flat" => Some(Dialect::Legacy),
+            "v1" => Some(Dialect::V1),
+            "v2" => Some(Dialect::V2),
+            _ => None,
+        }
+    }
+}
+
+/// Server settings (the command-line flags).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Config {
+    pub bind: IpAddr,
+    /// 0 picks a free port.
+    pub port: u16,
+    /// The built widget (`sherpa.js`, `sherpa_bg.wasm`, …), served under `/sherpa/`.
+    pub dist: PathBuf,
+    /// Repository root: `index.html` and `demo/`.
+    pub root: PathBuf,
+    /// Milliseconds between streamed lines.
+    pub pace_ms: u64,
+    pub exit_on_stdin_eof: bool,
+    /// Default stream format of the legacy `send-message` endpoint.
+    pub legacy_dialect: Dialect,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            port: 8787,
+            dist: PathBuf::from("dist"),
+            root: PathBuf::from("."),
+            pace_ms: 15,
+            exit_on_stdin_eof: false,
+            legacy_dialect: Dialect::Legacy,
+        }
+    }
+}
+
+/// A running server.
+pub struct Server {
+    /// The address actually bound.
+    pub addr: SocketAddr,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Server {
+    /// Stops accepting connections, lets open responses finish for up to a second, then
+    /// drops whatever is still running.
+    pub async fn shutdown(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        let abort = self.task.abort_handle();
+        if tokio::time::timeout(std::time::Duration::from_secs(1), &mut self.task)
+            .await
+            .is_err()
+        {
+            abort.abort();
+        }
+    }
+
+    /// Waits until the server ends (it only ends after [`Server::shutdown`] or an error).
+    pub async fn wait(self) {
+        let _ = self.task.await;
+    }
+}
+
+/// Binds and starts serving in the background.
+pub async fn serve(config: Config) -> std::io::Result<Server> {
+    let listener = tokio::net::TcpListener::bind((config.bind, config.port)).await?;
+    let addr = listener.local_addr()?;
+    let state = Arc::new(AppState::new(config));
+    let router = router(state.clone()).layer(cors());
+    // The front middleware runs before routing, so it can strip a `/f/<spec>` prefix.
+    let svc = axum::middleware::from_fn_with_state(state, testing::front).layer(router);
+    let app = axum::ServiceExt::<Request>::into_make_service(svc);
+    let (tx, rx) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        let result = axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = rx.await;
+            })
+            .await;
+        if let Err(e) = result {
+            eprintln!("sherpa-devserver: {e}");
+        }
+    });
+    Ok(Server {
+        addr,
+        shutdown: Some(tx),
+        task,
+    })
+}
+
+/// Allowed request headers (CORS).
+pub const ALLOWED_HEADERS: &[&str] = &[
+    "content-type",
+    "authorization",
+    "x-onyx-authorization",
+    "x-api-key",
+    "userid",
+    "x-sherpa-fault",
+    "x-sherpa-dialect",
+];
+
+fn cors() -> CorsLayer {
+    CorsLayer::new()
+        .allow_origin(Any)
+        .allow_methods([Method::GET, Method::POST, Method::DELETE, Method::OPTIONS])
+        .allow_headers(
+            ALLOWED_HEADERS
+                .iter()
+                .map(|h| HeaderName::from_static(h))
+                .collect::<Vec<_>>(),
+        )
+        .expose_headers([axum::http::header::RETRY_AFTER])
+}
+
+fn router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/", get(statics::index))
+        .route("/demo", get(statics::demo))
+        .route("/demo/", get(statics::demo))
+        .route("/demo/{*path}", get(statics::demo))
+        .route("/sherpa/{*path}", get(statics::widget))
+        .route("/favicon.ico", get(statics::favicon))
+        .route(
+            "/api/chat/create-chat-session",
+            post(onyx::create_chat_session),
+        )
+        .route("/api/chat/send-chat-message", post(onyx::send_chat_message))
+        .route(
+            "/api/chat/stop-chat-session/{id}",
+            post(onyx::stop_chat_session),
+        )
+        .route(
+            "/api/chat/create-chat-message-feedback",
+            post(onyx::create_feedback),
+        )
+        .route("/api/persona/{id}", get(onyx::persona))
+        .route(
+            "/api/_test/requests",
+            get(testing::requests).delete(testing::clear_requests),
+        )
+        .route("/api/_test/feedback", get(testing::feedback))
+        .route("/api/_test/reset", post(testing::reset))
+        .with_state(state)
+}
