@@ -52,7 +52,10 @@ pub struct Tag {
 }
 
 /// Everything from the widget's configuration that shapes requests.
-#[derive(Clone, Debug, Default, PartialEq)]
+///
+/// `Default` gives an empty configuration with streaming on and citations off (the widget
+/// sets `include_citations` explicitly).
+#[derive(Clone, Debug, PartialEq)]
 pub struct BackendOptions {
     /// Base URL including `/api` for Onyx-family servers, without a trailing slash.
     pub api_base: String,
@@ -73,6 +76,39 @@ pub struct BackendOptions {
     pub model: Option<(String, String)>,
     /// Ask the backend for citations (`include_citations`).
     pub include_citations: bool,
+    /// Ask for a streamed answer (default). `false` asks `onyx` for one JSON body
+    /// (`stream: false`), for proxies that buffer streams; other backends ignore it.
+    pub stream: bool,
+}
+
+impl Default for BackendOptions {
+    fn default() -> Self {
+        BackendOptions {
+            api_base: String::new(),
+            api_key: None,
+            persona_id: None,
+            user_id: None,
+            workspace_id: None,
+            agent_id: None,
+            document_sets: Vec::new(),
+            source_types: Vec::new(),
+            tags: Vec::new(),
+            time_cutoff: None,
+            model: None,
+            include_citations: false,
+            stream: true,
+        }
+    }
+}
+
+impl BackendOptions {
+    /// Whether any retrieval filter (document sets, source types, tags, time cutoff) is set.
+    pub fn has_filters(&self) -> bool {
+        !self.document_sets.is_empty()
+            || !self.source_types.is_empty()
+            || !self.tags.is_empty()
+            || self.time_cutoff.is_some()
+    }
 }
 
 /// What a backend needs to continue a conversation; saved with the transcript.
@@ -130,6 +166,13 @@ pub trait Adapter {
         conv: &Conversation,
         message: &str,
     ) -> HttpRequest;
+    /// Whether the widget must invent the conversation id itself. When true (Odyssey, which
+    /// has no create call), set `conv.session_id` to a fresh id, e.g. from
+    /// [`new_conversation_id`], before the first [`Adapter::message_request`] of a
+    /// conversation; [`Adapter::session_request`] then returns `None`.
+    fn needs_client_conversation_id(&self) -> bool {
+        false
+    }
     /// A decoder for the response to [`Adapter::message_request`].
     /// `content_type` is the response's Content-Type header, if any.
     fn decoder(&self, content_type: Option<&str>) -> Box<dyn Decoder>;
@@ -148,6 +191,28 @@ pub trait Adapter {
         let _ = (opts, message_id, positive);
         None
     }
+}
+
+/// A conversation id (UUID version 4 text) made from 16 random bytes the caller supplies
+/// (for instance from `crypto.getRandomValues`), for backends where the client names the
+/// conversation (see [`Adapter::needs_client_conversation_id`]).
+pub fn new_conversation_id(random: [u8; 16]) -> String {
+    let mut b = random;
+    // Version 4 in the high nibble of byte 6, the RFC 4122 variant in the top bits of byte 8.
+    if let Some(v) = b.get_mut(6) {
+        *v = (*v & 0x0f) | 0x40;
+    }
+    if let Some(v) = b.get_mut(8) {
+        *v = (*v & 0x3f) | 0x80;
+    }
+    let mut out = String::with_capacity(36);
+    for (i, byte) in b.iter().enumerate() {
+        if matches!(i, 4 | 6 | 8 | 10) {
+            out.push('-');
+        }
+        out.push_str(&format!("{byte:02x}"));
+    }
+    out
 }
 
 /// Applies the events of a turn to a [`Conversation`], so the next turn is chained.

@@ -12,8 +12,10 @@ pub const MARK_OPEN: char = '\u{E000}';
 /// Ends a citation marker in converted text.
 pub const MARK_CLOSE: char = '\u{E001}';
 
-/// Longest run held back waiting for a marker to complete; beyond it the text is released.
-const MAX_PENDING: usize = 2048;
+/// Longest link inside `(…)` accepted as part of a citation. A longer run is not a citation
+/// link, so at most this much text is ever held back. The decision depends on the text alone,
+/// never on how it was chunked.
+const MAX_LINK: usize = 2048;
 
 /// Streaming converter from server answer text to text with citation markers.
 #[derive(Debug, Default)]
@@ -21,73 +23,71 @@ pub struct CitationText {
     pending: String,
 }
 
-/// A citation found at the start of a string: its number and the byte length it spans.
-fn parse_citation(s: &str) -> Parse {
-    let b = s.as_bytes();
-    // "[[" digits "]]" ( "(" ... ")" )?
-    if b.is_empty() {
-        return Parse::Partial;
-    }
-    if b[0] != b'[' {
-        return Parse::No;
-    }
-    if b.len() < 2 {
-        return Parse::Partial;
-    }
-    if b[1] != b'[' {
-        return Parse::No;
-    }
-    let mut i = 2;
-    while i < b.len() && b[i].is_ascii_digit() {
-        i += 1;
-    }
-    let digits = &s[2..i];
-    if i == b.len() {
-        return if digits.len() <= 4 {
-            Parse::Partial
-        } else {
-            Parse::No
-        };
-    }
-    if digits.is_empty() || digits.len() > 4 || b[i] != b']' {
-        return Parse::No;
-    }
-    let Ok(n) = digits.parse::<u32>() else {
-        return Parse::No;
-    };
-    i += 1;
-    if i == b.len() {
-        return Parse::Partial;
-    }
-    if b[i] != b']' {
-        return Parse::No;
-    }
-    i += 1;
-    if i == b.len() {
-        return Parse::PartialOrBare(n, i);
-    }
-    if b[i] != b'(' {
-        return Parse::Yes(n, i);
-    }
-    match s[i..].find(')') {
-        Some(close) if !s[i..i + close].contains(char::is_whitespace) => {
-            Parse::Yes(n, i + close + 1)
-        }
-        Some(_) => Parse::Yes(n, i),
-        None if s[i..].contains(char::is_whitespace) => Parse::Yes(n, i),
-        None => Parse::PartialOrBare(n, i),
-    }
-}
-
+/// What the text starting at a `[` is.
+#[derive(Debug, PartialEq, Eq)]
 enum Parse {
     /// Not a citation.
     No,
-    /// Could still become a citation.
+    /// Could still become a citation; more text is needed to decide.
     Partial,
-    /// A complete citation `n` of this many bytes, if the input ended here.
+    /// Citation `n` spanning this many bytes if the text ended here; more text could extend it
+    /// (`[[1]]` may be followed by `(link)`).
     PartialOrBare(u32, usize),
-    /// A citation `n` spanning this many bytes.
+    /// Citation `n` spanning this many bytes.
     Yes(u32, usize),
+}
+
+/// Reads a citation at the start of `s` (which starts with `[`): `[[n]]` with 1–4 digits,
+/// optionally followed by `(link)` where the link has no whitespace.
+fn parse_citation(s: &str) -> Parse {
+    let b = s.as_bytes();
+    let at = |i: usize| b.get(i).copied();
+    for i in 0..2 {
+        match at(i) {
+            None => return Parse::Partial,
+            Some(b'[') => {}
+            Some(_) => return Parse::No,
+        }
+    }
+    let mut i = 2;
+    let mut n: u32 = 0;
+    loop {
+        match at(i) {
+            None => return Parse::Partial,
+            Some(d @ b'0'..=b'9') => {
+                if i >= 6 {
+                    return Parse::No; // more than 4 digits
+                }
+                n = n * 10 + u32::from(d - b'0');
+                i += 1;
+            }
+            Some(b']') if i > 2 => break,
+            Some(_) => return Parse::No,
+        }
+    }
+    match at(i + 1) {
+        None => return Parse::Partial,
+        Some(b']') => {}
+        Some(_) => return Parse::No,
+    }
+    let end = i + 2;
+    match at(end) {
+        None => return Parse::PartialOrBare(n, end),
+        Some(b'(') => {}
+        Some(_) => return Parse::Yes(n, end),
+    }
+    let mut j = end + 1;
+    loop {
+        if j - end > MAX_LINK {
+            return Parse::Yes(n, end);
+        }
+        match at(j) {
+            None => return Parse::PartialOrBare(n, end),
+            Some(b')') => return Parse::Yes(n, j + 1),
+            Some(c) if c.is_ascii_whitespace() => return Parse::Yes(n, end),
+            Some(_) => j += 1,
+        }
+    }
 }
 
 impl CitationText {
@@ -108,31 +108,29 @@ impl CitationText {
         let mut out = String::with_capacity(src.len());
         let mut rest = src.as_str();
         while let Some(pos) = rest.find('[') {
-            out.push_str(&rest[..pos]);
-            rest = &rest[pos..];
-            match parse_citation(rest) {
-                Parse::No => {
-                    out.push('[');
-                    rest = &rest[1..];
-                }
+            let (before, from_bracket) = rest.split_at(pos);
+            out.push_str(before);
+            rest = from_bracket;
+            let consumed = match parse_citation(rest) {
                 Parse::Yes(n, len) => {
                     push_marker(&mut out, n);
-                    rest = &rest[len..];
+                    len
                 }
                 Parse::PartialOrBare(n, len) if at_end => {
                     push_marker(&mut out, n);
-                    rest = &rest[len..];
+                    len
                 }
-                Parse::Partial | Parse::PartialOrBare(..) => {
-                    if at_end || rest.len() > MAX_PENDING {
-                        out.push('[');
-                        rest = &rest[1..];
-                    } else {
-                        self.pending = rest.to_string();
-                        return out;
-                    }
+                Parse::Partial | Parse::PartialOrBare(..) if !at_end => {
+                    self.pending = rest.to_string();
+                    return out;
                 }
-            }
+                _ => {
+                    out.push('[');
+                    1
+                }
+            };
+            // Every length above ends just after an ASCII byte, so it is a char boundary.
+            rest = rest.get(consumed..).unwrap_or_default();
         }
         out.push_str(rest);
         out
@@ -199,6 +197,44 @@ mod tests {
         assert_eq!(c.feed("Yes [["), "Yes ");
         assert_eq!(c.feed("1]](https://x"), "");
         assert_eq!(c.feed(") done"), format!("{} done", m(1)));
+    }
+
+    #[test]
+    fn long_links_are_decided_by_content_not_chunking() {
+        let link = "a".repeat(MAX_LINK + 10);
+        let text = format!("x [[1]]({link}) y");
+        let whole = conv(&[&text]);
+        for i in (0..text.len()).step_by(97) {
+            assert_eq!(conv(&[&text[..i], &text[i..]]), whole, "split at {i}");
+        }
+        assert!(whole.starts_with(&format!("x {}(", m(1))));
+        let short = "x [[2]](https://k/b) y";
+        assert_eq!(conv(&[short]), format!("x {} y", m(2)));
+    }
+
+    #[test]
+    fn not_citations_pass_through() {
+        for t in [
+            "[[12345]]",
+            "[[a]]",
+            "[[]]",
+            "[x]",
+            "[[1]x",
+            "a [ b",
+            "[[1]]",
+        ] {
+            let got = conv(&[t]);
+            if t == "[[1]]" {
+                assert_eq!(got, m(1));
+            } else {
+                assert_eq!(got, t);
+            }
+        }
+        assert_eq!(conv(&["ends [[1"]), "ends [[1");
+        assert_eq!(
+            conv(&["ends [[1]](http://x"]),
+            format!("ends {}(http://x", m(1))
+        );
     }
 
     #[test]

@@ -1,4 +1,13 @@
 //! HTTP failures mapped to user-facing errors.
+//!
+//! Every message says what happened in plain words and what to do about it; when the server
+//! gave a readable reason (FastAPI `detail` as text or a 422 list, Onyx's
+//! `{"error_code", "detail"}`, Odyssey's `{"error"}`, `{"error": {"message"}}` or
+//! `{"message"}`), it is appended as "The server said: …". HTML bodies are never quoted.
+//! The `code` is `http_<status>` (or `html_page` for a web page at 200); `retryable` is true
+//! for rate limits, timeouts and server-side failures.
+
+use serde_json::Value;
 
 use crate::event::ChatError;
 
@@ -10,87 +19,196 @@ pub struct ResponseMeta<'a> {
     pub retry_after: Option<&'a str>,
 }
 
-/// Checks a response before its body is decoded. `Some` means the body must not be decoded
-/// as a chat stream: read it whole (bounded) and pass it to [`http_error`].
+/// The message for a web page where a chat reply was expected (wrong base URL, or a sign-in
+/// page served instead of the API).
+pub const HTML_PAGE_MESSAGE: &str = "The chat server answered with a web page instead of a chat \
+     reply. Check that data-api-base points at the chat API (for Onyx it ends in /api) and that \
+     the API key is valid.";
+
+/// Longest server-supplied text quoted in a message (characters).
+const MAX_DETAIL: usize = 300;
+
+/// Checks a response before its body is decoded. `true` means the body must not be decoded
+/// as a chat reply: read it whole (bounded) and pass it to [`http_error`].
 pub fn is_failure(meta: &ResponseMeta) -> bool {
     !(200..300).contains(&meta.status) || is_html(meta.content_type)
 }
 
 fn is_html(content_type: Option<&str>) -> bool {
-    content_type.is_some_and(|c| c.to_ascii_lowercase().contains("text/html"))
+    content_type.is_some_and(|c| {
+        let c = c.to_ascii_lowercase();
+        c.contains("text/html") || c.contains("application/xhtml")
+    })
 }
 
 /// Maps a failed response (see [`is_failure`]) and its body to an error.
 pub fn http_error(meta: &ResponseMeta, body: &[u8]) -> ChatError {
     let status = meta.status;
-    let detail = server_detail(body);
-    let code = format!("http_{status}");
-    let with = |base: &str| match &detail {
-        Some(d) => format!("{base} The server said: {d}"),
-        None => base.to_string(),
-    };
-    let mut err = match status {
-        200..=299 => ChatError::fatal(
-            "The chat server answered with a web page instead of a chat reply. \
-             Check that data-api-base points at the API (for Onyx it ends in /api).",
-            false,
-        )
-        .with_code("html_page"),
-        401 => ChatError::fatal(
-            with("The chat server did not accept the API key (401)."),
-            false,
-        )
-        .with_code(code),
-        403 => ChatError::fatal(
-            with("This widget is not allowed to use the chat server (403)."),
-            false,
-        )
-        .with_code(code),
-        404 => ChatError::fatal(
-            with(
-                "The chat server has no such endpoint (404). Check data-api-base and data-backend.",
-            ),
-            false,
-        )
-        .with_code(code),
-        422 => ChatError::fatal(with("The chat server rejected the request (422)."), false)
-            .with_code(code),
-        429 => ChatError::fatal(with("Too many requests; please wait a moment (429)."), true)
-            .with_code(code),
-        500..=599 => ChatError::fatal(
-            with(&format!(
-                "The chat server had a problem ({status}). Please try again."
-            )),
-            true,
-        )
-        .with_code(code),
-        _ => ChatError::fatal(
-            with(&format!(
-                "The chat server answered with an error ({status})."
-            )),
-            false,
-        )
-        .with_code(code),
-    };
-    err.retry_after_seconds = meta
+    let json: Option<Value> = serde_json::from_slice(crate::adapters::trim_body(body)).ok();
+    let detail = json.as_ref().and_then(detail_of);
+    let html = is_html(meta.content_type)
+        || crate::adapters::looks_like_html(&String::from_utf8_lossy(
+            body.get(..body.len().min(64)).unwrap_or_default(),
+        ));
+    let retry_after = meta
         .retry_after
-        .and_then(|v| v.trim().parse().ok())
-        .or_else(|| retry_after_from_body(body));
-    err
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .or_else(|| {
+            json.as_ref()?.get("retry_after_seconds").and_then(|s| {
+                s.as_u64()
+                    .or_else(|| s.as_f64().map(|f| f.max(0.0).ceil() as u64))
+            })
+        });
+
+    let (base, retryable, code): (String, bool, String) = match status {
+        200..=299 => {
+            let msg = if html {
+                HTML_PAGE_MESSAGE.to_string()
+            } else {
+                "The chat server's reply could not be used. Check that data-backend matches \
+                 the server."
+                    .to_string()
+            };
+            (msg, false, "html_page".into())
+        }
+        400 => (
+            "The chat server rejected the request (400). Check the widget's settings \
+             (data-api-base, data-backend and the ids it sends)."
+                .into(),
+            false,
+            http(status),
+        ),
+        401 => (
+            "The chat server did not accept the credentials (401). Check data-api-key, or sign \
+             in to the chat server if the widget uses your session."
+                .into(),
+            false,
+            http(status),
+        ),
+        403 => (
+            "The chat server refused access (403). The API key may be wrong or lack permission \
+             for this assistant; Odyssey also needs data-user-id."
+                .into(),
+            false,
+            http(status),
+        ),
+        404 => (
+            "The chat server could not find what the widget asked for (404). Check \
+             data-api-base (for Onyx it ends in /api), data-backend (older Onyx servers need \
+             \"onyx-legacy\") and the configured ids."
+                .into(),
+            false,
+            http(status),
+        ),
+        405 => (
+            "The chat server does not accept this request (405). Check data-api-base and \
+             data-backend."
+                .into(),
+            false,
+            http(status),
+        ),
+        408 | 504 => (
+            format!("The chat server took too long to answer ({status}). Please try again."),
+            true,
+            http(status),
+        ),
+        413 => (
+            "The message is too long for the chat server (413). Please shorten it.".into(),
+            false,
+            http(status),
+        ),
+        422 => (
+            "The chat server rejected the request as invalid (422). This usually means \
+             data-backend does not match the server's version."
+                .into(),
+            false,
+            http(status),
+        ),
+        429 => (
+            match retry_after {
+                Some(s) => format!(
+                    "The chat server is getting too many requests (429). Please wait {} and \
+                     try again.",
+                    wait_text(s)
+                ),
+                None => "The chat server is getting too many requests (429). Please wait a \
+                         moment and try again."
+                    .into(),
+            },
+            true,
+            http(status),
+        ),
+        500..=599 => (
+            format!(
+                "The chat server is having a problem ({status}{}). Please try again in a moment.",
+                reason_phrase(status)
+                    .map(|r| format!(" {r}"))
+                    .unwrap_or_default()
+            ),
+            true,
+            http(status),
+        ),
+        _ => (
+            format!("The chat server answered with an error ({status})."),
+            !(400..500).contains(&status),
+            http(status),
+        ),
+    };
+    let message = match detail {
+        Some(d) if !html => format!("{base} The server said: {d}"),
+        _ => base,
+    };
+    ChatError {
+        message,
+        fatal: true,
+        retryable,
+        code: Some(code),
+        retry_after_seconds: retry_after,
+    }
+}
+
+fn http(status: u16) -> String {
+    format!("http_{status}")
+}
+
+fn reason_phrase(status: u16) -> Option<&'static str> {
+    Some(match status {
+        500 => "Internal Server Error",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
+        _ => return None,
+    })
+}
+
+/// "120 seconds" → "2 minutes", rounded up.
+fn wait_text(seconds: u64) -> String {
+    match seconds {
+        0..=1 => "a second".into(),
+        2..=59 => format!("{seconds} seconds"),
+        60..=119 => "a minute".into(),
+        120..=3599 => format!("{} minutes", seconds.div_ceil(60)),
+        3600..=7199 => "an hour".into(),
+        _ => format!("{} hours", seconds.div_ceil(3600)),
+    }
 }
 
 /// The human-readable part of a JSON error body, if there is one.
 pub fn server_detail(body: &[u8]) -> Option<String> {
-    let v: serde_json::Value = serde_json::from_slice(body).ok()?;
+    let v: Value = serde_json::from_slice(crate::adapters::trim_body(body)).ok()?;
+    detail_of(&v)
+}
+
+fn detail_of(v: &Value) -> Option<String> {
     let text = match v.get("detail") {
-        Some(serde_json::Value::String(s)) => s.clone(),
-        Some(serde_json::Value::Array(items)) => items
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Array(items)) => items
             .iter()
             .filter_map(|i| {
                 let msg = i.get("msg")?.as_str()?;
                 let loc: Vec<String> = i
                     .get("loc")
-                    .and_then(|l| l.as_array())
+                    .and_then(Value::as_array)
                     .map(|l| {
                         l.iter()
                             .map(|p| p.as_str().map_or_else(|| p.to_string(), str::to_string))
@@ -105,31 +223,76 @@ pub fn server_detail(body: &[u8]) -> Option<String> {
             })
             .collect::<Vec<_>>()
             .join("; "),
-        _ => match (v.get("error"), v.get("message")) {
-            (Some(serde_json::Value::String(s)), _) => s.clone(),
-            (Some(e), _) => e.get("message")?.as_str()?.to_string(),
-            (None, Some(serde_json::Value::String(s))) => s.clone(),
+        Some(Value::Object(o)) => o.get("message").and_then(Value::as_str)?.to_string(),
+        _ => match (v.get("error"), v.get("message"), v.get("error_msg")) {
+            (Some(Value::String(s)), _, _) => s.clone(),
+            (Some(Value::Object(e)), _, _) => e.get("message").and_then(Value::as_str)?.to_string(),
+            (_, Some(Value::String(s)), _) => s.clone(),
+            (_, _, Some(Value::String(s))) => s.clone(),
             _ => return None,
         },
     };
-    let text = text.trim();
-    (!text.is_empty()).then(|| text.chars().take(300).collect())
+    let text = clean_detail(&text);
+    (!text.is_empty()).then_some(text)
 }
 
-fn retry_after_from_body(body: &[u8]) -> Option<u64> {
-    let v: serde_json::Value = serde_json::from_slice(body).ok()?;
-    v.get("retry_after_seconds")?.as_u64()
+/// Server text made safe to show in one line: control characters and runs of whitespace
+/// become single spaces, and it is cut to a readable length.
+pub fn clean_detail(text: &str) -> String {
+    let mut out = String::new();
+    let mut count = 0;
+    for word in text.split(|c: char| c.is_whitespace() || c.is_control()) {
+        if word.is_empty() {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push(' ');
+            count += 1;
+        }
+        for c in word.chars() {
+            if count >= MAX_DETAIL {
+                out.push('…');
+                return out;
+            }
+            out.push(c);
+            count += 1;
+        }
+    }
+    out
 }
 
 /// The error reported when the transport itself failed (network down, CORS refused, …).
 pub fn network_error(detail: &str) -> ChatError {
     let mut e = ChatError::fatal(
-        "Could not reach the chat server. Check your connection and try again.",
+        "Could not reach the chat server. Check your connection and try again. If this keeps \
+         happening, the server may not allow this site (CORS) or data-api-base may be wrong.",
         true,
     )
     .with_code("network");
+    let detail = clean_detail(detail);
     if !detail.is_empty() {
         e.message.push_str(&format!(" ({detail})"));
     }
     e
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wait_text_rounds_up() {
+        assert_eq!(wait_text(120), "2 minutes");
+        assert_eq!(wait_text(121), "3 minutes");
+        assert_eq!(wait_text(30), "30 seconds");
+        assert_eq!(wait_text(3600), "an hour");
+        assert_eq!(wait_text(10_000), "3 hours");
+    }
+
+    #[test]
+    fn clean_detail_flattens_and_cuts() {
+        assert_eq!(clean_detail(" a\n\tb \u{7}c "), "a b c");
+        let long = "x".repeat(1000);
+        assert_eq!(clean_detail(&long).chars().count(), MAX_DETAIL + 1);
+    }
 }

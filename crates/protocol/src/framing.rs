@@ -12,6 +12,7 @@
 //! without a newline (Onyx's crash line has none).
 
 /// Longest line kept (bytes). Longer lines are dropped and reported as [`Frame::Oversized`].
+/// Onyx document packets can run to several megabytes; this leaves ample room.
 pub const MAX_LINE: usize = 32 * 1024 * 1024;
 
 /// One unit of a framed stream.
@@ -19,13 +20,15 @@ pub const MAX_LINE: usize = 32 * 1024 * 1024;
 pub enum Frame {
     /// A payload, normally one JSON text.
     Payload(String),
-    /// The SSE `[DONE]` sentinel.
+    /// The SSE `[DONE]` sentinel (also accepted as a bare NDJSON line). Nothing after it is read.
     Done,
     /// A line longer than [`MAX_LINE`] was dropped.
     Oversized,
 }
 
 /// Splits bytes into lines on `\n`, `\r\n` or a lone `\r`, whatever the chunking.
+///
+/// Work per chunk is proportional to the chunk: only the new bytes are scanned for line ends.
 #[derive(Debug, Default)]
 pub struct LineSplitter {
     buf: Vec<u8>,
@@ -44,28 +47,32 @@ pub enum Line {
 
 impl LineSplitter {
     /// Feeds a chunk and returns the lines it completes.
-    pub fn feed(&mut self, mut chunk: &[u8]) -> Vec<Line> {
+    pub fn feed(&mut self, chunk: &[u8]) -> Vec<Line> {
         let mut out = Vec::new();
-        if self.after_cr {
-            self.after_cr = false;
-            if let Some(rest) = chunk.strip_prefix(b"\n") {
-                chunk = rest;
+        let mut rest = chunk;
+        if std::mem::take(&mut self.after_cr) {
+            if let Some(tail) = rest.strip_prefix(b"\n") {
+                rest = tail;
             }
         }
-        while let Some(pos) = chunk.iter().position(|&b| b == b'\n' || b == b'\r') {
-            self.push(&chunk[..pos]);
+        while let Some(pos) = rest.iter().position(|&b| b == b'\n' || b == b'\r') {
+            let (line, tail) = rest.split_at(pos);
+            self.push(line);
             out.push(self.take());
-            let is_cr = chunk[pos] == b'\r';
-            chunk = &chunk[pos + 1..];
-            if is_cr {
-                match chunk.first() {
-                    Some(b'\n') => chunk = &chunk[1..],
-                    Some(_) => {}
-                    None => self.after_cr = true,
+            let Some((&eol, tail)) = tail.split_first() else {
+                rest = tail;
+                break;
+            };
+            rest = tail;
+            if eol == b'\r' {
+                if let Some(after_lf) = rest.strip_prefix(b"\n") {
+                    rest = after_lf;
+                } else if rest.is_empty() {
+                    self.after_cr = true;
                 }
             }
         }
-        self.push(chunk);
+        self.push(rest);
         out
     }
 
@@ -80,10 +87,10 @@ impl LineSplitter {
     }
 
     fn push(&mut self, bytes: &[u8]) {
-        if self.overflow {
+        if self.overflow || bytes.is_empty() {
             return;
         }
-        if self.buf.len() + bytes.len() > MAX_LINE {
+        if self.buf.len().saturating_add(bytes.len()) > MAX_LINE {
             self.overflow = true;
             self.buf = Vec::new();
         } else {
@@ -98,6 +105,7 @@ impl LineSplitter {
         let bytes = std::mem::take(&mut self.buf);
         Line::Text(match String::from_utf8(bytes) {
             Ok(s) => s,
+            // Invalid UTF-8 is replaced rather than dropped, so a bad byte cannot stall a line.
             Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
         })
     }
@@ -111,12 +119,20 @@ enum Mode {
     Sse,
 }
 
-/// NDJSON or SSE, detected from the first non-blank line.
+/// NDJSON or SSE, detected from the first line that looks like either.
+///
+/// * A first line that is an SSE field (`data:`, `event:`, `id:`, `retry:`, `:comment`)
+///   selects SSE; a line that starts like JSON (`{` or `[`) selects NDJSON. Lines before the
+///   decision that look like neither (a proxy's HTML) are passed on as payloads, so the decoder
+///   can count them as unreadable.
+/// * In SSE mode a line that starts with `{` is taken as a payload of its own: servers that mix
+///   the framings lose nothing.
 #[derive(Debug, Default)]
 pub struct Framer {
     lines: LineSplitter,
     mode: Mode,
-    first_line: bool,
+    /// The first line was seen (a BOM is only stripped from it).
+    started: bool,
     /// SSE: `data:` values of the event being read.
     data: Vec<String>,
     done: bool,
@@ -125,17 +141,16 @@ pub struct Framer {
 impl Framer {
     /// A framer that detects the framing from the content.
     pub fn new() -> Self {
-        Framer {
-            first_line: true,
-            ..Default::default()
-        }
+        Self::default()
     }
 
     /// Feeds a chunk and returns the frames it completes.
     pub fn feed(&mut self, chunk: &[u8]) -> Vec<Frame> {
-        let lines = self.lines.feed(chunk);
         let mut out = Vec::new();
-        for line in lines {
+        if self.done {
+            return out;
+        }
+        for line in self.lines.feed(chunk) {
             self.line(line, &mut out);
         }
         out
@@ -147,7 +162,8 @@ impl Framer {
         if let Some(line) = self.lines.finish() {
             self.line(line, &mut out);
         }
-        if self.mode == Mode::Sse {
+        if self.mode == Mode::Sse && !self.done {
+            // Lenient: an event cut off by EOF (no blank line) is still delivered.
             self.dispatch(&mut out);
         }
         out
@@ -157,36 +173,46 @@ impl Framer {
         if self.done {
             return;
         }
-        let mut text = match line {
+        let text = match line {
             Line::Text(t) => t,
             Line::Oversized => {
                 out.push(Frame::Oversized);
                 return;
             }
         };
-        if std::mem::take(&mut self.first_line) {
-            if let Some(rest) = text.strip_prefix('\u{feff}') {
-                text = rest.to_string();
-            }
+        let mut text = text.as_str();
+        if !std::mem::replace(&mut self.started, true) {
+            text = text.strip_prefix('\u{feff}').unwrap_or(text);
         }
         if self.mode == Mode::Unknown {
-            if text.trim().is_empty() {
+            let t = text.trim();
+            if t.is_empty() {
                 return;
             }
-            self.mode = if is_sse_line(&text) {
-                Mode::Sse
+            if is_sse_line(text) {
+                self.mode = Mode::Sse;
+            } else if t.starts_with('{') || t.starts_with('[') {
+                self.mode = Mode::Ndjson;
             } else {
-                Mode::Ndjson
-            };
+                out.push(Frame::Payload(t.to_string()));
+                return;
+            }
         }
         match self.mode {
-            Mode::Sse => self.sse_line(&text, out),
-            _ => {
-                let t = text.trim();
-                if !t.is_empty() {
-                    out.push(Frame::Payload(t.to_string()));
-                }
-            }
+            Mode::Sse => self.sse_line(text, out),
+            _ => self.payload(text.trim(), out),
+        }
+    }
+
+    fn payload(&mut self, text: &str, out: &mut Vec<Frame>) {
+        if text.is_empty() {
+            return;
+        }
+        if text == "[DONE]" {
+            self.done = true;
+            out.push(Frame::Done);
+        } else {
+            out.push(Frame::Payload(text.to_string()));
         }
     }
 
@@ -196,6 +222,11 @@ impl Framer {
             return;
         }
         if line.starts_with(':') {
+            return;
+        }
+        if line.trim_start().starts_with('{') {
+            self.dispatch(out);
+            self.payload(line.trim(), out);
             return;
         }
         let (field, value) = match line.split_once(':') {
@@ -213,10 +244,11 @@ impl Framer {
             return;
         }
         let payload = std::mem::take(&mut self.data).join("\n");
-        if payload.trim() == "[DONE]" {
+        let trimmed = payload.trim();
+        if trimmed == "[DONE]" {
             self.done = true;
             out.push(Frame::Done);
-        } else if !payload.trim().is_empty() {
+        } else if !trimmed.is_empty() {
             out.push(Frame::Payload(payload));
         }
     }

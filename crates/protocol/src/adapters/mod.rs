@@ -1,38 +1,71 @@
 //! One adapter per backend. Each builds its requests and decodes its responses into
 //! [`ChatEvent`]s; [`TurnState`] holds what they share (answer text with citations, the end of
-//! the turn, unreadable lines).
+//! the turn, unreadable lines, de-duplication).
+//!
+//! The three Onyx-family adapters share one decoder ([`stream::OnyxStreamDecoder`]) that
+//! recognises every Onyx shape line by line: packet v2, packet v1, the legacy flat objects,
+//! and the single-body replies (`stream: false`, the simple API).
 
+pub mod odyssey;
 pub mod onyx;
+pub mod onyx_legacy;
+pub mod onyx_simple;
 pub mod packets;
+pub mod stream;
 
-use crate::backend::{Adapter, BackendKind};
+use std::collections::{HashMap, HashSet};
+
+use serde_json::{json, Value};
+
+use crate::backend::{
+    join_url, onyx_headers, Adapter, BackendKind, BackendOptions, Conversation, HttpRequest,
+};
 use crate::citations::CitationText;
-use crate::event::{ChatError, ChatEvent, StopReason};
+use crate::event::{ChatError, ChatEvent, Document, Status, StopReason};
 
 /// The adapter for a backend.
 pub fn for_kind(kind: BackendKind) -> Box<dyn Adapter> {
     match kind {
         BackendKind::Onyx => Box::new(onyx::Onyx),
-        // TODO(issue 3): dedicated adapters for the other backends.
-        _ => Box::new(onyx::Onyx),
+        BackendKind::OnyxLegacy => Box::new(onyx_legacy::OnyxLegacy),
+        BackendKind::OnyxSimple => Box::new(onyx_simple::OnyxSimple),
+        BackendKind::Odyssey => Box::new(odyssey::Odyssey),
     }
 }
 
-/// State shared by the streaming decoders of one turn.
+/// State shared by the decoders of one turn.
 #[derive(Debug, Default)]
 pub struct TurnState {
     text: CitationText,
     /// `Done` was emitted; later packets are ignored.
     pub ended: bool,
-    /// A fatal error was emitted.
+    /// A fatal error was emitted; later packets are ignored.
     pub failed: bool,
-    /// Payloads that were not JSON (proxy pages, truncation).
+    /// Payloads that were not JSON objects (proxy pages, truncation, oversized lines).
     pub unreadable: usize,
+    /// JSON objects read.
+    pub decoded: usize,
     /// Any answer text was emitted.
     pub has_text: bool,
+    /// An unreadable payload looked like HTML.
+    saw_html: bool,
+    /// `Status::Answering` was emitted.
+    answering: bool,
+    /// Legacy streams: the `stop_reason` seen; the turn ends at the ChatMessageDetail or EOF.
+    pub(crate) pending_stop: Option<StopReason>,
+    docs_seen: HashSet<String>,
+    citations_seen: HashMap<u32, String>,
+    last_ids: Option<(Option<i64>, Option<i64>)>,
+    /// Legacy: database document id → connector document id (from `db_doc_id`).
+    pub(crate) db_ids: HashMap<i64, String>,
 }
 
 impl TurnState {
+    /// Whether the turn has ended (finished or failed); later input is ignored.
+    pub fn over(&self) -> bool {
+        self.ended || self.failed
+    }
+
     /// Answer text from the server, with citation links converted.
     pub fn text(&mut self, piece: &str, out: &mut Vec<ChatEvent>) {
         let t = self.text.feed(piece);
@@ -42,9 +75,56 @@ impl TurnState {
         }
     }
 
+    /// Announces that the answer is being written (once per turn).
+    pub fn answering(&mut self, out: &mut Vec<ChatEvent>) {
+        if !std::mem::replace(&mut self.answering, true) {
+            out.push(ChatEvent::Status(Status::Answering));
+        }
+    }
+
+    /// Documents; those already announced in this turn are left out.
+    pub fn documents(&mut self, docs: Vec<Document>, out: &mut Vec<ChatEvent>) {
+        let fresh: Vec<Document> = docs
+            .into_iter()
+            .filter(|d| self.docs_seen.insert(d.id.clone()))
+            .collect();
+        if !fresh.is_empty() {
+            out.push(ChatEvent::Documents(fresh));
+        }
+    }
+
+    /// Citation `number` → `document_id`, unless that exact mapping was already announced.
+    pub fn citation(&mut self, number: u32, document_id: &str, out: &mut Vec<ChatEvent>) {
+        if document_id.is_empty()
+            || self.citations_seen.get(&number).map(String::as_str) == Some(document_id)
+        {
+            return;
+        }
+        self.citations_seen.insert(number, document_id.to_string());
+        out.push(ChatEvent::Citation {
+            number,
+            document_id: document_id.to_string(),
+        });
+    }
+
+    /// Whether citation `number` already has a document.
+    pub fn has_citation(&self, number: u32) -> bool {
+        self.citations_seen.contains_key(&number)
+    }
+
+    /// Message ids of the turn, unless they repeat the last ones announced.
+    pub fn ids(&mut self, user: Option<i64>, assistant: Option<i64>, out: &mut Vec<ChatEvent>) {
+        if user.is_none() && assistant.is_none() {
+            return;
+        }
+        if self.last_ids.replace((user, assistant)) != Some((user, assistant)) {
+            out.push(ChatEvent::MessageIds { user, assistant });
+        }
+    }
+
     /// The end of the turn.
     pub fn done(&mut self, reason: StopReason, out: &mut Vec<ChatEvent>) {
-        if self.ended || self.failed {
+        if self.over() {
             return;
         }
         self.flush_text(out);
@@ -54,7 +134,7 @@ impl TurnState {
 
     /// A fatal error ends the turn; the text so far is kept.
     pub fn fail(&mut self, err: ChatError, out: &mut Vec<ChatEvent>) {
-        if self.ended || self.failed {
+        if self.over() {
             return;
         }
         self.flush_text(out);
@@ -62,12 +142,16 @@ impl TurnState {
         out.push(ChatEvent::Error(err));
     }
 
-    /// A payload that is not JSON: counted, reported once, never shown as answer text.
-    pub fn unreadable(&mut self, out: &mut Vec<ChatEvent>) {
+    /// A payload that is not a JSON object: counted, reported once as a non-fatal error, never
+    /// shown as answer text. (If no end marker follows, [`TurnState::finish`] fails the turn.)
+    pub fn unreadable(&mut self, payload: &str, out: &mut Vec<ChatEvent>) {
         self.unreadable += 1;
+        if looks_like_html(payload) {
+            self.saw_html = true;
+        }
         if self.unreadable == 1 {
             out.push(ChatEvent::Error(ChatError {
-                message: "The server sent a line that is not JSON; it was skipped.".into(),
+                message: "Part of the server's reply could not be read and was skipped.".into(),
                 fatal: false,
                 retryable: false,
                 code: Some("invalid_line".into()),
@@ -76,19 +160,43 @@ impl TurnState {
         }
     }
 
-    /// The body ended. A turn without its end marker was interrupted.
+    /// The body ended. A turn without its end marker was interrupted; a body with nothing
+    /// readable in it gets a message saying so.
     pub fn finish(&mut self, out: &mut Vec<ChatEvent>) {
-        if self.ended || self.failed {
+        if self.over() {
             return;
         }
-        let mut msg = String::from("The answer was interrupted before it finished.");
-        if self.unreadable > 0 {
-            msg.push_str(&format!(
-                " {} line(s) of the reply could not be read.",
-                self.unreadable
-            ));
+        if let Some(reason) = self.pending_stop {
+            self.done(reason, out);
+            return;
         }
-        self.fail(ChatError::fatal(msg, true).with_code("interrupted"), out);
+        let err = if self.decoded == 0 && self.unreadable == 0 {
+            ChatError::fatal(
+                "The chat server sent an empty reply. Please try again.",
+                true,
+            )
+            .with_code("empty_reply")
+        } else if self.decoded == 0 && self.saw_html {
+            ChatError::fatal(crate::errors::HTML_PAGE_MESSAGE, false).with_code("html_page")
+        } else if self.decoded == 0 {
+            ChatError::fatal(
+                "The chat server's reply is not in a format Sherpa understands. \
+                 Check that data-backend matches the server.",
+                false,
+            )
+            .with_code("unreadable_reply")
+        } else {
+            let mut msg =
+                String::from("The answer was interrupted before it finished. Please try again.");
+            if self.unreadable > 0 {
+                msg.push_str(&format!(
+                    " ({} part(s) of the reply could not be read.)",
+                    self.unreadable
+                ));
+            }
+            ChatError::fatal(msg, true).with_code("interrupted")
+        };
+        self.fail(err, out);
     }
 
     fn flush_text(&mut self, out: &mut Vec<ChatEvent>) {
@@ -98,4 +206,132 @@ impl TurnState {
             out.push(ChatEvent::TextDelta(t));
         }
     }
+}
+
+/// Whether a text starts like an HTML document.
+pub(crate) fn looks_like_html(text: &str) -> bool {
+    let t = text.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
+    let head: String = t.chars().take(15).collect::<String>().to_ascii_lowercase();
+    head.starts_with("<!doctype")
+        || head.starts_with("<html")
+        || head.starts_with("<head")
+        || head.starts_with("<body")
+        || head.starts_with("<!--")
+        || head.starts_with("<?xml")
+}
+
+/// A JSON string value as a `Vec` (for list filters), `null` when empty.
+fn list_or_null(items: &[String]) -> Value {
+    if items.is_empty() {
+        Value::Null
+    } else {
+        json!(items)
+    }
+}
+
+/// The retrieval filters in Onyx's shape:
+/// `{"source_type", "document_set", "time_cutoff", "tags": [{"tag_key", "tag_value"}]}`.
+/// Unset filters are `null` (an empty list could be read as "match nothing").
+pub(crate) fn filters_json(opts: &BackendOptions) -> Value {
+    let tags: Vec<Value> = opts
+        .tags
+        .iter()
+        .map(|t| json!({ "tag_key": t.key, "tag_value": t.value }))
+        .collect();
+    json!({
+        "source_type": list_or_null(&opts.source_types),
+        "document_set": list_or_null(&opts.document_sets),
+        "time_cutoff": opts.time_cutoff,
+        "tags": if tags.is_empty() { Value::Null } else { Value::Array(tags) },
+    })
+}
+
+/// `llm_override` `{"model_provider", "model_version"}` when a model is configured.
+pub(crate) fn llm_override(opts: &BackendOptions) -> Option<Value> {
+    opts.model
+        .as_ref()
+        .map(|(provider, version)| json!({ "model_provider": provider, "model_version": version }))
+}
+
+/// `POST {base}/chat/create-chat-session` with the persona (0 when none is configured).
+pub(crate) fn create_session_request(opts: &BackendOptions) -> HttpRequest {
+    HttpRequest {
+        method: "POST",
+        url: join_url(&opts.api_base, "chat/create-chat-session"),
+        headers: onyx_headers(opts),
+        body: Some(
+            json!({ "persona_id": opts.persona_id.unwrap_or(0), "description": null }).to_string(),
+        ),
+    }
+}
+
+/// Reads `chat_session_id` from a create-chat-session reply (a string, or a number on forks
+/// that type ids loosely).
+pub(crate) fn parse_session_id(body: &[u8]) -> Result<String, ChatError> {
+    let v: Option<Value> = serde_json::from_slice(trim_body(body)).ok();
+    let id = v.as_ref().and_then(|v| match v.get("chat_session_id")? {
+        Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_string()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    });
+    id.ok_or_else(|| {
+        let msg = if looks_like_html(&String::from_utf8_lossy(body)) {
+            crate::errors::HTML_PAGE_MESSAGE.to_string()
+        } else {
+            "The chat server's reply to create-chat-session had no chat_session_id. \
+             Check that data-backend matches the server."
+                .to_string()
+        };
+        ChatError::fatal(msg, false).with_code("bad_session")
+    })
+}
+
+/// `POST {base}/chat/stop-chat-session/{id}` (Onyx since late 2025).
+pub(crate) fn stop_session_request(
+    opts: &BackendOptions,
+    conv: &Conversation,
+) -> Option<HttpRequest> {
+    let id = conv.session_id.as_deref().filter(|s| !s.is_empty())?;
+    Some(HttpRequest {
+        method: "POST",
+        url: join_url(&opts.api_base, &format!("chat/stop-chat-session/{id}")),
+        headers: onyx_headers(opts),
+        body: None,
+    })
+}
+
+/// `POST {base}/chat/create-chat-message-feedback`.
+pub(crate) fn feedback_request(
+    opts: &BackendOptions,
+    message_id: i64,
+    positive: bool,
+) -> HttpRequest {
+    HttpRequest {
+        method: "POST",
+        url: join_url(&opts.api_base, "chat/create-chat-message-feedback"),
+        headers: onyx_headers(opts),
+        body: Some(
+            json!({
+                "chat_message_id": message_id,
+                "is_positive": positive,
+                "feedback_text": null,
+                "predefined_feedback": null,
+            })
+            .to_string(),
+        ),
+    }
+}
+
+/// A body without a leading BOM and surrounding whitespace.
+pub(crate) fn trim_body(body: &[u8]) -> &[u8] {
+    let b = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
+    let start = b
+        .iter()
+        .position(|c| !c.is_ascii_whitespace())
+        .unwrap_or(b.len());
+    let end = b
+        .iter()
+        .rposition(|c| !c.is_ascii_whitespace())
+        .map_or(start, |e| e + 1);
+    b.get(start..end).unwrap_or_default()
 }

@@ -1,14 +1,21 @@
 //! Current Onyx: `POST {base}/chat/create-chat-session`, then
-//! `POST {base}/chat/send-chat-message`, answered with packet v2 NDJSON (protocols.md §3).
+//! `POST {base}/chat/send-chat-message` (protocols.md §3), answered with packet v2 NDJSON or,
+//! with [`BackendOptions::stream`] off, one `ChatFullResponse` JSON body.
+//!
+//! Request body: `message`; `chat_session_id` (or, if the conversation has none yet,
+//! `chat_session_info: {persona_id}` so the server creates one and names it in the stream);
+//! `parent_message_id` = the last assistant message id, or `-1` ("after the latest message")
+//! when it is unknown; `origin: "widget"`; `include_citations`; `stream`; and, when configured,
+//! `internal_search_filters` and `llm_override`.
 
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 
-use super::{packets, TurnState};
+use super::stream::OnyxStreamDecoder;
+use super::{filters_json, llm_override};
 use crate::backend::{
     join_url, onyx_headers, Adapter, BackendOptions, Conversation, Decoder, HttpRequest,
 };
-use crate::event::{ChatError, ChatEvent};
-use crate::framing::{Frame, Framer};
+use crate::event::ChatError;
 
 /// The `onyx` backend.
 pub struct Onyx;
@@ -18,28 +25,11 @@ impl Adapter for Onyx {
         if conv.session_id.is_some() {
             return None;
         }
-        Some(HttpRequest {
-            method: "POST",
-            url: join_url(&opts.api_base, "chat/create-chat-session"),
-            headers: onyx_headers(opts),
-            body: Some(
-                json!({ "persona_id": opts.persona_id.unwrap_or(0), "description": null })
-                    .to_string(),
-            ),
-        })
+        Some(super::create_session_request(opts))
     }
 
     fn parse_session(&self, body: &[u8]) -> Result<String, ChatError> {
-        serde_json::from_slice::<Value>(body)
-            .ok()
-            .and_then(|v| v.get("chat_session_id")?.as_str().map(str::to_string))
-            .ok_or_else(|| {
-                ChatError::fatal(
-                    "The chat server's reply to create-chat-session had no chat_session_id.",
-                    true,
-                )
-                .with_code("bad_session")
-            })
+        super::parse_session_id(body)
     }
 
     fn message_request(
@@ -48,34 +38,46 @@ impl Adapter for Onyx {
         conv: &Conversation,
         message: &str,
     ) -> HttpRequest {
-        let body = json!({
-            "message": message,
-            "chat_session_id": conv.session_id,
-            "parent_message_id": conv.parent_message_id,
-            "origin": "widget",
-            "include_citations": opts.include_citations,
-            "stream": true,
-        });
+        let mut body = Map::new();
+        body.insert("message".into(), json!(message));
+        match conv.session_id.as_deref().filter(|s| !s.is_empty()) {
+            Some(id) => {
+                body.insert("chat_session_id".into(), json!(id));
+            }
+            None => {
+                body.insert(
+                    "chat_session_info".into(),
+                    json!({ "persona_id": opts.persona_id.unwrap_or(0) }),
+                );
+            }
+        }
+        body.insert(
+            "parent_message_id".into(),
+            json!(conv.parent_message_id.unwrap_or(-1)),
+        );
+        body.insert("origin".into(), json!("widget"));
+        body.insert("include_citations".into(), json!(opts.include_citations));
+        body.insert("stream".into(), json!(opts.stream));
+        if opts.has_filters() {
+            body.insert("internal_search_filters".into(), filters_json(opts));
+        }
+        if let Some(o) = llm_override(opts) {
+            body.insert("llm_override".into(), o);
+        }
         HttpRequest {
             method: "POST",
             url: join_url(&opts.api_base, "chat/send-chat-message"),
             headers: onyx_headers(opts),
-            body: Some(body.to_string()),
+            body: Some(Value::Object(body).to_string()),
         }
     }
 
-    fn decoder(&self, _content_type: Option<&str>) -> Box<dyn Decoder> {
-        Box::new(OnyxDecoder::default())
+    fn decoder(&self, content_type: Option<&str>) -> Box<dyn Decoder> {
+        Box::new(OnyxStreamDecoder::for_content_type(content_type))
     }
 
     fn stop_request(&self, opts: &BackendOptions, conv: &Conversation) -> Option<HttpRequest> {
-        let id = conv.session_id.as_deref()?;
-        Some(HttpRequest {
-            method: "POST",
-            url: join_url(&opts.api_base, &format!("chat/stop-chat-session/{id}")),
-            headers: onyx_headers(opts),
-            body: None,
-        })
+        super::stop_session_request(opts, conv)
     }
 
     fn feedback_request(
@@ -84,57 +86,9 @@ impl Adapter for Onyx {
         message_id: i64,
         positive: bool,
     ) -> Option<HttpRequest> {
-        Some(HttpRequest {
-            method: "POST",
-            url: join_url(&opts.api_base, "chat/create-chat-message-feedback"),
-            headers: onyx_headers(opts),
-            body: Some(
-                json!({ "chat_message_id": message_id, "is_positive": positive, "feedback_text": null })
-                    .to_string(),
-            ),
-        })
+        Some(super::feedback_request(opts, message_id, positive))
     }
 }
 
-/// Decodes a packet v2 NDJSON stream.
-#[derive(Default)]
-pub struct OnyxDecoder {
-    framer: Framer,
-    state: TurnState,
-}
-
-impl OnyxDecoder {
-    fn frames(&mut self, frames: Vec<Frame>, out: &mut Vec<ChatEvent>) {
-        for f in frames {
-            match f {
-                Frame::Payload(p) => match serde_json::from_str::<Value>(&p) {
-                    Ok(v) if v.is_object() => {
-                        if !packets::bare_line(&v, &mut self.state, out) {
-                            packets::packet_v2(&v, &mut self.state, out);
-                        }
-                    }
-                    _ => self.state.unreadable(out),
-                },
-                Frame::Done => {}
-                Frame::Oversized => self.state.unreadable(out),
-            }
-        }
-    }
-}
-
-impl Decoder for OnyxDecoder {
-    fn feed(&mut self, chunk: &[u8]) -> Vec<ChatEvent> {
-        let mut out = Vec::new();
-        let frames = self.framer.feed(chunk);
-        self.frames(frames, &mut out);
-        out
-    }
-
-    fn finish(&mut self) -> Vec<ChatEvent> {
-        let mut out = Vec::new();
-        let frames = self.framer.finish();
-        self.frames(frames, &mut out);
-        self.state.finish(&mut out);
-        out
-    }
-}
+/// The decoder for `send-chat-message` streams (kept under its old name).
+pub type OnyxDecoder = OnyxStreamDecoder;

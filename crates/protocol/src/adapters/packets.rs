@@ -1,7 +1,14 @@
-//! Decoding of Onyx stream objects: the bare lines (session, ids, top-level error) and
-//! packet v2 (`{"placement": …, "obj": …}`).
+//! Decoding of the objects Onyx-family servers send, one JSON object at a time:
+//!
+//! * packet v2 `{"placement": …, "obj": {"type": …}}` (Onyx ≥ 2.6, protocols.md §3.3);
+//! * packet v1 `{"ind": n, "obj": {"type": …}}` (Onyx 1.7–2.5, §2.3);
+//! * the bare lines: session, message ids, top-level `{"error": …}`;
+//! * the legacy flat objects told apart by their keys (Onyx ≤ 1.6 and Hymalaia, §2.2),
+//!   including the closing `ChatMessageDetail`;
+//! * single-body replies with an `answer` key: `ChatFullResponse` (`stream: false`, §3.2) and
+//!   `ChatBasicResponse` (simple API, §4).
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use super::TurnState;
 use crate::event::{ChatError, ChatEvent, Document, Status, StopReason};
@@ -16,13 +23,13 @@ pub fn document(v: &Value) -> Option<Document> {
             .to_string()
     };
     let title = Some(s("semantic_identifier"))
-        .filter(|t| !t.is_empty())
+        .filter(|t| !t.trim().is_empty())
         .unwrap_or_else(|| id.clone());
     Some(Document {
         link: v
             .get("link")
             .and_then(Value::as_str)
-            .filter(|l| !l.is_empty())
+            .filter(|l| !l.trim().is_empty())
             .map(str::to_string),
         blurb: s("blurb"),
         source_type: s("source_type"),
@@ -38,46 +45,336 @@ pub fn documents(v: Option<&Value>) -> Vec<Document> {
         .unwrap_or_default()
 }
 
-/// Lines that are not packets: the session line, the ids line and the top-level error.
-/// Returns false when the object is none of these.
-pub fn bare_line(v: &Value, st: &mut TurnState, out: &mut Vec<ChatEvent>) -> bool {
-    if let Some(err) = v.get("error").filter(|e| !e.is_null()) {
-        let message = err
-            .as_str()
-            .map(str::to_string)
-            .unwrap_or_else(|| err.to_string());
-        let retryable = v
-            .get("is_retryable")
-            .and_then(Value::as_bool)
-            .unwrap_or(true);
-        let mut e = ChatError::fatal(
-            format!("The server reported an error: {message}"),
-            retryable,
-        );
-        e.code = v
-            .get("error_code")
-            .and_then(Value::as_str)
-            .map(str::to_string);
-        st.fail(e, out);
+/// Decodes one JSON value from an Onyx-family server, whatever its generation.
+pub fn object(v: &Value, st: &mut TurnState, out: &mut Vec<ChatEvent>) {
+    let Some(map) = v.as_object() else {
+        st.unreadable(&v.to_string(), out);
+        return;
+    };
+    st.decoded += 1;
+    if st.over() {
+        return;
+    }
+    if map.contains_key("placement") {
+        packet_v2(v, st, out);
+    } else if let Some(obj) = map.get("obj").filter(|o| o.is_object()) {
+        // Packet v1 (`ind`), or a packet without placement.
+        packet_obj(obj, st, out);
+    } else if is_message_detail(map) {
+        message_detail(v, st, out);
+    } else if map.contains_key("answer") {
+        full_response(v, st, out);
+    } else if !top_level_error(v, st, out) {
+        flat_keys(v, st, out);
+    }
+}
+
+/// A top-level `{"error": …}` line (StreamingError, the crash line, legacy errors): fatal.
+/// Returns false when the object carries no error. Errors routed to another model's panel
+/// (`details.model_index` > 0) are ignored.
+fn top_level_error(v: &Value, st: &mut TurnState, out: &mut Vec<ChatEvent>) -> bool {
+    let Some(err) = v.get("error").filter(|e| !e.is_null()) else {
+        return false;
+    };
+    let other_model = v
+        .get("details")
+        .and_then(|d| d.get("model_index"))
+        .and_then(Value::as_i64)
+        .is_some_and(|m| m > 0);
+    if other_model {
         return true;
     }
-    let mut matched = false;
+    let message = match err {
+        Value::String(s) => s.trim().to_string(),
+        Value::Object(o) => o
+            .get("message")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .unwrap_or_else(|| err.to_string()),
+        other => other.to_string(),
+    };
+    let retryable = v
+        .get("is_retryable")
+        .and_then(Value::as_bool)
+        .unwrap_or(true);
+    let text = if message.is_empty() {
+        "The server reported an error while answering.".to_string()
+    } else {
+        format!(
+            "The server reported an error while answering: {}",
+            crate::errors::clean_detail(&message)
+        )
+    };
+    let mut e = ChatError::fatal(text, retryable);
+    e.code = Some(
+        v.get("error_code")
+            .and_then(Value::as_str)
+            .unwrap_or("stream_error")
+            .to_string(),
+    );
+    st.fail(e, out);
+    true
+}
+
+/// Objects told apart by their keys: the session and ids lines of every generation and the
+/// legacy flat objects. Several keys in one object are all honoured.
+fn flat_keys(v: &Value, st: &mut TurnState, out: &mut Vec<ChatEvent>) {
     if let Some(id) = v.get("chat_session_id").and_then(Value::as_str) {
-        if v.get("obj").is_none() && v.get("message_id").is_none() {
-            out.push(ChatEvent::Session { id: id.to_string() });
-            matched = true;
+        if v.get("message_id").is_none() && !id.trim().is_empty() {
+            out.push(ChatEvent::Session {
+                id: id.trim().to_string(),
+            });
         }
     }
     if v.get("reserved_assistant_message_id").is_some() || v.get("user_message_id").is_some() {
-        out.push(ChatEvent::MessageIds {
-            user: v.get("user_message_id").and_then(Value::as_i64),
-            assistant: v
-                .get("reserved_assistant_message_id")
-                .and_then(Value::as_i64),
-        });
-        matched = true;
+        let assistant = v
+            .get("reserved_assistant_message_id")
+            .and_then(Value::as_i64)
+            .or_else(|| {
+                // Multi-model ids line: the first response is the one shown.
+                v.get("responses")?
+                    .as_array()?
+                    .first()?
+                    .get("message_id")?
+                    .as_i64()
+            });
+        st.ids(
+            v.get("user_message_id").and_then(Value::as_i64),
+            assistant,
+            out,
+        );
     }
-    matched
+    if let Some(name) = v.get("tool_name").and_then(Value::as_str) {
+        // The kickoff has no result yet; the object repeated with `tool_result` adds nothing.
+        if v.get("tool_result").is_none() && v.get("response").is_none() {
+            let status = if name.contains("search") {
+                let queries = v
+                    .get("tool_args")
+                    .and_then(|a| a.get("query"))
+                    .and_then(Value::as_str)
+                    .map(|q| vec![q.to_string()])
+                    .unwrap_or_default();
+                Status::Searching { queries }
+            } else {
+                Status::RunningTool {
+                    name: Some(name.to_string()),
+                }
+            };
+            out.push(ChatEvent::Status(status));
+        }
+    }
+    if let Some(docs) = v.get("top_documents") {
+        record_db_ids(docs, st);
+        st.documents(documents(Some(docs)), out);
+    }
+    if let Some(piece) = v.get("answer_piece").and_then(Value::as_str) {
+        // Agentic sub-answers are not the main answer.
+        let sub = v.get("answer_type").and_then(Value::as_str) == Some("agent_sub_answer");
+        if !sub && !piece.is_empty() {
+            st.answering(out);
+            st.text(piece, out);
+        }
+    }
+    if let (Some(n), Some(id)) = (
+        v.get("citation_num").and_then(as_u32),
+        v.get("document_id").and_then(Value::as_str),
+    ) {
+        st.citation(n, id, out);
+    }
+    if let Some(list) = v.get("citations").and_then(Value::as_array) {
+        for c in list {
+            if let (Some(n), Some(id)) = (
+                c.get("citation_num").and_then(as_u32),
+                c.get("document_id").and_then(Value::as_str),
+            ) {
+                st.citation(n, id, out);
+            }
+        }
+    }
+    if let Some(reason) = v.get("stop_reason").and_then(Value::as_str) {
+        let main = v
+            .get("stream_type")
+            .and_then(Value::as_str)
+            .is_none_or(|t| t == "main_answer");
+        if main {
+            legacy_stop(reason, st, out);
+        }
+    }
+}
+
+/// A legacy `stop_reason`: the answer is complete, but the citations list and the
+/// ChatMessageDetail may still follow, so the turn ends at the detail or at EOF.
+fn legacy_stop(reason: &str, st: &mut TurnState, out: &mut Vec<ChatEvent>) {
+    let reason = match reason {
+        "CANCELLED" | "cancelled" | "user_cancelled" => StopReason::Stopped,
+        "CONTEXT_LENGTH" | "context_length" => {
+            out.push(ChatEvent::Error(ChatError {
+                message: "The answer was cut short because it reached the model's length limit."
+                    .into(),
+                fatal: false,
+                retryable: false,
+                code: Some("context_length".into()),
+                retry_after_seconds: None,
+            }));
+            StopReason::Finished
+        }
+        _ => StopReason::Finished,
+    };
+    st.pending_stop = Some(reason);
+}
+
+/// Remembers `db_doc_id` → `document_id` from SavedSearchDocs, so the DB ids in a
+/// ChatMessageDetail's `citations` can be resolved.
+fn record_db_ids(docs: &Value, st: &mut TurnState) {
+    for d in docs.as_array().into_iter().flatten() {
+        if let (Some(db), Some(id)) = (
+            d.get("db_doc_id").and_then(Value::as_i64),
+            d.get("document_id").and_then(Value::as_str),
+        ) {
+            st.db_ids.insert(db, id.to_string());
+        }
+    }
+}
+
+fn is_message_detail(map: &Map<String, Value>) -> bool {
+    map.contains_key("message_id")
+        && !map.contains_key("answer")
+        && (map.contains_key("message_type")
+            || map.contains_key("parent_message")
+            || map.contains_key("latest_child_message"))
+}
+
+/// The legacy closing `ChatMessageDetail`: the final message ids (used to chain the next
+/// turn), citations by DB id, and the end of the turn.
+fn message_detail(v: &Value, st: &mut TurnState, out: &mut Vec<ChatEvent>) {
+    let assistant_msg = v
+        .get("message_type")
+        .and_then(Value::as_str)
+        .is_none_or(|t| t.eq_ignore_ascii_case("assistant"));
+    if !assistant_msg {
+        return;
+    }
+    st.ids(
+        v.get("parent_message").and_then(Value::as_i64),
+        v.get("message_id").and_then(Value::as_i64),
+        out,
+    );
+    if let Some(docs) = v.get("context_docs").and_then(|c| c.get("top_documents")) {
+        record_db_ids(docs, st);
+        st.documents(documents(Some(docs)), out);
+    }
+    if let Some(map) = v.get("citations").and_then(Value::as_object) {
+        let mut pairs: Vec<(u32, String)> = map
+            .iter()
+            .filter_map(|(k, db)| {
+                let n = k.trim().parse::<u32>().ok()?;
+                let id = match db {
+                    Value::Number(num) => st.db_ids.get(&num.as_i64()?)?.clone(),
+                    Value::String(s) => s.clone(),
+                    _ => return None,
+                };
+                Some((n, id))
+            })
+            .collect();
+        pairs.sort();
+        for (n, id) in pairs {
+            if !st.has_citation(n) {
+                st.citation(n, &id, out);
+            }
+        }
+    }
+    if !st.has_text {
+        if let Some(m) = v.get("message").and_then(Value::as_str) {
+            if !m.is_empty() {
+                st.answering(out);
+                st.text(m, out);
+            }
+        }
+    }
+    if let Some(err) = v
+        .get("error")
+        .and_then(Value::as_str)
+        .filter(|e| !e.trim().is_empty())
+    {
+        let msg = format!(
+            "The server reported an error while answering: {}",
+            crate::errors::clean_detail(err)
+        );
+        st.fail(ChatError::fatal(msg, true).with_code("stream_error"), out);
+        return;
+    }
+    let reason = st.pending_stop.unwrap_or(StopReason::Finished);
+    st.done(reason, out);
+}
+
+/// A single-body reply (`ChatFullResponse` or the simple API's `ChatBasicResponse`).
+/// `error_msg` set at HTTP 200 is a fatal error; an empty answer is reported as such.
+pub fn full_response(v: &Value, st: &mut TurnState, out: &mut Vec<ChatEvent>) {
+    if let Some(id) = v.get("chat_session_id").and_then(Value::as_str) {
+        if !id.trim().is_empty() {
+            out.push(ChatEvent::Session {
+                id: id.trim().to_string(),
+            });
+        }
+    }
+    st.ids(None, v.get("message_id").and_then(Value::as_i64), out);
+    if let Some(docs) = v.get("top_documents") {
+        record_db_ids(docs, st);
+        st.documents(documents(Some(docs)), out);
+    }
+    for c in v
+        .get("citation_info")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        if let (Some(n), Some(id)) = (
+            c.get("citation_number").and_then(as_u32),
+            c.get("document_id").and_then(Value::as_str),
+        ) {
+            st.citation(n, id, out);
+        }
+    }
+    if let Some(map) = v.get("cited_documents").and_then(Value::as_object) {
+        let mut pairs: Vec<(u32, &str)> = map
+            .iter()
+            .filter_map(|(k, id)| Some((k.trim().parse::<u32>().ok()?, id.as_str()?)))
+            .collect();
+        pairs.sort();
+        for (n, id) in pairs {
+            st.citation(n, id, out);
+        }
+    }
+    let answer = v.get("answer").and_then(Value::as_str).unwrap_or_default();
+    if !answer.trim().is_empty() {
+        st.answering(out);
+        st.text(answer, out);
+    }
+    let error = v
+        .get("error_msg")
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .filter(|e| !e.is_empty());
+    match error {
+        Some(e) => {
+            let msg = format!(
+                "The server reported an error while answering: {}",
+                crate::errors::clean_detail(e)
+            );
+            st.fail(ChatError::fatal(msg, true).with_code("server_error"), out);
+        }
+        None if answer.trim().is_empty() => st.fail(no_answer_error(), out),
+        None => st.done(StopReason::Finished, out),
+    }
+}
+
+/// The error for a reply that carried no answer text.
+pub fn no_answer_error() -> ChatError {
+    ChatError::fatal(
+        "The server sent no answer text. Please try again or rephrase the question.",
+        true,
+    )
+    .with_code("no_answer")
 }
 
 /// A packet v2 object. Packets of other models (`model_index` > 0) are ignored.
@@ -110,36 +407,34 @@ pub fn packet_obj(obj: &Value, st: &mut TurnState, out: &mut Vec<ChatEvent>) {
             if !queries.is_empty() {
                 out.push(ChatEvent::Status(Status::Searching { queries }));
             }
-            push_docs(obj.get("documents"), out);
+            st.documents(documents(obj.get("documents")), out);
         }
         "search_tool_documents_delta" | "open_url_documents" => {
-            push_docs(obj.get("documents"), out)
+            st.documents(documents(obj.get("documents")), out)
         }
         "open_url_start" | "open_url_urls" | "fetch_tool_start" => {
             out.push(ChatEvent::Status(Status::Reading))
         }
         "reasoning_start" | "reasoning_delta" => out.push(ChatEvent::Status(Status::Thinking)),
         "message_start" => {
-            push_docs(obj.get("final_documents"), out);
-            out.push(ChatEvent::Status(Status::Answering));
+            st.documents(documents(obj.get("final_documents")), out);
+            st.answering(out);
             if let Some(c) = obj.get("content").and_then(Value::as_str) {
                 st.text(c, out);
             }
         }
         "message_delta" => {
             if let Some(c) = obj.get("content").and_then(Value::as_str) {
+                st.answering(out);
                 st.text(c, out);
             }
         }
         "citation_info" => {
             if let (Some(n), Some(id)) = (
-                obj.get("citation_number").and_then(Value::as_u64),
+                obj.get("citation_number").and_then(as_u32),
                 obj.get("document_id").and_then(Value::as_str),
             ) {
-                out.push(ChatEvent::Citation {
-                    number: n as u32,
-                    document_id: id.to_string(),
-                });
+                st.citation(n, id, out);
             }
         }
         "citation_delta" => {
@@ -150,13 +445,10 @@ pub fn packet_obj(obj: &Value, st: &mut TurnState, out: &mut Vec<ChatEvent>) {
                 .flatten()
             {
                 if let (Some(n), Some(id)) = (
-                    c.get("citation_num").and_then(Value::as_u64),
+                    c.get("citation_num").and_then(as_u32),
                     c.get("document_id").and_then(Value::as_str),
                 ) {
-                    out.push(ChatEvent::Citation {
-                        number: n as u32,
-                        document_id: id.to_string(),
-                    });
+                    st.citation(n, id, out);
                 }
             }
         }
@@ -174,24 +466,19 @@ pub fn packet_obj(obj: &Value, st: &mut TurnState, out: &mut Vec<ChatEvent>) {
             code: Some("tool_error".into()),
             retry_after_seconds: None,
         })),
-        t if t.ends_with("_tool_start") || t == "custom_tool_start" => {
-            out.push(ChatEvent::Status(Status::RunningTool {
-                name: obj
-                    .get("tool_name")
-                    .and_then(Value::as_str)
-                    .map(str::to_string),
-            }))
-        }
+        t if t.ends_with("_tool_start") => out.push(ChatEvent::Status(Status::RunningTool {
+            name: obj
+                .get("tool_name")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+        })),
         // chat_heartbeat, section_end and every unknown type carry nothing to show.
         _ => {}
     }
 }
 
-fn push_docs(v: Option<&Value>, out: &mut Vec<ChatEvent>) {
-    let docs = documents(v);
-    if !docs.is_empty() {
-        out.push(ChatEvent::Documents(docs));
-    }
+fn as_u32(v: &Value) -> Option<u32> {
+    v.as_u64().and_then(|n| u32::try_from(n).ok())
 }
 
 fn strings(v: Option<&Value>) -> Vec<String> {

@@ -1,0 +1,98 @@
+//! Onyx up to 2.x and Hymalaia: `POST {base}/chat/create-chat-session`, then
+//! `POST {base}/chat/send-message` (protocols.md §2, §8).
+//!
+//! Those servers validate the body with pydantic, where a field without a default is required
+//! even when it may be null, so every required key is always sent: `chat_session_id`,
+//! `parent_message_id` (null on the first turn, then the previous assistant message id),
+//! `message`, `file_descriptors: []`, `prompt_id: null`, `search_doc_ids: null` and
+//! `retrieval_options` (never null, since `search_doc_ids` is null). The filters live in
+//! `retrieval_options.filters`. `origin` is not sent: older servers may not know `"widget"`.
+//!
+//! The reply may be legacy flat objects, packet v1 or packet v2, detected line by line.
+
+use serde_json::{json, Map, Value};
+
+use super::stream::OnyxStreamDecoder;
+use super::{filters_json, llm_override};
+use crate::backend::{
+    join_url, onyx_headers, Adapter, BackendOptions, Conversation, Decoder, HttpRequest,
+};
+use crate::event::ChatError;
+
+/// The `onyx-legacy` backend.
+pub struct OnyxLegacy;
+
+/// `retrieval_options` for the legacy and simple endpoints: let the assistant decide whether
+/// to search, in real time, within the configured filters.
+pub(crate) fn retrieval_options(opts: &BackendOptions) -> Value {
+    json!({
+        "run_search": "auto",
+        "real_time": true,
+        "filters": filters_json(opts),
+    })
+}
+
+impl Adapter for OnyxLegacy {
+    fn session_request(&self, opts: &BackendOptions, conv: &Conversation) -> Option<HttpRequest> {
+        if conv.session_id.is_some() {
+            return None;
+        }
+        Some(super::create_session_request(opts))
+    }
+
+    fn parse_session(&self, body: &[u8]) -> Result<String, ChatError> {
+        super::parse_session_id(body)
+    }
+
+    fn message_request(
+        &self,
+        opts: &BackendOptions,
+        conv: &Conversation,
+        message: &str,
+    ) -> HttpRequest {
+        let mut body = Map::new();
+        body.insert("chat_session_id".into(), json!(conv.session_id));
+        body.insert("parent_message_id".into(), json!(conv.parent_message_id));
+        body.insert("message".into(), json!(message));
+        body.insert("file_descriptors".into(), json!([]));
+        body.insert("user_file_ids".into(), json!([]));
+        body.insert("user_folder_ids".into(), json!([]));
+        body.insert("prompt_id".into(), Value::Null);
+        body.insert("search_doc_ids".into(), Value::Null);
+        body.insert("retrieval_options".into(), retrieval_options(opts));
+        body.insert("regenerate".into(), json!(false));
+        body.insert("query_override".into(), Value::Null);
+        body.insert("prompt_override".into(), Value::Null);
+        body.insert("alternate_assistant_id".into(), Value::Null);
+        body.insert("use_existing_user_message".into(), json!(false));
+        body.insert("use_agentic_search".into(), json!(false));
+        body.insert("include_citations".into(), json!(opts.include_citations));
+        if let Some(o) = llm_override(opts) {
+            body.insert("llm_override".into(), o);
+        }
+        HttpRequest {
+            method: "POST",
+            url: join_url(&opts.api_base, "chat/send-message"),
+            headers: onyx_headers(opts),
+            body: Some(Value::Object(body).to_string()),
+        }
+    }
+
+    fn decoder(&self, content_type: Option<&str>) -> Box<dyn Decoder> {
+        Box::new(OnyxStreamDecoder::for_content_type(content_type))
+    }
+
+    /// Onyx 2.x has the stop endpoint; older servers answer 404, which is harmless.
+    fn stop_request(&self, opts: &BackendOptions, conv: &Conversation) -> Option<HttpRequest> {
+        super::stop_session_request(opts, conv)
+    }
+
+    fn feedback_request(
+        &self,
+        opts: &BackendOptions,
+        message_id: i64,
+        positive: bool,
+    ) -> Option<HttpRequest> {
+        Some(super::feedback_request(opts, message_id, positive))
+    }
+}
