@@ -10,7 +10,10 @@ pub mod cli;
 pub mod corpus;
 pub mod faults;
 pub mod json;
+pub mod legacy;
+pub mod odyssey;
 pub mod onyx;
+pub mod simple;
 pub mod state;
 pub mod statics;
 pub mod testing;
@@ -178,6 +181,12 @@ fn router(state: Arc<AppState>) -> Router {
             post(onyx::create_chat_session),
         )
         .route("/api/chat/send-chat-message", post(onyx::send_chat_message))
+        .route("/api/chat/send-message", post(legacy::send_message))
+        .route(
+            "/api/chat/send-message-simple-api",
+            post(simple::send_message_simple),
+        )
+        .route("/api/chat/message", post(odyssey::message))
         .route(
             "/api/chat/stop-chat-session/{id}",
             post(onyx::stop_chat_session),

@@ -599,7 +599,7 @@ impl Job {
     }
 
     /// The packet v2 stream (§3.3).
-    async fn run_v2(
+    pub async fn run_v2(
         &self,
         sink: &mut Sink,
         turn: &Turn,
