@@ -444,7 +444,7 @@ enum Kind {
         href: Option<String>,
         title: String,
     },
-    /// Too deep, or a construct the dialect does not enable: children go to the parent.
+    /// An element the dialect does not enable: flattened into its parent.
     Transparent,
 }
 
@@ -458,11 +458,14 @@ struct Frame {
     cells: Vec<Cell>,
     rows: Vec<Vec<Cell>>,
     head: Vec<Cell>,
+    /// Opened by a link or image (even if flattened): no bare-URL links inside.
+    link: bool,
 }
 
 impl Frame {
     fn new(kind: Kind) -> Self {
         Frame {
+            link: matches!(kind, Kind::Link { .. } | Kind::Image { .. }),
             kind,
             children: Vec::new(),
             text: String::new(),
@@ -470,10 +473,6 @@ impl Frame {
             rows: Vec::new(),
             head: Vec::new(),
         }
-    }
-
-    fn is_link(&self) -> bool {
-        matches!(self.kind, Kind::Link { .. } | Kind::Image { .. })
     }
 }
 
@@ -483,8 +482,11 @@ struct TreeBuilder {
     stack: Vec<Frame>,
     /// Real (non-transparent) frames open, not counting the root.
     depth: usize,
-    /// Transparent frames open.
-    transparent: usize,
+    /// Elements open but flattened (too deep, or not in the dialect), innermost last: whether
+    /// each is a link. They have no frame: their content goes straight to the top frame.
+    flattened: Vec<bool>,
+    /// Link and image frames open.
+    links: usize,
 }
 
 impl TreeBuilder {
@@ -493,7 +495,8 @@ impl TreeBuilder {
             root: Frame::new(Kind::Root),
             stack: Vec::new(),
             depth: 0,
-            transparent: 0,
+            flattened: Vec::new(),
+            links: 0,
         }
     }
 
@@ -504,17 +507,13 @@ impl TreeBuilder {
         }
     }
 
-    fn in_link(&self) -> bool {
-        self.stack.iter().any(Frame::is_link)
-    }
-
     fn in_code_block(&self) -> bool {
         matches!(self.stack.last().map(|f| &f.kind), Some(Kind::CodeBlock(_)))
     }
 
     /// Turns pending text of the top frame into nodes.
     fn flush(&mut self) {
-        let in_link = self.in_link();
+        let in_link = self.links > 0;
         let frame = self.top();
         if frame.text.is_empty() {
             return;
@@ -529,26 +528,37 @@ impl TreeBuilder {
     }
 
     fn open(&mut self, kind: Kind) {
-        self.flush();
+        // Room for the frames this element needs (a table needs head/row and cell too).
         let room = match kind {
             Kind::Table(_) => 3,
             Kind::List(_) | Kind::TableHead | Kind::TableRow => 2,
             _ => 1,
         };
-        let kind = if self.transparent > 0 || self.depth + room > MAX_DEPTH {
-            Kind::Transparent
-        } else {
-            kind
-        };
-        if matches!(kind, Kind::Transparent) {
-            self.transparent += 1;
-        } else {
-            self.depth += 1;
+        let link = matches!(kind, Kind::Link { .. } | Kind::Image { .. });
+        if link {
+            self.links += 1;
         }
-        self.stack.push(Frame::new(kind));
+        if !self.flattened.is_empty()
+            || self.depth + room > MAX_DEPTH
+            || matches!(kind, Kind::Transparent)
+        {
+            self.flattened.push(link);
+            return;
+        }
+        self.flush();
+        self.depth += 1;
+        let mut frame = Frame::new(kind);
+        frame.link = link;
+        self.stack.push(frame);
     }
 
     fn close(&mut self) {
+        if let Some(link) = self.flattened.pop() {
+            if link {
+                self.links = self.links.saturating_sub(1);
+            }
+            return;
+        }
         if self.stack.is_empty() {
             return; // unbalanced End: ignore
         }
@@ -558,11 +568,10 @@ impl TreeBuilder {
         let Some(mut frame) = self.stack.pop() else {
             return;
         };
-        if matches!(frame.kind, Kind::Transparent) {
-            self.transparent = self.transparent.saturating_sub(1);
-        } else {
-            self.depth = self.depth.saturating_sub(1);
+        if frame.link {
+            self.links = self.links.saturating_sub(1);
         }
+        self.depth = self.depth.saturating_sub(1);
         let children = std::mem::take(&mut frame.children);
         let node = match frame.kind {
             Kind::Root | Kind::Transparent => {
@@ -707,6 +716,7 @@ impl TreeBuilder {
     }
 
     fn finish(mut self) -> Vec<Node> {
+        self.flattened.clear();
         while !self.stack.is_empty() {
             self.close();
         }
@@ -890,9 +900,7 @@ fn bare_url_len(s: &str) -> Option<usize> {
         .map_or(s.len(), |(i, _)| i);
     loop {
         let url = s.get(..end)?;
-        let Some(last) = url.chars().last() else {
-            return None;
-        };
+        let last = url.chars().last()?;
         let trim = match last {
             '?' | '!' | '.' | ',' | ':' | '*' | '_' | '~' | '\'' | '"' | ';' => true,
             ')' => url.matches('(').count() < url.matches(')').count(),
