@@ -1077,3 +1077,53 @@ impl InlineText {
         self.out.trim().to_string()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fence_opener_is_strict() {
+        assert_eq!(fence_opener("```rust\n"), Some((b'`', 3)));
+        assert_eq!(fence_opener("   ~~~~ x`y\n"), Some((b'~', 4)));
+        assert_eq!(fence_opener("    ```\n"), None, "indented code");
+        assert_eq!(fence_opener("\t```\n"), None);
+        assert_eq!(fence_opener("``\n"), None);
+        assert_eq!(fence_opener("```a`\n"), None, "backtick in info");
+    }
+
+    #[test]
+    fn may_close_fence_is_generous() {
+        assert!(may_close_fence("code\n```\n", b'`'));
+        assert!(may_close_fence("\t```\n", b'`'));
+        assert!(may_close_fence("a\rb\n", b'`'), "bare CR: rescan");
+        assert!(!may_close_fence("code\n~~~\n``\n", b'`'));
+    }
+
+    #[test]
+    fn fence_closed_detection() {
+        let t = "```\na\n```\n";
+        assert!(fence_is_closed(t, &(0..t.len())));
+        let t = "````\na\n```\n";
+        assert!(!fence_is_closed(t, &(0..t.len())));
+        let t = "```\n";
+        assert!(!fence_is_closed(t, &(0..t.len())));
+    }
+
+    #[test]
+    fn bare_url_trimming() {
+        assert_eq!(bare_url_len("https://a.example/x."), Some(19));
+        assert_eq!(bare_url_len("https://a.example/(x))"), Some(21));
+        assert_eq!(bare_url_len("http://a.example<b>"), Some(16));
+        assert_eq!(bare_url_len("https://"), None);
+        assert_eq!(bare_url_len("https://-x"), None);
+        assert_eq!(bare_url_len("ftp://a"), None);
+    }
+
+    #[test]
+    fn markers_in_code_and_titles() {
+        let m = format!("{MARK_OPEN}5{MARK_CLOSE}");
+        assert_eq!(markers_as_brackets(&format!("a{m}b{MARK_CLOSE}")), "a[5]b");
+        assert_eq!(strip_all_markers(&format!("t{m}{MARK_OPEN}")), "t");
+    }
+}
