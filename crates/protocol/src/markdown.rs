@@ -25,7 +25,10 @@
 //! Work per delta: nothing is scanned unless the delta contains a newline; then the tail's
 //! complete lines are parsed once, so the cost is proportional to the delta plus the tail.
 //! While the tail is an open fenced code block, only the newly completed lines are checked for
-//! a possible closing fence, so a long code block streams in linear time.
+//! a possible closing fence, so a long code block streams in linear time. The cost that
+//! remains is a single huge top-level block (say a 100 KB list): every new line re-scans it,
+//! as the widget re-renders it anyway. Lines end at `\n` (CRLF is fine); text whose lines end
+//! in bare CRs stays in the tail until [`BlockSplitter::finish`].
 //!
 //! Not supported across blocks: link reference definitions (`[1]: https://…`). Each block is
 //! parsed on its own, so a reference-style link resolves only against definitions in the same
