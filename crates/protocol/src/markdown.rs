@@ -47,7 +47,7 @@
 //!   carries the alt text and a checked href, to be shown as a link;
 //! * bare `http://` and `https://` URLs in text become links (GFM "extended autolinks",
 //!   which pulldown-cmark does not implement; `www.` without a scheme is left as text);
-//! * citation markers ([`citations::MARK_OPEN`] digits [`citations::MARK_CLOSE`]) become
+//! * citation markers ([`MARK_OPEN`] digits [`MARK_CLOSE`]) become
 //!   [`Node::Citation`]; inside code they are shown as `[n]`; stray marker characters are
 //!   removed, so private-use characters never reach the screen;
 //! * nesting deeper than [`MAX_DEPTH`] is flattened, so rendering recursion stays shallow.
