@@ -117,7 +117,9 @@ impl Config {
         let persona_id = get("persona-id").and_then(|v| match v.parse::<i64>() {
             Ok(n) if n >= 0 => Some(n),
             _ => {
-                problems.push(format!("data-persona-id=\"{v}\" must be a whole number, like 0."));
+                problems.push(format!(
+                    "data-persona-id=\"{v}\" must be a whole number, like 0."
+                ));
                 None
             }
         });
@@ -129,7 +131,9 @@ impl Config {
                     key: k.trim().to_string(),
                     value: v.trim().to_string(),
                 }),
-                _ => problems.push(format!("data-tags entry \"{t}\" must be written key:value.")),
+                _ => problems.push(format!(
+                    "data-tags entry \"{t}\" must be written key:value."
+                )),
             }
         }
 
@@ -156,7 +160,9 @@ impl Config {
             Some("local") => Persist::Local,
             Some("none") => Persist::None,
             Some(v) => {
-                problems.push(format!("data-persist=\"{v}\" must be session, local or none."));
+                problems.push(format!(
+                    "data-persist=\"{v}\" must be session, local or none."
+                ));
                 Persist::Session
             }
         };
@@ -173,7 +179,9 @@ impl Config {
             None | Some("right") | Some("bottom-right") => Position::Right,
             Some("left") | Some("bottom-left") => Position::Left,
             Some(v) => {
-                problems.push(format!("data-position=\"{v}\" must be bottom-right or bottom-left."));
+                problems.push(format!(
+                    "data-position=\"{v}\" must be bottom-right or bottom-left."
+                ));
                 Position::Right
             }
         };
@@ -203,7 +211,9 @@ impl Config {
                 ("user-id", "the Odyssey user id"),
             ] {
                 if get(attr).is_none() {
-                    problems.push(format!("data-{attr} is missing: the odyssey backend needs {what}."));
+                    problems.push(format!(
+                        "data-{attr} is missing: the odyssey backend needs {what}."
+                    ));
                 }
             }
         }

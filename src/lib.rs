@@ -33,7 +33,8 @@ mod entry {
         };
         if document.ready_state() == "loading" {
             let cb = Closure::once_into_js(move || crate::mount::mount_all(script));
-            let _ = document.add_event_listener_with_callback("DOMContentLoaded", cb.unchecked_ref());
+            let _ =
+                document.add_event_listener_with_callback("DOMContentLoaded", cb.unchecked_ref());
         } else {
             crate::mount::mount_all(script);
         }

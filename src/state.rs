@@ -104,11 +104,9 @@ impl Message {
             ChatEvent::Citation {
                 number,
                 document_id,
-            } => self
-                .citations
-                .update(|m| {
-                    m.insert(*number, document_id.clone());
-                }),
+            } => self.citations.update(|m| {
+                m.insert(*number, document_id.clone());
+            }),
             ChatEvent::FollowUps(q) => self.follow_ups.set(q.clone()),
             ChatEvent::Error(e) if e.fatal => {
                 self.error.set(Some(e.clone()));

@@ -7,8 +7,7 @@ use sherpa_protocol::{ChatError, HttpRequest};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
-    AbortSignal, Headers, ReadableStreamDefaultReader, RequestCredentials, RequestInit,
-    RequestMode,
+    AbortSignal, Headers, ReadableStreamDefaultReader, RequestCredentials, RequestInit, RequestMode,
 };
 
 /// The most bytes read from an error body.
@@ -87,9 +86,10 @@ pub async fn send(
         })?;
     let resp: web_sys::Response = resp.unchecked_into();
     let h = resp.headers();
-    let reader = resp
-        .body()
-        .map(|b| b.get_reader().unchecked_into::<ReadableStreamDefaultReader>());
+    let reader = resp.body().map(|b| {
+        b.get_reader()
+            .unchecked_into::<ReadableStreamDefaultReader>()
+    });
     Ok(Response {
         status: resp.status(),
         content_type: h.get("content-type").ok().flatten(),
@@ -168,7 +168,8 @@ impl Response {
 
 /// Fires a request and ignores its outcome (stop and feedback calls).
 pub async fn fire(req: &HttpRequest, include_credentials: bool) -> Result<u16, ChatError> {
-    let ctrl = web_sys::AbortController::new().map_err(|e| errors::network_error(&js_detail(&e)))?;
+    let ctrl =
+        web_sys::AbortController::new().map_err(|e| errors::network_error(&js_detail(&e)))?;
     match send(req, &ctrl.signal(), include_credentials).await {
         Ok(r) => {
             r.cancel();

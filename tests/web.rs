@@ -1,0 +1,211 @@
+//! Browser tests of the widget (wasm-bindgen-test in headless Chromium):
+//! mount → act → assert, with `window.fetch` replaced by a scripted stream so chunk
+//! boundaries are exactly what each test chooses.
+#![cfg(target_arch = "wasm32")]
+
+use sherpa::config::{Attrs, Config};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_test::*;
+use web_sys::{Element, HtmlElement, ShadowRoot};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn document() -> web_sys::Document {
+    web_sys::window().unwrap().document().unwrap()
+}
+
+fn config(pairs: &[(&str, &str)]) -> Config {
+    let attrs: Attrs = pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    Config::from_attrs(&attrs)
+}
+
+/// Mounts a widget into a fresh host element and returns its shadow root.
+fn mount(cfg: Config) -> ShadowRoot {
+    let host: HtmlElement = document().create_element("div").unwrap().unchecked_into();
+    document().body().unwrap().append_child(&host).unwrap();
+    sherpa::mount::mount_into(&host, cfg);
+    host.shadow_root().expect("an open shadow root")
+}
+
+fn q(root: &ShadowRoot, sel: &str) -> Option<Element> {
+    root.query_selector(sel).unwrap()
+}
+
+fn q_all(root: &ShadowRoot, sel: &str) -> Vec<Element> {
+    let list = root.query_selector_all(sel).unwrap();
+    (0..list.length())
+        .filter_map(|i| list.item(i)?.dyn_into().ok())
+        .collect()
+}
+
+async fn tick() {
+    let p = js_sys::Promise::new(&mut |resolve, _| {
+        web_sys::window()
+            .unwrap()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 10)
+            .unwrap();
+    });
+    wasm_bindgen_futures::JsFuture::from(p).await.unwrap();
+}
+
+/// Waits (up to ~3 s) for a condition.
+async fn until(mut f: impl FnMut() -> bool) {
+    for _ in 0..300 {
+        if f() {
+            return;
+        }
+        tick().await;
+    }
+    panic!("condition not met in time");
+}
+
+/// Replaces `window.fetch`: every call answers with the given status, content type and body
+/// chunks (as separate reads). Records request URLs and bodies in `window.__sherpaRequests`.
+fn script_fetch(status: u16, content_type: &str, chunks: &[&[u8]]) {
+    let arr = js_sys::Array::new();
+    for c in chunks {
+        arr.push(&js_sys::Uint8Array::from(*c));
+    }
+    let make = js_sys::Function::new_with_args(
+        "status, ctype, chunks",
+        "window.__sherpaRequests = [];
+         window.fetch = function (url, init) {
+           window.__sherpaRequests.push({ url: String(url), body: init && init.body });
+           if (String(url).endsWith('create-chat-session')) {
+             return Promise.resolve(new Response('{\"chat_session_id\": \"s-1\"}',
+               { status: 200, headers: { 'content-type': 'application/json' } }));
+           }
+           let i = 0;
+           const body = new ReadableStream({ pull(c) { if (i < chunks.length) c.enqueue(chunks[i++]); else c.close(); } });
+           return Promise.resolve(new Response(body, { status, headers: { 'content-type': ctype } }));
+         };",
+    );
+    make.call3(
+        &JsValue::NULL,
+        &JsValue::from(status),
+        &JsValue::from_str(content_type),
+        &arr,
+    )
+    .unwrap();
+}
+
+fn requests() -> Vec<(String, String)> {
+    let arr: js_sys::Array =
+        js_sys::Reflect::get(&web_sys::window().unwrap(), &"__sherpaRequests".into())
+            .unwrap()
+            .unchecked_into();
+    arr.iter()
+        .map(|r| {
+            let url = js_sys::Reflect::get(&r, &"url".into())
+                .unwrap()
+                .as_string()
+                .unwrap();
+            let body = js_sys::Reflect::get(&r, &"body".into())
+                .unwrap()
+                .as_string()
+                .unwrap_or_default();
+            (url, body)
+        })
+        .collect()
+}
+
+async fn type_and_send(root: &ShadowRoot, text: &str) {
+    let input: web_sys::HtmlTextAreaElement = q(root, "[part~=input]").unwrap().unchecked_into();
+    input.set_value(text);
+    input
+        .dispatch_event(&web_sys::Event::new("input").unwrap())
+        .unwrap();
+    tick().await;
+    let send: HtmlElement = q(root, "[part~=send]").unwrap().unchecked_into();
+    send.click();
+}
+
+#[wasm_bindgen_test]
+async fn launcher_opens_the_panel_and_focuses_the_input() {
+    let root = mount(config(&[("api-base", "/api")]));
+    tick().await;
+    let panel: HtmlElement = q(&root, "[part~=panel]").unwrap().unchecked_into();
+    assert!(panel.hidden(), "closed at first");
+    let launcher: HtmlElement = q(&root, "[part~=launcher]").unwrap().unchecked_into();
+    launcher.click();
+    tick().await;
+    assert!(!panel.hidden());
+    let active = root.active_element().expect("focus inside the widget");
+    assert_eq!(active.get_attribute("part").as_deref(), Some("input"));
+}
+
+#[wasm_bindgen_test]
+async fn missing_api_base_shows_a_specific_message() {
+    let root = mount(config(&[("open", "true")]));
+    tick().await;
+    let err = q(&root, "[part~=error]").expect("an error box");
+    assert!(err
+        .text_content()
+        .unwrap()
+        .contains("data-api-base is missing"));
+    assert!(
+        q(&root, "[part~=input]").is_none(),
+        "no composer when misconfigured"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn streamed_answer_with_utf8_split_across_reads() {
+    let lines: &[&[u8]] = &[
+        b"{\"user_message_id\": 1, \"reserved_assistant_message_id\": 2}\n{\"placement\": {\"turn_index\": 1, \"tab_index\": 0, \"sub_turn_index\": null, \"model_index\": 0}, \"obj\": {\"type\": \"message_delta\", \"content\": \"Caf\xC3",
+        b"\xA9 \xF0\x9F\x98",
+        b"\x80\"}}\n{\"placement\": {\"turn_index\": 1, \"tab_index\": 0, \"sub_turn_index\": null, \"model_index\": 0}, \"obj\": {\"type\": \"stop\", \"stop_reason\": null}}\n",
+    ];
+    script_fetch(200, "text/event-stream", lines);
+    let root = mount(config(&[
+        ("api-base", "https://chat.example.com/api"),
+        ("mode", "inline"),
+    ]));
+    tick().await;
+    type_and_send(&root, "Coffee?").await;
+    until(|| q(&root, "[part~=message-assistant][data-state=done]").is_some()).await;
+    let answer = q(&root, "[part~=answer]").unwrap().text_content().unwrap();
+    assert_eq!(answer.trim(), "Café 😀");
+    let user = q_all(&root, "[part~=message-user]");
+    assert_eq!(user.len(), 1);
+    assert_eq!(user[0].text_content().unwrap(), "Coffee?");
+    let reqs = requests();
+    assert_eq!(reqs.len(), 2);
+    assert_eq!(
+        reqs[0].0,
+        "https://chat.example.com/api/chat/create-chat-session"
+    );
+    assert_eq!(
+        reqs[1].0,
+        "https://chat.example.com/api/chat/send-chat-message"
+    );
+    let body: serde_json::Value = serde_json::from_str(&reqs[1].1).unwrap();
+    assert_eq!(body["message"], "Coffee?");
+    assert_eq!(body["chat_session_id"], "s-1");
+}
+
+#[wasm_bindgen_test]
+async fn server_error_keeps_the_question_and_shows_the_mapped_message() {
+    script_fetch(
+        401,
+        "application/json",
+        &[b"{\"detail\":\"Invalid API key\"}"],
+    );
+    let root = mount(config(&[("api-base", "/api"), ("mode", "inline")]));
+    tick().await;
+    type_and_send(&root, "Hello?").await;
+    until(|| q(&root, "[part~=message-assistant][data-state=error]").is_some()).await;
+    let err = q(&root, "[part~=message-assistant] [part~=error]").unwrap();
+    let text = err.text_content().unwrap();
+    assert!(text.contains("API key"), "{text}");
+    assert_eq!(
+        q(&root, "[part~=message-user]")
+            .unwrap()
+            .text_content()
+            .unwrap(),
+        "Hello?"
+    );
+}
