@@ -57,11 +57,9 @@ pub fn answer(question: &str, opts: &AnswerOptions) -> Answer {
             cited.push(a);
             segs.push(Seg::Text(format!("**{}.** {}", a.title, a.lead())));
             segs.push(Seg::Cite(1));
-            // The top article's first structured block (a list, table or code), if any.
-            if let Some(block) = a.blocks().skip(1).find(|b| is_structured(b)) {
+            // The rest of the top article: its lists, tables and code, up to two blocks.
+            for block in a.blocks().skip(1).take(2) {
                 segs.push(Seg::Text(format!("\n\n{block}")));
-            } else if let Some(more) = a.blocks().nth(1) {
-                segs.push(Seg::Text(format!("\n\n{more}")));
             }
             let related: Vec<&Hit> = hits.iter().skip(1).take(2).collect();
             if !related.is_empty() {
@@ -90,14 +88,6 @@ pub fn answer(question: &str, opts: &AnswerOptions) -> Answer {
         segs,
         follow_ups,
     }
-}
-
-fn is_structured(block: &str) -> bool {
-    let first = block.trim_start();
-    first.starts_with("- ")
-        || first.starts_with("1. ")
-        || first.starts_with('|')
-        || first.starts_with("```")
 }
 
 /// A search query as Onyx's query rewriting might produce: the question without its
@@ -129,24 +119,30 @@ fn follow_ups(hits: &[Hit], filters: &Filters) -> Vec<String> {
             "How does sync work between my devices?".to_string(),
         ];
     };
-    let mut out: Vec<String> = hits
+    let top = top.article;
+    // Related articles: the other hits, then articles similar to the top one's title, then
+    // the rest of its document set, then anything.
+    let similar = corpus::search(&top.title, filters, 6);
+    let candidates = hits
         .iter()
         .skip(1)
-        .map(|h| h.article.question.clone())
-        .collect();
-    for a in corpus::articles() {
+        .map(|h| h.article)
+        .chain(similar.iter().map(|h| h.article))
+        .chain(
+            corpus::articles()
+                .iter()
+                .filter(|a| a.document_set == top.document_set),
+        )
+        .chain(corpus::articles().iter());
+    let mut out: Vec<String> = Vec::new();
+    for a in candidates {
         if out.len() >= 3 {
             break;
         }
-        if a.id != top.article.id
-            && a.document_set == top.article.document_set
-            && filters.admits(a)
-            && !out.contains(&a.question)
-        {
+        if a.id != top.id && filters.admits(a) && !out.contains(&a.question) {
             out.push(a.question.clone());
         }
     }
-    out.truncate(3);
     out
 }
 

@@ -273,6 +273,11 @@ impl Sink {
                         .await;
                 }
                 self.sent = cut;
+                // Let the server write out what was queued before the connection goes.
+                while self.tx.capacity() < self.tx.max_capacity() && !self.tx.is_closed() {
+                    tokio::time::sleep(Duration::from_millis(1)).await;
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
                 // An error ends the body without the final chunk: the connection is dropped.
                 let _ = self
                     .tx
