@@ -174,7 +174,9 @@ pub trait Adapter {
         false
     }
     /// A decoder for the response to [`Adapter::message_request`].
-    /// `content_type` is the response's Content-Type header, if any.
+    /// `content_type` is the response's Content-Type header, if any. It never decides the
+    /// framing (Onyx sends NDJSON as `text/event-stream`; the content decides), but an Onyx
+    /// reply labelled `application/json` (`stream: false`) is read whole before decoding.
     fn decoder(&self, content_type: Option<&str>) -> Box<dyn Decoder>;
     /// The request that tells the server to stop generating, if the backend has one.
     fn stop_request(&self, opts: &BackendOptions, conv: &Conversation) -> Option<HttpRequest> {

@@ -320,6 +320,66 @@ mod tests {
     }
 
     #[test]
+    fn garbage_before_detection_is_passed_on_and_json_decides() {
+        let got = frames_for(&[b"<html>\n{\"a\": 1}\n[DONE]\n{\"late\": 1}\n"]);
+        assert_eq!(
+            got,
+            vec![
+                Frame::Payload("<html>".into()),
+                Frame::Payload("{\"a\": 1}".into()),
+                Frame::Done,
+            ]
+        );
+    }
+
+    #[test]
+    fn sse_tolerates_bare_json_lines_and_odd_fields() {
+        let input = "retry: 1000\nid: 7\ndata:{\"a\":\ndata\ndata: 1}\n{\"b\": 2}\nunknown: x\n\n";
+        let got = frames_for(&[input.as_bytes()]);
+        assert_eq!(
+            got,
+            vec![
+                Frame::Payload("{\"a\":\n\n1}".into()),
+                Frame::Payload("{\"b\": 2}".into()),
+            ]
+        );
+        // An event cut off by EOF is still delivered.
+        assert_eq!(
+            frames_for(&[b"data: {\"x\": 1}"]),
+            payloads(&["{\"x\": 1}"])
+        );
+    }
+
+    #[test]
+    fn bom_and_cr_split_across_chunks() {
+        let want = payloads(&["{\"a\": 1}", "{\"b\": 2}"]);
+        assert_eq!(
+            frames_for(&[b"\xEF", b"\xBB", b"\xBF{\"a\": 1}\r", b"\n{\"b\": 2}\r"]),
+            want
+        );
+        assert_eq!(frames_for(&[b"{\"a\": 1}\r", b"\r", b"\n{\"b\": 2}"]), want);
+        // A BOM anywhere but the start is not stripped (it is data).
+        let got = frames_for(&[b"{\"a\": 1}\n\xEF\xBB\xBFx\n"]);
+        assert_eq!(got.len(), 2);
+    }
+
+    #[test]
+    fn oversized_line_is_reported_and_the_next_line_still_read() {
+        let mut f = Framer::new();
+        let mut out = f.feed(b"{\"a\": ");
+        let block = vec![b'x'; 1 << 20];
+        for _ in 0..=(MAX_LINE >> 20) {
+            out.extend(f.feed(&block));
+        }
+        out.extend(f.feed(b"}\n{\"b\": 2}\n"));
+        out.extend(f.finish());
+        assert_eq!(
+            out,
+            vec![Frame::Oversized, Frame::Payload("{\"b\": 2}".into())]
+        );
+    }
+
+    #[test]
     fn invalid_utf8_is_replaced_not_stalled() {
         let got = frames_for(&[b"{\"a\": \"\xff\"}\n{\"b\": 1}\n"]);
         assert_eq!(got, payloads(&["{\"a\": \"\u{fffd}\"}", "{\"b\": 1}"]));

@@ -4,7 +4,9 @@
 //! * [`framing`]: NDJSON and SSE framing with UTF-8 carried across chunk boundaries.
 //! * [`backend`]: the backend-independent request model ([`backend::HttpRequest`],
 //!   [`backend::Conversation`], [`backend::BackendOptions`]) and the [`backend::Adapter`] trait.
-//! * [`adapters`]: one module per backend (request builder + decoder).
+//! * [`adapters`]: one module per backend (request builder + decoder): `onyx`, `onyx_legacy`
+//!   (Hymalaia too), `onyx_simple` and `odyssey`. The Onyx family shares one decoder that
+//!   recognises packet v2, packet v1, legacy flat objects and single JSON replies line by line.
 //! * [`errors`]: HTTP failures mapped to user-facing messages.
 //! * [`citations`]: `[[n]](url)` markers in answer text turned into citation markers.
 //! * [`markdown`]: answer text split into blocks and parsed into a safe node tree.
