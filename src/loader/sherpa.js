@@ -1,12 +1,27 @@
 /* Sherpa loader: the only file a page includes.
  *   <script src="https://cdn.example.com/sherpa/sherpa.js" defer data-api-base="..."></script>
- * It finds its own URL, loads the widget module that sits next to it (sherpa_core.js and
- * sherpa_core_bg.wasm, with the same query string, so ?v=2 busts every cache), and hands the
- * script element to it: its data- attributes configure the widget. No eval, no inline styles.
- * Several script tags on one page share one module. */
+ *
+ * It draws the launcher itself (same element, shadow root, parts and styles as the widget's)
+ * and loads the widget module that sits next to it (sherpa_core.js + sherpa_core_bg.wasm,
+ * with the same query string, so ?v=2 busts every cache) only when it is needed:
+ *   - on the first hover, focus, touch or click on the launcher;
+ *   - when the browser is idle after the page's load event (requestIdleCallback, or a timer
+ *     where that is missing), unless the script tag says data-load="interaction";
+ *   - at once with data-load="eager" or data-open="true";
+ *   - for each [data-sherpa] element, when it comes near the viewport (IntersectionObserver).
+ * A click that comes before the module is ready is kept: the panel opens once it is, with
+ * focus in the input. The module then takes over the launcher's host element and shadow root.
+ * No eval, no inline style attributes (styles go through a constructable stylesheet and the
+ * CSSOM), so a strict CSP (script-src 'self' 'wasm-unsafe-eval'; style-src 'self') is enough.
+ * Several script tags on one page share one module.
+ *
+ * scripts/build replaces LAUNCHER_CSS below with the launcher's rules from style/sherpa.css. */
 (function () {
   'use strict';
-  var script = document.currentScript;
+  var CSS = '/*LAUNCHER_CSS*/';
+  var ICON = 'M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4H4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z';
+  var doc = document;
+  var script = doc.currentScript;
   if (!script || !script.src) {
     console.error('sherpa: load sherpa.js with a <script src=...> tag');
     return;
@@ -18,25 +33,135 @@
     return u.href;
   }
   function fail(err) {
-    console.error('sherpa: the widget could not be loaded:', err && err.message || err);
+    console.error('sherpa: the widget could not be loaded:', (err && err.message) || err);
   }
+  function attr(el, name) {
+    var v = el.getAttribute('data-' + name);
+    return v == null ? null : v.trim();
+  }
+  function on(el, types, fn, opts) {
+    types.split(' ').forEach(function (t) { el.addEventListener(t, fn, opts); });
+  }
+  function whenParsed(fn) {
+    if (doc.readyState === 'loading') doc.addEventListener('DOMContentLoaded', fn);
+    else fn();
+  }
+
+  // One module per page, whichever script tag asks first.
   var shared = window.__sherpaLoader || (window.__sherpaLoader = {});
-  if (!shared.ready) {
-    shared.ready = new Promise(function (resolve, reject) {
-      var glue = document.createElement('script');
-      glue.src = sibling('sherpa_core.js');
-      glue.async = true;
-      if (script.crossOrigin !== null) glue.crossOrigin = script.crossOrigin;
-      glue.onerror = function () { reject(new Error('cannot load ' + glue.src)); };
-      glue.onload = function () {
-        // wasm-bindgen's no-modules glue declares a global binding (not a window property).
-        /* global __sherpa_wasm */
-        var init = typeof __sherpa_wasm === 'function' ? __sherpa_wasm : null;
-        if (!init) return reject(new Error('sherpa_core.js did not define the module'));
-        init({ module_or_path: sibling('sherpa_core_bg.wasm') }).then(function () { resolve(init); }, reject);
-      };
-      (document.head || document.documentElement).appendChild(glue);
+  function load() {
+    if (!shared.ready) {
+      shared.ready = new Promise(function (resolve, reject) {
+        var glue = doc.createElement('script');
+        glue.src = sibling('sherpa_core.js');
+        glue.async = true;
+        if (script.crossOrigin !== null) glue.crossOrigin = script.crossOrigin;
+        glue.onerror = function () { reject(new Error('cannot load ' + glue.src)); };
+        glue.onload = function () {
+          // wasm-bindgen's no-modules glue declares a global binding (not a window property).
+          /* global __sherpa_wasm */
+          var init = typeof __sherpa_wasm === 'function' ? __sherpa_wasm : null;
+          if (!init) return reject(new Error('sherpa_core.js did not define the module'));
+          init({ module_or_path: sibling('sherpa_core_bg.wasm') }).then(function () { resolve(init); }, reject);
+        };
+        (doc.head || doc.documentElement).appendChild(glue);
+      });
+      shared.ready.catch(fail);
+    }
+    return shared.ready;
+  }
+
+  var policy = (attr(script, 'load') || 'idle').toLowerCase(); // idle | interaction | eager
+  var openAttr = attr(script, 'open');
+  var eager = policy === 'eager' || openAttr === '' || openAttr === 'true';
+  var host = null;      // the launcher's <sherpa-chat>, drawn below
+  var clicked = false;  // the user clicked the launcher before the module was ready
+  var booted = false;
+
+  function boot() {
+    load().then(function (mod) {
+      if (booted) return;
+      booted = true;
+      mod.boot(script, { host: host, open: clicked, inline: false });
     });
   }
-  shared.ready.then(function (mod) { mod.boot(script); }).catch(fail);
+
+  // The placeholder launcher: the same DOM the widget renders for its launcher.
+  function el(name, attrs, ns) {
+    var e = ns ? doc.createElementNS(ns, name) : doc.createElement(name);
+    for (var k in attrs) e.setAttribute(k, attrs[k]);
+    return e;
+  }
+  function drawLauncher() {
+    host = el('sherpa-chat', { 'data-sherpa-host': 'launcher' });
+    var accent = attr(script, 'accent');
+    if (accent) host.style.setProperty('--sherpa-accent', accent);
+    var root = host.attachShadow({ mode: 'open' });
+    try {
+      var sheet = new CSSStyleSheet();
+      sheet.replaceSync(CSS);
+      root.adoptedStyleSheets = [sheet];
+    } catch (e) { /* very old browser: the widget installs its styles when it loads */ }
+    var pos = attr(script, 'position');
+    var wrap = el('div', {
+      'class': 'sherpa', 'data-mode': 'launcher',
+      'data-position': pos === 'left' || pos === 'bottom-left' ? 'left' : 'right',
+    });
+    var button = el('button', {
+      part: 'launcher', 'class': 'launcher',
+      'aria-label': 'Open chat: ' + (attr(script, 'title') || 'Help'), 'aria-expanded': 'false',
+    });
+    var svgNs = 'http://www.w3.org/2000/svg';
+    var svg = el('svg', { viewBox: '0 0 24 24', width: '26', height: '26', 'aria-hidden': 'true' }, svgNs);
+    svg.appendChild(el('path', { fill: 'currentColor', d: ICON }, svgNs));
+    button.appendChild(svg);
+    wrap.appendChild(button);
+    root.appendChild(wrap);
+    on(button, 'pointerenter focus touchstart', boot, { passive: true, once: true });
+    on(button, 'click', function () {
+      clicked = true;
+      button.setAttribute('aria-busy', 'true');
+      boot();
+    });
+    doc.body.appendChild(host);
+  }
+
+  // Inline instances: mounted one by one as they near the viewport. The first script tag on
+  // the page owns them (its attributes are their defaults, as with boot(script)).
+  function watchInline() {
+    if (shared.inline) return;
+    shared.inline = true;
+    var mount = function (target) {
+      load().then(function (mod) { mod.mountInline(script, target); });
+    };
+    var io = window.IntersectionObserver && !eager && new IntersectionObserver(function (entries) {
+      entries.forEach(function (e) {
+        if (e.isIntersecting) {
+          io.unobserve(e.target);
+          mount(e.target);
+        }
+      });
+    }, { rootMargin: '600px 0px' });
+    doc.querySelectorAll('[data-sherpa]').forEach(function (target) {
+      if (io) io.observe(target);
+      else mount(target);
+    });
+  }
+
+  whenParsed(function () {
+    watchInline();
+    if ((attr(script, 'mode') || 'launcher') !== 'inline') {
+      if (doc.body) drawLauncher();
+      // (without a body there is nowhere to draw; the widget adds its own launcher)
+      if (eager) boot();
+      else if (policy !== 'interaction') {
+        var idle = function () {
+          if (window.requestIdleCallback) requestIdleCallback(boot, { timeout: 5000 });
+          else setTimeout(boot, 2000);
+        };
+        if (doc.readyState === 'complete') idle();
+        else window.addEventListener('load', idle);
+      }
+    }
+  });
 })();

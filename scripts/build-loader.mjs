@@ -1,0 +1,72 @@
+// Builds dist/sherpa.js from src/loader/sherpa.js: puts the launcher's rules from
+// style/sherpa.css into it (so the loader's launcher and the widget's are styled by the same
+// rules) and drops comments and indentation (the loader is fetched by every page view).
+//   node scripts/build-loader.mjs [out.js]
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const out = process.argv[2] || path.join(root, 'dist/sherpa.js');
+const css = fs.readFileSync(path.join(root, 'style/sherpa.css'), 'utf8');
+const src = fs.readFileSync(path.join(root, 'src/loader/sherpa.js'), 'utf8');
+
+/** Splits CSS into top-level items: { prelude, body } for blocks. Comments removed first. */
+function items(text) {
+  const list = [];
+  let i = 0;
+  while (i < text.length) {
+    const open = text.indexOf('{', i);
+    if (open < 0) break;
+    let depth = 1;
+    let j = open + 1;
+    while (j < text.length && depth > 0) {
+      if (text[j] === '{') depth++;
+      else if (text[j] === '}') depth--;
+      j++;
+    }
+    list.push({ prelude: text.slice(i, open).trim(), body: text.slice(open + 1, j - 1) });
+    i = j;
+  }
+  return list;
+}
+
+// A rule is the launcher's if one of its selectors is about the host, the launcher button,
+// the wrapper itself, or is one of the stylesheet's global resets.
+const launcherSelector = (sel) => /:host|\.launcher\b/.test(sel)
+  || /^\.sherpa(\[[^\]]*\])*$/.test(sel) || /^(\*|\[hidden\]|:focus-visible)$/.test(sel);
+
+function launcherRules(text) {
+  let outCss = '';
+  for (const { prelude, body } of items(text)) {
+    if (prelude.startsWith('@')) {
+      const inner = launcherRules(body);
+      if (inner) outCss += `${prelude}{${inner}}`;
+    } else if (prelude.split(',').some((s) => launcherSelector(s.trim()))) {
+      const decls = body.split(';').map((d) => d.trim().replace(/\s*:\s*/, ':')).filter(Boolean);
+      outCss += `${prelude.replace(/\s+/g, ' ')}{${decls.join(';')}}`;
+    }
+  }
+  return outCss;
+}
+
+const launcherCss = launcherRules(css.replace(/\/\*[\s\S]*?\*\//g, ''));
+if (!/\.launcher\{/.test(launcherCss)) {
+  console.error('build-loader: no .launcher rule found in style/sherpa.css');
+  process.exit(1);
+}
+const marker = "'/*LAUNCHER_CSS*/'";
+if (!src.includes(marker)) {
+  console.error(`build-loader: ${marker} not found in src/loader/sherpa.js`);
+  process.exit(1);
+}
+
+// Comments and indentation only: block comments, whole-line // comments, leading blanks.
+// The source has no comment-like text inside strings apart from the CSS marker.
+const js = src.replace(marker, JSON.stringify(launcherCss))
+  .replace(/^\s*\/\*[\s\S]*?\*\/\s*$/gm, '')
+  .replace(/\/\*(?![^*]*\*\/\s*['"])[^*]*\*+(?:[^/*][^*]*\*+)*\//g, '')
+  .replace(/^\s*\/\/.*$/gm, '')
+  .split('\n').map((l) => l.trim()).filter(Boolean).join('\n');
+const banner = '/* Sherpa loader. Source: src/loader/sherpa.js */\n';
+fs.writeFileSync(out, banner + js + '\n');

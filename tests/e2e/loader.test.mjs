@@ -1,0 +1,162 @@
+// The lazy loader in Chromium: the page pays for the launcher only; the wasm comes on
+// interaction, idle time or when an inline instance nears the viewport; an early click is kept;
+// the hand-over from the loader's launcher to the widget's is invisible; a strict CSP is enough.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startDevServer, startHostSite, launchBrowser, newPage } from './harness.mjs';
+
+let dev, browser, site;
+const wasmRe = /sherpa_core(_bg\.wasm|\.js)/;
+
+function page(body, scriptAttrs = '') {
+  return `<!doctype html><html><head><title>Loader</title></head><body>
+    <h1>Host page</h1>${body}
+    <script src="${dev.url}/sherpa/sherpa.js" defer data-api-base="${dev.url}/api"
+      data-title="Loader help" ${scriptAttrs}></script></body></html>`;
+}
+
+before(async () => {
+  dev = await startDevServer({ paceMs: 2 });
+  browser = await launchBrowser();
+  site = await startHostSite({
+    '/interaction': page('', 'data-load="interaction"'),
+    '/left': page('', 'data-load="interaction" data-position="bottom-left" data-accent="#b00060"'),
+    '/idle': page('<img src="/slow.png" alt="">'),
+    '/inline': page(`<div style="height:6000px">tall content</div>
+      <div id="far" data-sherpa data-title="Far below" style="height:400px"></div>`,
+    'data-load="interaction" data-mode="inline"'),
+  });
+});
+after(async () => { await browser?.close(); dev?.stop(); site?.stop(); });
+
+/** A page that lists the widget module's requests; `delayMs` holds the wasm back. */
+async function open(pathname, { delayMs = 0 } = {}) {
+  const p = await newPage(browser, { viewport: { width: 1000, height: 700 } });
+  p.moduleRequests = [];
+  p.on('request', (r) => { if (wasmRe.test(r.url())) p.moduleRequests.push(r.url()); });
+  if (delayMs) {
+    await p.route(/sherpa_core_bg\.wasm/, async (route) => {
+      await new Promise((r) => setTimeout(r, delayMs));
+      await route.continue();
+    });
+  }
+  await p.goto(site.url + pathname);
+  return p;
+}
+
+const launcher = (p) => p.locator('sherpa-chat [part~="launcher"]');
+const mounted = (p) => p.locator('sherpa-chat[data-sherpa-mounted] [part~="panel"]').waitFor({ state: 'attached' });
+
+test('no wasm before interaction; hover loads it and the widget takes over the same host', async () => {
+  const p = await open('/interaction');
+  await launcher(p).waitFor();
+  await p.waitForTimeout(700); // load event done, idle time passed
+  assert.deepEqual(p.moduleRequests, [], 'nothing but the loader before interaction');
+  assert.equal(await launcher(p).getAttribute('aria-label'), 'Open chat: Loader help');
+  const before = await launcher(p).screenshot();
+  await launcher(p).hover();
+  await mounted(p);
+  assert.equal(p.moduleRequests.length, 2, p.moduleRequests.join('\n'));
+  assert.equal(await p.locator('sherpa-chat').count(), 1, 'the widget reused the loader\'s host');
+  assert.equal(await launcher(p).count(), 1, 'the placeholder is gone');
+  assert.equal(await launcher(p).getAttribute('aria-label'), 'Open chat: Loader help');
+  const afterShot = await launcher(p).screenshot();
+  assert.ok(before.equals(afterShot), 'the hand-over is invisible (same pixels)');
+  assert.deepEqual(p.consoleErrors, []);
+});
+
+test('a click before the wasm is ready opens the panel when ready, with focus in the input', async () => {
+  const p = await open('/interaction', { delayMs: 600 });
+  await launcher(p).click();
+  assert.equal(await p.locator('sherpa-chat[data-sherpa-mounted]').count(), 0, 'clicked before ready');
+  const input = p.locator('sherpa-chat [part~="input"]');
+  await input.waitFor({ state: 'visible' });
+  await p.waitForFunction(() => {
+    const root = document.querySelector('sherpa-chat').shadowRoot;
+    return document.activeElement?.localName === 'sherpa-chat'
+      && root.activeElement?.getAttribute('part')?.split(' ').includes('input');
+  }, null, { timeout: 3000 });
+  assert.equal(await launcher(p).getAttribute('aria-expanded'), 'true');
+  assert.deepEqual(p.consoleErrors, []);
+});
+
+test('keyboard focus on the launcher loads the wasm', async () => {
+  const p = await open('/interaction');
+  await launcher(p).waitFor();
+  await p.waitForTimeout(300);
+  assert.deepEqual(p.moduleRequests, []);
+  await p.keyboard.press('Tab');
+  await mounted(p);
+  assert.equal(p.moduleRequests.length, 2);
+  // Focus stays on the launcher through the hand-over.
+  assert.equal(await p.evaluate(() => document.querySelector('sherpa-chat').shadowRoot.activeElement?.getAttribute('part')), 'launcher');
+});
+
+test('left position and accent colour match before and after the hand-over', async () => {
+  const p = await open('/left');
+  await launcher(p).waitFor();
+  const look = () => launcher(p).evaluate((b) => {
+    const s = getComputedStyle(b);
+    const r = b.getBoundingClientRect();
+    return [r.x, r.y, r.width, r.height, s.backgroundColor, s.color, s.borderRadius, s.boxShadow].join(' ');
+  });
+  const before = await look();
+  assert.match(before, /^20 /, 'bottom-left');
+  assert.match(before, /rgb\(176, 0, 96\)/, 'data-accent');
+  const shot = await launcher(p).screenshot();
+  await launcher(p).hover();
+  await mounted(p);
+  assert.equal(await look(), before);
+  assert.ok(shot.equals(await launcher(p).screenshot()), 'same pixels');
+});
+
+test('by default the wasm loads when idle after the load event, which it never delays', async () => {
+  // The page's slow image holds the load event back; the widget must wait for it, not the reverse.
+  const p = await newPage(browser);
+  const requests = [];
+  p.on('request', (r) => { if (wasmRe.test(r.url())) requests.push([r.url(), Date.now()]); });
+  await p.route('**/slow.png', async (route) => {
+    await new Promise((r) => setTimeout(r, 800));
+    await route.fulfill({ status: 200, contentType: 'image/png', body: Buffer.alloc(0) });
+  });
+  let loadAt = 0;
+  const loaded = p.waitForEvent('load').then(() => { loadAt = Date.now(); });
+  await p.goto(site.url + '/idle', { waitUntil: 'commit' });
+  await loaded;
+  await mounted(p);
+  assert.equal(requests.length, 2);
+  assert.ok(requests.every(([, at]) => at >= loadAt), 'module requested only after the load event');
+  const timing = await p.evaluate(() => performance.getEntriesByType('navigation')[0].loadEventStart);
+  assert.ok(timing < 2500, `load event at ${timing} ms`);
+});
+
+test('an inline instance far down the page loads when scrolled near the viewport', async () => {
+  const p = await open('/inline');
+  await p.waitForTimeout(500);
+  assert.deepEqual(p.moduleRequests, [], 'nothing while it is far away');
+  assert.equal(await p.locator('sherpa-chat').count(), 0, 'data-mode="inline" on the script: no launcher');
+  await p.evaluate(() => window.scrollTo(0, document.body.scrollHeight - 1500));
+  await p.locator('#far [part~="header"]').getByText('Far below').waitFor();
+  assert.equal(p.moduleRequests.length, 2);
+  assert.deepEqual(p.consoleErrors, []);
+});
+
+test('works under a strict CSP (no inline styles, no eval)', async () => {
+  const p = await newPage(browser);
+  const csp = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'";
+  await p.route(dev.url + '/csp.html', (route) => route.fulfill({
+    status: 200,
+    headers: { 'content-type': 'text/html', 'content-security-policy': csp },
+    body: `<!doctype html><body><h1>CSP</h1><script src="/sherpa/sherpa.js" data-load="interaction"
+      data-api-base="/api" data-accent="#225500"></script></body>`,
+  }));
+  const violations = [];
+  await p.exposeFunction('__violation', (v) => violations.push(v));
+  await p.addInitScript(() => document.addEventListener('securitypolicyviolation',
+    (e) => window.__violation(`${e.violatedDirective} ${e.blockedURI}`)));
+  await p.goto(dev.url + '/csp.html');
+  await launcher(p).click();
+  await p.locator('sherpa-chat [part~="input"]').waitFor({ state: 'visible' });
+  assert.deepEqual(violations, []);
+  assert.deepEqual(p.consoleErrors, []);
+});
