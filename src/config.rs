@@ -7,6 +7,8 @@
 use std::collections::BTreeMap;
 
 use sherpa_protocol::backend::Tag;
+
+use crate::i18n::{self, Strings};
 use sherpa_protocol::{BackendKind, BackendOptions};
 
 /// Attribute names without the `data-` prefix, mapped to their values.
@@ -63,8 +65,13 @@ pub struct Config {
     pub credentials_include: bool,
     /// Accent colour (a CSS colour), if set.
     pub accent: Option<String>,
-    /// Problems found while reading the attributes: each is shown in the widget.
+    /// UI texts: the language's defaults with `data-text-*` overrides applied.
+    pub texts: Strings,
+    /// Problems found while reading the attributes: each is shown in the widget, which then
+    /// does not chat (a wrong API address or backend cannot work).
     pub problems: Vec<String>,
+    /// Lesser problems (a misspelt `data-text-*` override): shown, but the widget still works.
+    pub warnings: Vec<String>,
 }
 
 /// `defaults` (the script tag's attributes) overridden by `own` (the element's).
@@ -219,6 +226,8 @@ impl Config {
         }
 
         let lang = get("lang").unwrap_or("en").to_string();
+        let mut texts = i18n::for_lang(&lang);
+        let warnings = texts.apply_overrides(a);
         let options = BackendOptions {
             api_base,
             api_key: get("api-key").map(str::to_string),
@@ -239,10 +248,8 @@ impl Config {
             options,
             mode,
             title: get("title").unwrap_or("Help").to_string(),
-            welcome: get("welcome")
-                .unwrap_or("Hi! Ask me anything about our product.")
-                .to_string(),
-            placeholder: get("placeholder").unwrap_or("Ask a question…").to_string(),
+            welcome: get("welcome").unwrap_or(&texts.welcome).to_string(),
+            placeholder: get("placeholder").unwrap_or(&texts.placeholder).to_string(),
             starter_questions: a
                 .get("starter-questions")
                 .map(|s| {
@@ -260,7 +267,9 @@ impl Config {
             open,
             credentials_include,
             accent: get("accent").map(str::to_string),
+            texts,
             problems,
+            warnings,
         }
     }
 }
@@ -343,6 +352,31 @@ mod tests {
         assert_eq!(c.options.tags[0].key, "audience");
         assert_eq!(c.options.model, Some(("openai".into(), "gpt-4o".into())));
         assert_eq!(c.starter_questions, vec!["How do I sync?", "Pricing"]);
+    }
+
+    #[test]
+    fn language_and_text_overrides() {
+        let c = Config::from_attrs(&attrs(&[
+            ("api-base", "/api"),
+            ("lang", "fr-CA"),
+            ("text-send", "Go"),
+            ("text-nope", "x"),
+        ]));
+        assert_eq!(c.texts.send, "Go");
+        assert_ne!(
+            c.welcome,
+            Config::from_attrs(&attrs(&[("api-base", "/api")])).welcome
+        );
+        assert_eq!(
+            c.welcome, c.texts.welcome,
+            "welcome defaults to the language's text"
+        );
+        assert!(c.problems.is_empty(), "{:?}", c.problems);
+        assert!(
+            c.warnings.iter().any(|p| p.contains("data-text-nope")),
+            "{:?}",
+            c.warnings
+        );
     }
 
     #[test]

@@ -7,9 +7,15 @@
 
 pub mod config;
 #[cfg(target_arch = "wasm32")]
+pub mod events;
+pub mod i18n;
+#[cfg(target_arch = "wasm32")]
+pub mod instance;
+#[cfg(target_arch = "wasm32")]
 pub mod mount;
 #[cfg(target_arch = "wasm32")]
 pub mod state;
+pub mod storage;
 #[cfg(target_arch = "wasm32")]
 pub mod transport;
 #[cfg(target_arch = "wasm32")]

@@ -1,15 +1,10 @@
 //! Finding mount points, attaching shadow roots, installing the stylesheet, mounting.
 
-use std::rc::Rc;
-
-use leptos::prelude::*;
 use wasm_bindgen::prelude::Closure;
 use wasm_bindgen::JsCast;
 use web_sys::{CssStyleSheet, Element, HtmlElement, ShadowRoot, ShadowRootInit, ShadowRootMode};
 
 use crate::config::{merge, Attrs, Config, Mode};
-use crate::state::Chat;
-use crate::ui::App;
 
 /// The widget's stylesheet, installed into every shadow root.
 const CSS: &str = include_str!("../style/sherpa.css");
@@ -152,9 +147,10 @@ pub fn mount_into(host: &HtmlElement, cfg: Config) {
             &format!("sherpa: configuration problem: {}", cfg.problems.join(" ")).into(),
         );
     }
-    let chat = Chat::new(Rc::new(cfg));
-    let root: HtmlElement = shadow.clone().unchecked_into();
-    leptos::mount::mount_to(root, move || view! { <App chat=chat/> }).forget();
+    for w in &cfg.warnings {
+        web_sys::console::warn_1(&format!("sherpa: {w}").into());
+    }
+    crate::instance::start(host, &shadow, cfg);
     for node in old {
         let _ = shadow.remove_child(&node);
     }

@@ -1,16 +1,21 @@
 //! Conversation state: messages as signals, and the turn runner that feeds them from the
-//! backend's events.
+//! backend's events. Components read the signals; actions go through [`Chat`].
 
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use sherpa_protocol::backend::advance;
+use sherpa_protocol::backend::{advance, new_conversation_id, parse_starters};
+use sherpa_protocol::citations::strip_markers;
+use sherpa_protocol::markdown::{Block, BlockSplitter};
 use sherpa_protocol::{Adapter, ChatError, ChatEvent, Conversation, Document, Status, StopReason};
-use web_sys::AbortController;
+use wasm_bindgen::JsValue;
+use web_sys::{AbortController, HtmlElement};
 
 use crate::config::Config;
+use crate::events;
+use crate::storage::{SavedMessage, Snapshot, Store};
 use crate::transport::{self, Failure};
 
 /// Who wrote a message.
@@ -41,16 +46,37 @@ impl MsgState {
             MsgState::Error => "error",
         }
     }
+
+    fn parse(s: &str) -> MsgState {
+        match s {
+            "done" => MsgState::Done,
+            "stopped" => MsgState::Stopped,
+            "error" => MsgState::Error,
+            "streaming" => MsgState::Streaming,
+            _ => MsgState::Pending,
+        }
+    }
+
+    /// Still receiving.
+    pub fn is_live(self) -> bool {
+        matches!(self, MsgState::Pending | MsgState::Streaming)
+    }
 }
 
-/// One message of the thread. Every field is its own signal so a streamed delta only touches
-/// what it changes.
+/// One message of the thread. Every field is its own signal, so a streamed delta only
+/// touches what it changes: the growing tail block, never the finished blocks.
 #[derive(Clone, Copy)]
 pub struct Message {
     /// Local id (keys the thread list).
     pub id: u64,
     pub role: Role,
+    /// The whole text (citation markers included), for copying and saving.
     pub text: RwSignal<String>,
+    /// Markdown blocks that can no longer change.
+    pub blocks: RwSignal<Vec<Block>>,
+    /// The block still growing.
+    pub tail: RwSignal<String>,
+    splitter: StoredValue<BlockSplitter, LocalStorage>,
     pub state: RwSignal<MsgState>,
     pub status: RwSignal<Option<Status>>,
     pub error: RwSignal<Option<ChatError>>,
@@ -60,14 +86,21 @@ pub struct Message {
     pub follow_ups: RwSignal<Vec<String>>,
     /// The server's id for this message (feedback, chaining).
     pub server_id: RwSignal<Option<i64>>,
+    /// Thumbs up (`true`) or down (`false`) sent for this answer.
+    pub feedback: RwSignal<Option<bool>>,
+    /// The conversation's parent id before this turn (so a retry branches from the same place).
+    parent_before: StoredValue<Option<i64>>,
 }
 
 impl Message {
-    fn new(id: u64, role: Role, text: &str, state: MsgState) -> Self {
+    fn new(id: u64, role: Role, state: MsgState) -> Self {
         Message {
             id,
             role,
-            text: RwSignal::new(text.to_string()),
+            text: RwSignal::new(String::new()),
+            blocks: RwSignal::new(Vec::new()),
+            tail: RwSignal::new(String::new()),
+            splitter: StoredValue::new_local(BlockSplitter::new()),
             state: RwSignal::new(state),
             status: RwSignal::new(None),
             error: RwSignal::new(None),
@@ -75,11 +108,61 @@ impl Message {
             citations: RwSignal::new(BTreeMap::new()),
             follow_ups: RwSignal::new(Vec::new()),
             server_id: RwSignal::new(None),
+            feedback: RwSignal::new(None),
+            parent_before: StoredValue::new(None),
         }
     }
 
+    /// Appends text: work proportional to the delta and the open tail block.
+    fn push_text(&self, delta: &str) {
+        self.text.update(|s| s.push_str(delta));
+        let committed = self
+            .splitter
+            .try_update_value(|sp| sp.push(delta))
+            .unwrap_or_default();
+        if !committed.is_empty() {
+            self.blocks.update(|b| b.extend(committed));
+        }
+        let tail = self.splitter.with_value(|sp| sp.tail().to_string());
+        self.tail.set(tail);
+    }
+
+    /// The text is complete: the tail becomes a finished block.
+    fn seal(&self) {
+        let rest = self
+            .splitter
+            .try_update_value(|sp| sp.finish())
+            .unwrap_or_default();
+        if !rest.is_empty() {
+            self.blocks.update(|b| b.extend(rest));
+        }
+        self.tail.set(String::new());
+    }
+
+    /// Clears an answer so it can be asked again.
+    fn reset(&self) {
+        self.text.set(String::new());
+        self.blocks.set(Vec::new());
+        self.tail.set(String::new());
+        self.splitter.set_value(BlockSplitter::new());
+        self.state.set(MsgState::Pending);
+        self.status.set(None);
+        self.error.set(None);
+        self.documents.set(Vec::new());
+        self.citations.set(BTreeMap::new());
+        self.follow_ups.set(Vec::new());
+        self.server_id.set(None);
+        self.feedback.set(None);
+    }
+
+    /// Plain text of the answer (no citation markers), for copying.
+    pub fn plain_text(&self) -> String {
+        let nodes = sherpa_protocol::markdown::parse(&self.text.get_untracked());
+        sherpa_protocol::markdown::plain_text(&nodes)
+    }
+
     /// Applies one event of this message's turn.
-    pub fn apply(&self, ev: &ChatEvent) {
+    fn apply(&self, ev: &ChatEvent) {
         match ev {
             ChatEvent::Session { .. } => {}
             ChatEvent::MessageIds { assistant, .. } => {
@@ -96,7 +179,7 @@ impl Message {
                 }
             }),
             ChatEvent::TextDelta(t) => {
-                self.text.update(|s| s.push_str(t));
+                self.push_text(t);
                 if self.state.get_untracked() == MsgState::Pending {
                     self.state.set(MsgState::Streaming);
                 }
@@ -109,6 +192,7 @@ impl Message {
             }),
             ChatEvent::FollowUps(q) => self.follow_ups.set(q.clone()),
             ChatEvent::Error(e) if e.fatal => {
+                self.seal();
                 self.error.set(Some(e.clone()));
                 self.status.set(None);
                 self.state.set(MsgState::Error);
@@ -117,6 +201,7 @@ impl Message {
                 web_sys::console::warn_1(&format!("sherpa: {}", e.message).into());
             }
             ChatEvent::Done(reason) => {
+                self.seal();
                 self.status.set(None);
                 self.state.set(match reason {
                     StopReason::Finished => MsgState::Done,
@@ -124,6 +209,41 @@ impl Message {
                 });
             }
         }
+    }
+
+    fn save(&self) -> SavedMessage {
+        SavedMessage {
+            user: self.role == Role::User,
+            text: self.text.get_untracked(),
+            state: self.state.get_untracked().as_str().to_string(),
+            documents: self.documents.get_untracked(),
+            citations: self.citations.get_untracked(),
+            follow_ups: self.follow_ups.get_untracked(),
+            server_id: self.server_id.get_untracked(),
+            error: self.error.get_untracked(),
+            parent_before: self.parent_before.get_value(),
+        }
+    }
+
+    fn restore(id: u64, m: SavedMessage, interrupted: &str) -> Message {
+        let role = if m.user { Role::User } else { Role::Assistant };
+        let mut state = MsgState::parse(&m.state);
+        let mut error = m.error;
+        if role == Role::Assistant && state.is_live() {
+            // The page was reloaded mid-answer: keep the partial text, offer a retry.
+            state = MsgState::Error;
+            error = Some(ChatError::fatal(interrupted, true).with_code("interrupted"));
+        }
+        let msg = Message::new(id, role, state);
+        msg.push_text(&m.text);
+        msg.seal();
+        msg.documents.set(m.documents);
+        msg.citations.set(m.citations);
+        msg.follow_ups.set(m.follow_ups);
+        msg.server_id.set(m.server_id);
+        msg.error.set(error);
+        msg.parent_before.set_value(m.parent_before);
+        msg
     }
 }
 
@@ -133,27 +253,51 @@ impl Message {
 pub struct Chat {
     config: StoredValue<Rc<Config>, LocalStorage>,
     adapter: StoredValue<Rc<dyn Adapter>, LocalStorage>,
+    store: StoredValue<Store, LocalStorage>,
+    host: StoredValue<Option<HtmlElement>, LocalStorage>,
     pub messages: RwSignal<Vec<Message>>,
     /// A turn is running.
     pub busy: RwSignal<bool>,
+    /// Questions to offer before the first message (attribute, then the server's persona).
+    pub starters: RwSignal<Vec<String>>,
+    /// The latest sentence(s) for the screen-reader live region.
+    pub announcement: RwSignal<String>,
+    /// Bumped whenever the thread grows (the thread follows it when pinned to the bottom).
+    pub grew: RwSignal<u64>,
+    /// Text streamed since the last announcement.
+    speech: StoredValue<String, LocalStorage>,
     conv: StoredValue<Conversation, LocalStorage>,
     abort: StoredValue<Option<AbortController>, LocalStorage>,
     next_id: StoredValue<u64, LocalStorage>,
 }
 
 impl Chat {
-    /// A new, empty conversation.
-    pub fn new(config: Rc<Config>) -> Self {
+    /// A conversation for one widget instance, restored from storage when there is one.
+    pub fn new(config: Rc<Config>, host: Option<HtmlElement>, instance: &str) -> Self {
         let adapter: Rc<dyn Adapter> = Rc::from(config.backend.adapter());
-        Chat {
+        let store = Store::new(
+            config.persist,
+            &config.options.api_base,
+            config.backend.as_str(),
+            instance,
+        );
+        let chat = Chat {
+            starters: RwSignal::new(config.starter_questions.clone()),
             config: StoredValue::new_local(config),
             adapter: StoredValue::new_local(adapter),
+            store: StoredValue::new_local(store),
+            host: StoredValue::new_local(host),
             messages: RwSignal::new(Vec::new()),
             busy: RwSignal::new(false),
+            announcement: RwSignal::new(String::new()),
+            grew: RwSignal::new(0),
+            speech: StoredValue::new_local(String::new()),
             conv: StoredValue::new_local(Conversation::default()),
             abort: StoredValue::new_local(None),
             next_id: StoredValue::new_local(1),
-        }
+        };
+        chat.restore();
+        chat
     }
 
     /// The instance's configuration.
@@ -174,16 +318,47 @@ impl Chat {
     /// Sends a question: appends it and an answer placeholder, then streams the answer.
     pub fn ask(&self, question: &str) {
         let question = question.trim();
-        if question.is_empty() || self.busy.get_untracked() {
+        if question.is_empty() || self.busy.get_untracked() || !self.config().problems.is_empty() {
             return;
         }
-        let user = Message::new(self.alloc_id(), Role::User, question, MsgState::Done);
-        let answer = Message::new(self.alloc_id(), Role::Assistant, "", MsgState::Pending);
+        let user = Message::new(self.alloc_id(), Role::User, MsgState::Done);
+        user.push_text(question);
+        user.seal();
+        let answer = Message::new(self.alloc_id(), Role::Assistant, MsgState::Pending);
+        answer
+            .parent_before
+            .set_value(self.conv.with_value(|c| c.parent_message_id));
         self.messages.update(|m| {
             m.push(user);
             m.push(answer);
         });
+        self.grew.update(|n| *n += 1);
         self.start(question.to_string(), answer);
+    }
+
+    /// Asks the last question again, replacing its answer (retry after an error, or
+    /// regenerate). The new answer branches from the same parent message.
+    pub fn retry(&self) {
+        if self.busy.get_untracked() {
+            return;
+        }
+        let msgs = self.messages.get_untracked();
+        let Some(pos) = msgs.iter().rposition(|m| m.role == Role::Assistant) else {
+            return;
+        };
+        let Some(question) = msgs[..pos]
+            .iter()
+            .rev()
+            .find(|m| m.role == Role::User)
+            .map(|m| m.text.get_untracked())
+        else {
+            return;
+        };
+        let answer = msgs[pos];
+        let parent = answer.parent_before.get_value();
+        self.conv.update_value(|c| c.parent_message_id = parent);
+        answer.reset();
+        self.start(question, answer);
     }
 
     /// Stops the running answer: aborts the fetch and asks the server to stop generating.
@@ -192,15 +367,106 @@ impl Chat {
             ctrl.abort();
         }
         let cfg = self.config();
-        let req = self
+        if let Some(req) = self
             .adapter()
-            .stop_request(&cfg.options, &self.conv.get_value());
-        if let Some(req) = req {
+            .stop_request(&cfg.options, &self.conv.get_value())
+        {
             let creds = cfg.credentials_include;
             spawn_local(async move {
                 let _ = transport::fire(&req, creds).await;
             });
         }
+    }
+
+    /// Starts a new conversation (and forgets the saved one).
+    pub fn reset(&self) {
+        if self.busy.get_untracked() {
+            self.stop();
+        }
+        self.messages.set(Vec::new());
+        self.conv.set_value(Conversation::default());
+        self.store.with_value(Store::clear);
+        self.announcement.set(String::new());
+    }
+
+    /// Sends thumbs up or down for an answer.
+    pub fn feedback(&self, msg: Message, positive: bool) {
+        let Some(id) = msg.server_id.get_untracked() else {
+            return;
+        };
+        let cfg = self.config();
+        if let Some(req) = self.adapter().feedback_request(&cfg.options, id, positive) {
+            msg.feedback.set(Some(positive));
+            let creds = cfg.credentials_include;
+            spawn_local(async move {
+                if let Err(e) = transport::fire(&req, creds).await {
+                    web_sys::console::warn_1(
+                        &format!("sherpa: feedback not sent: {}", e.message).into(),
+                    );
+                }
+            });
+        }
+    }
+
+    /// Whether the backend records feedback.
+    pub fn has_feedback(&self) -> bool {
+        self.adapter()
+            .feedback_request(&self.config().options, 0, true)
+            .is_some()
+    }
+
+    /// Loads the persona's starter questions, unless the page set its own.
+    pub fn load_starters(&self) {
+        let cfg = self.config();
+        if !cfg.starter_questions.is_empty() || !cfg.problems.is_empty() {
+            return;
+        }
+        let Some(req) = self.adapter().starters_request(&cfg.options) else {
+            return;
+        };
+        let starters = self.starters;
+        let creds = cfg.credentials_include;
+        spawn_local(async move {
+            let Ok(ctrl) = AbortController::new() else {
+                return;
+            };
+            let signal = ctrl.signal();
+            if let Ok(resp) = transport::send(&req, &signal, creds).await {
+                if resp.status == 200 {
+                    if let Ok(body) = resp.bytes(&signal, 256 * 1024).await {
+                        let list = parse_starters(&body);
+                        if !list.is_empty() {
+                            starters.set(list);
+                        }
+                    }
+                } else {
+                    resp.cancel();
+                }
+            }
+        });
+    }
+
+    /// Saves the conversation (called when a turn ends and when the page is hidden).
+    pub fn save(&self) {
+        let messages = self
+            .messages
+            .with_untracked(|m| m.iter().map(Message::save).collect());
+        let snap = Snapshot::new(self.conv.get_value(), messages);
+        self.store.with_value(|s| s.save(&snap));
+    }
+
+    fn restore(&self) {
+        let Some(snap) = self.store.with_value(Store::load) else {
+            return;
+        };
+        let interrupted = "The page was reloaded before this answer finished.";
+        let msgs: Vec<Message> = snap
+            .messages
+            .into_iter()
+            .map(|m| Message::restore(self.alloc_id(), m, interrupted))
+            .collect();
+        self.conv.set_value(snap.conversation);
+        self.messages.set(msgs);
     }
 
     fn start(&self, question: String, answer: Message) {
@@ -213,22 +479,22 @@ impl Chat {
         };
         self.abort.set_value(Some(ctrl.clone()));
         self.busy.set(true);
+        self.speech.set_value(String::new());
+        self.save();
         spawn_local(async move {
             let outcome = this.run_turn(&question, answer, &ctrl).await;
             match outcome {
                 Ok(()) => {}
                 Err(Failure::Aborted) => {
-                    if matches!(
-                        answer.state.get_untracked(),
-                        MsgState::Pending | MsgState::Streaming
-                    ) {
-                        answer.apply(&ChatEvent::Done(StopReason::Stopped));
+                    if answer.state.get_untracked().is_live() {
+                        this.apply(answer, &ChatEvent::Done(StopReason::Stopped));
                     }
                 }
-                Err(Failure::Error(e)) => answer.apply(&ChatEvent::Error(e)),
+                Err(Failure::Error(e)) => this.apply(answer, &ChatEvent::Error(e)),
             }
             this.abort.set_value(None);
             this.busy.set(false);
+            this.finish_turn(&question, answer);
         });
     }
 
@@ -243,6 +509,12 @@ impl Chat {
         let adapter = self.adapter();
         let opts = &cfg.options;
         let creds = cfg.credentials_include;
+        if adapter.needs_client_conversation_id()
+            && self.conv.with_value(|c| c.session_id.is_none())
+        {
+            let id = new_conversation_id(random_bytes());
+            self.conv.update_value(|c| c.session_id = Some(id));
+        }
         let conv = self.conv.get_value();
         if let Some(req) = adapter.session_request(opts, &conv) {
             let resp = transport::send(&req, &signal, creds).await?;
@@ -289,5 +561,124 @@ impl Chat {
     fn apply(&self, answer: Message, ev: &ChatEvent) {
         self.conv.update_value(|c| advance(c, ev));
         answer.apply(ev);
+        if let ChatEvent::TextDelta(t) = ev {
+            self.speak(t);
+            self.grew.update(|n| *n += 1);
+        }
     }
+
+    /// Collects streamed text and announces it a sentence at a time (never per token).
+    fn speak(&self, delta: &str) {
+        let ready = self
+            .speech
+            .try_update_value(|buf| {
+                buf.push_str(&strip_markers(delta));
+                let cut = last_sentence_end(buf)?;
+                let sentence = buf[..cut].to_string();
+                buf.replace_range(..cut, "");
+                Some(sentence)
+            })
+            .flatten();
+        if let Some(s) = ready {
+            self.announce(&s);
+        }
+    }
+
+    fn announce(&self, text: &str) {
+        let clean = speakable(text);
+        if !clean.is_empty() {
+            self.announcement.set(clean);
+        }
+    }
+
+    fn finish_turn(&self, question: &str, answer: Message) {
+        let rest = self
+            .speech
+            .try_update_value(std::mem::take)
+            .unwrap_or_default();
+        self.announce(&rest);
+        self.grew.update(|n| *n += 1);
+        self.save();
+        let state = answer.state.get_untracked();
+        let host = self.host.get_value();
+        if let Some(host) = host {
+            if let Some(e) = answer.error.get_untracked() {
+                events::emit(
+                    &host,
+                    "sherpa:error",
+                    &events::detail(&[
+                        ("message", JsValue::from_str(&e.message)),
+                        (
+                            "code",
+                            e.code
+                                .as_deref()
+                                .map(JsValue::from_str)
+                                .unwrap_or(JsValue::NULL),
+                        ),
+                        ("retryable", JsValue::from_bool(e.retryable)),
+                    ]),
+                );
+            }
+            events::emit(
+                &host,
+                "sherpa:message",
+                &events::detail(&[
+                    ("question", JsValue::from_str(question)),
+                    ("answer", JsValue::from_str(&answer.plain_text())),
+                    ("state", JsValue::from_str(state.as_str())),
+                ]),
+            );
+        }
+    }
+}
+
+/// The byte index just after the last sentence end (`.`, `!`, `?`, `。` or a line break
+/// followed by whitespace) in `s`, if any.
+fn last_sentence_end(s: &str) -> Option<usize> {
+    let bytes = s.as_bytes();
+    let mut found = None;
+    for (i, c) in s.char_indices() {
+        let end = i + c.len_utf8();
+        let boundary = match c {
+            '\n' => true,
+            '.' | '!' | '?' | '。' | '؟' => {
+                bytes.get(end).is_some_and(|b| b.is_ascii_whitespace())
+            }
+            _ => false,
+        };
+        if boundary {
+            found = Some(end);
+        }
+    }
+    found
+}
+
+/// Text for a screen reader: markdown punctuation and extra whitespace removed.
+fn speakable(s: &str) -> String {
+    let cleaned: String = s
+        .chars()
+        .map(|c| {
+            if matches!(c, '*' | '_' | '`' | '#' | '>' | '|') {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect();
+    cleaned.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// 16 random bytes from the browser's CSPRNG (falls back to time-based bytes).
+fn random_bytes() -> [u8; 16] {
+    let mut b = [0u8; 16];
+    let ok = web_sys::window()
+        .and_then(|w| w.crypto().ok())
+        .is_some_and(|c| c.get_random_values_with_u8_array(&mut b).is_ok());
+    if !ok {
+        let t = js_sys::Date::now().to_bits().to_le_bytes();
+        let r = (js_sys::Math::random() * u64::MAX as f64) as u64;
+        b[..8].copy_from_slice(&t);
+        b[8..].copy_from_slice(&r.to_le_bytes());
+    }
+    b
 }

@@ -1,12 +1,30 @@
-//! One message of the thread.
+//! One message of the thread: the user's question, or an answer with its status line,
+//! markdown, inline citations, source cards, follow-up chips, actions and errors.
 
+use leptos::html;
 use leptos::prelude::*;
+use sherpa_protocol::markdown::safe_href;
+use sherpa_protocol::{Document, Status};
+use wasm_bindgen::JsCast;
 
-use crate::state::{Message, MsgState, Role};
+use super::markdown::{Answer, CiteCtx};
+use super::{copy_to_clipboard, Texts};
+use crate::i18n::fill;
+use crate::state::{Chat, Message, MsgState, Role};
+
+/// How many source cards show before "show all".
+const SOURCES_SHOWN: usize = 3;
 
 /// A user or assistant message. Assistant messages carry `data-state`.
 #[component]
-pub fn MessageView(message: Message) -> impl IntoView {
+pub fn MessageView(
+    message: Message,
+    chat: Chat,
+    texts: StoredValue<Texts, LocalStorage>,
+    /// Whether this is the newest answer (only it offers retry and regenerate).
+    #[prop(into)]
+    is_last: Signal<bool>,
+) -> impl IntoView {
     match message.role {
         Role::User => view! {
             <div part="message message-user" class="message user">
@@ -14,22 +32,263 @@ pub fn MessageView(message: Message) -> impl IntoView {
             </div>
         }
         .into_any(),
-        Role::Assistant => view! {
-            <div
-                part="message message-assistant"
-                class="message assistant"
-                data-state=move || message.state.get().as_str()
-                aria-busy=move || matches!(message.state.get(), MsgState::Pending | MsgState::Streaming).to_string()
-            >
-                <Show when=move || message.state.get() == MsgState::Pending && message.text.with(String::is_empty)>
-                    <div part="status" class="status" role="status">"Thinking…"</div>
-                </Show>
-                <div part="answer" class="answer">{move || message.text.get()}</div>
-                {move || message.error.get().map(|e| view! {
-                    <div part="error" class="error" role="alert">{e.message}</div>
-                })}
-            </div>
+        Role::Assistant => {
+            view! { <AssistantMessage msg=message chat=chat texts=texts is_last=is_last/> }
+                .into_any()
         }
-        .into_any(),
     }
+}
+
+#[component]
+fn AssistantMessage(
+    msg: Message,
+    chat: Chat,
+    texts: StoredValue<Texts, LocalStorage>,
+    is_last: Signal<bool>,
+) -> impl IntoView {
+    let root = NodeRef::<html::Div>::new();
+    let expanded = RwSignal::new(false);
+    let highlighted = RwSignal::new(None::<String>);
+    let t = move |f: fn(&Texts) -> &String| texts.with_value(|t| f(t).clone());
+
+    // A citation was activated: show its card (expanding the list if needed) and focus it.
+    let reveal = Callback::new(move |id: String| {
+        let pos = ordered_sources(&msg).iter().position(|d| d.id == id);
+        if pos.is_some_and(|p| p >= SOURCES_SHOWN) {
+            expanded.set(true);
+        }
+        highlighted.set(Some(id.clone()));
+        let root = root;
+        request_animation_frame(move || {
+            let Some(el) = root.get_untracked() else {
+                return;
+            };
+            let sel = format!("[data-doc=\"{}\"]", css_escape(&id));
+            if let Ok(Some(card)) = el.query_selector(&sel) {
+                if let Ok(card) = card.dyn_into::<web_sys::HtmlElement>() {
+                    let _ = card.focus();
+                }
+            }
+        });
+    });
+    let ctx = CiteCtx { msg, reveal, texts };
+
+    let status_text = move || {
+        let s = msg.status.get();
+        let state = msg.state.get();
+        if !state.is_live() {
+            return None;
+        }
+        Some(texts.with_value(|t| match s {
+            Some(Status::Searching { queries }) if !queries.is_empty() => {
+                fill(&t.searching_for, &[("query", &queries.join(", "))])
+            }
+            Some(Status::Searching { .. }) => t.searching.clone(),
+            Some(Status::Reading) => t.reading.clone(),
+            Some(Status::RunningTool { .. }) => t.running_tool.clone(),
+            Some(Status::Thinking) | None => t.thinking.clone(),
+            Some(Status::Answering) => t.answering.clone(),
+        }))
+    };
+    let waiting = move || msg.state.get().is_live() && msg.text.with(String::is_empty);
+
+    view! {
+        <div
+            part="message message-assistant"
+            class="message assistant"
+            node_ref=root
+            data-state=move || msg.state.get().as_str()
+            aria-busy=move || msg.state.get().is_live().to_string()
+        >
+            <Show when=waiting>
+                <div part="status" class="status">
+                    <span class="typing" aria-hidden="true"><i></i><i></i><i></i></span>
+                    <span>{status_text}</span>
+                </div>
+            </Show>
+            <Answer ctx=ctx/>
+            <Show when=move || msg.state.get() == MsgState::Stopped>
+                <p class="note">{t(|t| &t.stopped)}</p>
+            </Show>
+            {move || msg.error.get().map(|e| {
+                let wait = e.retry_after_seconds.map(|s| fill(&texts.with_value(|t| t.retry_after.clone()), &[("seconds", &s.to_string())]));
+                view! {
+                    <div part="error" class="error" role="alert">
+                        <span>{e.message.clone()}</span>
+                        {wait.map(|w| view! { <span>" " {w}</span> })}
+                        <Show when=move || e.retryable || is_last.get()>
+                            <button type="button" part="retry" class="small" on:click=move |_| chat.retry()>
+                                {t(|t| &t.retry)}
+                            </button>
+                        </Show>
+                    </div>
+                }
+            })}
+            <Sources msg=msg texts=texts expanded=expanded highlighted=highlighted/>
+            <FollowUps msg=msg chat=chat texts=texts/>
+            <Show when=move || matches!(msg.state.get(), MsgState::Done | MsgState::Stopped) && msg.text.with(|s| !s.is_empty())>
+                <Actions msg=msg chat=chat texts=texts is_last=is_last/>
+            </Show>
+        </div>
+    }
+}
+
+/// Cited documents first (in citation order), then the others.
+fn ordered_sources(msg: &Message) -> Vec<Document> {
+    let cited: Vec<String> = msg.citations.with(|c| c.values().cloned().collect());
+    msg.documents.with(|docs| {
+        let mut out: Vec<Document> = Vec::with_capacity(docs.len());
+        for id in &cited {
+            if let Some(d) = docs.iter().find(|d| &d.id == id) {
+                if !out.iter().any(|o| o.id == d.id) {
+                    out.push(d.clone());
+                }
+            }
+        }
+        out.extend(docs.iter().filter(|d| !cited.contains(&d.id)).cloned());
+        out
+    })
+}
+
+#[component]
+fn Sources(
+    msg: Message,
+    texts: StoredValue<Texts, LocalStorage>,
+    expanded: RwSignal<bool>,
+    highlighted: RwSignal<Option<String>>,
+) -> impl IntoView {
+    let sources = Memo::new(move |_| ordered_sources(&msg));
+    let number_of = move |id: &str| {
+        msg.citations
+            .with(|c| c.iter().find(|(_, d)| d.as_str() == id).map(|(n, _)| *n))
+    };
+    let t = move |f: fn(&Texts) -> &String| texts.with_value(|t| f(t).clone());
+    view! {
+        <Show when=move || sources.with(|s| !s.is_empty())>
+            <section part="sources" class="sources" aria-label=t(|t| &t.sources)>
+                <h3 class="sources-title">{t(|t| &t.sources)}</h3>
+                <ul>
+                    {move || {
+                        let all = sources.get();
+                        let shown = if expanded.get() { all.len() } else { SOURCES_SHOWN.min(all.len()) };
+                        all.into_iter().take(shown).map(|d| {
+                            let n = number_of(&d.id);
+                            let id = d.id.clone();
+                            let hl = move || highlighted.with(|h| h.as_deref() == Some(id.as_str()));
+                            let href = d.link.as_deref().and_then(safe_href);
+                            let site = href.as_deref().and_then(host_of).unwrap_or_else(|| d.source_type.replace('_', " "));
+                            view! {
+                                <li part="source-card" class="source-card" class:highlight=hl
+                                    data-doc=d.id.clone() tabindex="-1">
+                                    <div class="source-head">
+                                        {n.map(|n| view! { <span class="source-n">{n}</span> })}
+                                        {match href {
+                                            Some(h) => view! {
+                                                <a href=h target="_blank" rel="noopener noreferrer" class="source-title">{d.title.clone()}</a>
+                                            }.into_any(),
+                                            None => view! { <span class="source-title">{d.title.clone()}</span> }.into_any(),
+                                        }}
+                                    </div>
+                                    <div class="source-site">{site}</div>
+                                    {(!d.blurb.is_empty()).then(|| view! { <p class="source-blurb">{d.blurb.clone()}</p> })}
+                                </li>
+                            }
+                        }).collect_view()
+                    }}
+                </ul>
+                <Show when=move || sources.with(|s| s.len() > SOURCES_SHOWN)>
+                    <button type="button" class="small link" part="show-all-sources"
+                        aria-expanded=move || expanded.get().to_string()
+                        on:click=move |_| expanded.update(|e| *e = !*e)>
+                        {move || if expanded.get() {
+                            t(|t| &t.show_fewer)
+                        } else {
+                            fill(&t(|t| &t.show_all_sources), &[("n", &sources.with(Vec::len).to_string())])
+                        }}
+                    </button>
+                </Show>
+            </section>
+        </Show>
+    }
+}
+
+/// Questions the backend suggests next; a click (or Enter) sends one.
+#[component]
+fn FollowUps(msg: Message, chat: Chat, texts: StoredValue<Texts, LocalStorage>) -> impl IntoView {
+    let label = texts.with_value(|t| t.follow_ups.clone());
+    view! {
+        <Show when=move || msg.follow_ups.with(|f| !f.is_empty()) && !msg.state.get().is_live()>
+            <div part="follow-ups" class="chips" role="group" aria-label=label.clone()>
+                {move || msg.follow_ups.get().into_iter().map(|q| {
+                    let ask = q.clone();
+                    view! {
+                        <button type="button" part="follow-up" class="chip"
+                            disabled=move || chat.busy.get()
+                            on:click=move |_| chat.ask(&ask)>{q}</button>
+                    }
+                }).collect_view()}
+            </div>
+        </Show>
+    }
+}
+
+/// Copy, regenerate and feedback for a finished answer.
+#[component]
+fn Actions(
+    msg: Message,
+    chat: Chat,
+    texts: StoredValue<Texts, LocalStorage>,
+    is_last: Signal<bool>,
+) -> impl IntoView {
+    let copied = RwSignal::new(false);
+    let t = move |f: fn(&Texts) -> &String| texts.with_value(|t| f(t).clone());
+    let feedback = chat.has_feedback();
+    view! {
+        <div class="actions">
+            <button type="button" part="copy" class="small"
+                on:click=move |_| { copy_to_clipboard(&msg.plain_text()); copied.set(true); }>
+                {move || if copied.get() { t(|t| &t.copied) } else { t(|t| &t.copy) }}
+            </button>
+            <Show when=move || is_last.get()>
+                <button type="button" part="regenerate" class="small"
+                    disabled=move || chat.busy.get() on:click=move |_| chat.retry()>
+                    {t(|t| &t.regenerate)}
+                </button>
+            </Show>
+            {(feedback).then(|| view! {
+                <button type="button" part="feedback-up" class="small icon-btn"
+                    aria-label=t(|t| &t.feedback_up)
+                    aria-pressed=move || (msg.feedback.get() == Some(true)).to_string()
+                    disabled=move || msg.server_id.get().is_none()
+                    on:click=move |_| chat.feedback(msg, true)>"👍"</button>
+                <button type="button" part="feedback-down" class="small icon-btn"
+                    aria-label=t(|t| &t.feedback_down)
+                    aria-pressed=move || (msg.feedback.get() == Some(false)).to_string()
+                    disabled=move || msg.server_id.get().is_none()
+                    on:click=move |_| chat.feedback(msg, false)>"👎"</button>
+                <Show when=move || msg.feedback.get().is_some()>
+                    <span class="note" role="status">{t(|t| &t.feedback_thanks)}</span>
+                </Show>
+            })}
+        </div>
+    }
+}
+
+/// The host part of an http(s) URL, for a source card's subtitle.
+fn host_of(url: &str) -> Option<String> {
+    let rest = url.split_once("://")?.1;
+    let host = rest.split(['/', '?', '#']).next()?;
+    let host = host.rsplit('@').next()?;
+    (!host.is_empty()).then(|| host.trim_start_matches("www.").to_string())
+}
+
+/// Escapes a value for use inside a double-quoted CSS attribute selector.
+fn css_escape(s: &str) -> String {
+    s.chars()
+        .flat_map(|c| match c {
+            '"' | '\\' => vec!['\\', c],
+            '\n' => vec![],
+            c => vec![c],
+        })
+        .collect()
 }

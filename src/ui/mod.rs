@@ -1,67 +1,106 @@
 //! The widget's components. They take signals (and the [`Chat`] handle for actions) and
 //! render inside the instance's shadow root.
 
+mod markdown;
 mod message;
 
 use leptos::ev;
 use leptos::html;
 use leptos::prelude::*;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
+use web_sys::HtmlElement;
 
-use crate::config::{Mode, Position};
-use crate::state::Chat;
+use crate::config::{Mode, Position, Theme};
+use crate::events;
+use crate::state::{Chat, Role};
 use message::MessageView;
+
+/// The UI strings of an instance (language defaults with attribute overrides).
+pub type Texts = crate::i18n::Strings;
+
+/// Copies text to the clipboard (best effort: needs a secure context).
+pub fn copy_to_clipboard(text: &str) {
+    if let Some(w) = web_sys::window() {
+        let _ = w.navigator().clipboard().write_text(text);
+    }
+}
 
 /// A whole widget instance: launcher + panel, or the panel alone in inline mode.
 #[component]
-pub fn App(chat: Chat) -> impl IntoView {
+pub fn App(
+    chat: Chat,
+    /// Whether the panel is open (shared with the page's JS API).
+    open: RwSignal<bool>,
+    /// The element hosting the shadow root (events are dispatched on it).
+    host: HtmlElement,
+    texts: StoredValue<Texts, LocalStorage>,
+) -> impl IntoView {
     let cfg = chat.config();
     let inline = cfg.mode == Mode::Inline;
-    let open = RwSignal::new(inline || cfg.open);
     let launcher_ref = NodeRef::<html::Button>::new();
     let input_ref = NodeRef::<html::Textarea>::new();
+    let t = move |f: fn(&Texts) -> &String| texts.with_value(|t| f(t).clone());
 
-    // Focus the input when the panel opens.
+    // Open/close: move focus, and tell the page.
+    let event_host = host.clone();
     Effect::new(move |prev: Option<bool>| {
         let now = open.get();
-        if now && prev == Some(false) {
-            if let Some(i) = input_ref.get() {
-                let _ = i.focus();
+        if let Some(prev) = prev {
+            if now != prev {
+                if now {
+                    if let Some(i) = input_ref.get_untracked() {
+                        let _ = i.focus();
+                    }
+                } else if let Some(b) = launcher_ref.get_untracked() {
+                    let _ = b.focus();
+                }
+                if !inline {
+                    let name = if now { "sherpa:open" } else { "sherpa:close" };
+                    events::emit(&event_host, name, &wasm_bindgen::JsValue::NULL);
+                }
             }
         }
         now
     });
+    track_visual_viewport(&host);
 
-    let close = move || {
-        open.set(false);
-        if let Some(b) = launcher_ref.get() {
-            let _ = b.focus();
-        }
-    };
     let on_keydown = move |e: ev::KeyboardEvent| {
-        if e.key() == "Escape" && !inline {
+        if e.key() == "Escape" && !inline && open.get_untracked() {
             e.stop_propagation();
-            close();
+            open.set(false);
         }
     };
     let position = match cfg.position {
         Position::Right => "right",
         Position::Left => "left",
     };
+    let theme = match cfg.theme {
+        Theme::Light => "light",
+        Theme::Dark => "dark",
+        Theme::Auto => "auto",
+    };
     let title = cfg.title.clone();
     let problems = cfg.problems.clone();
+    let launcher_label =
+        texts.with_value(|t| crate::i18n::fill(&t.open_chat, &[("title", &title)]));
 
     view! {
-        <div class="sherpa" data-mode=if inline { "inline" } else { "launcher" } data-position=position>
+        <div class="sherpa" data-mode=if inline { "inline" } else { "launcher" }
+            data-position=position data-theme=theme dir=crate::i18n::direction(&cfg.lang).as_str()
+            lang=cfg.lang.clone()>
             {(!inline).then(|| view! {
                 <button
                     part="launcher"
                     class="launcher"
+                    type="button"
                     node_ref=launcher_ref
-                    aria-label=format!("Open chat: {title}")
+                    aria-label=launcher_label
                     aria-expanded=move || open.get().to_string()
+                    aria-controls="sherpa-panel"
                     on:click=move |_| open.update(|o| *o = !*o)
                 >
-                    <svg viewBox="0 0 24 24" width="26" height="26" aria-hidden="true">
+                    <svg viewBox="0 0 24 24" width="26" height="26" aria-hidden="true" focusable="false">
                         <path fill="currentColor" d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4H4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z"/>
                     </svg>
                 </button>
@@ -69,6 +108,7 @@ pub fn App(chat: Chat) -> impl IntoView {
             <section
                 part="panel"
                 class="panel"
+                id="sherpa-panel"
                 role=if inline { "region" } else { "dialog" }
                 aria-label=cfg.title.clone()
                 hidden=move || !open.get()
@@ -76,16 +116,36 @@ pub fn App(chat: Chat) -> impl IntoView {
             >
                 <header part="header" class="header">
                     <h2 class="title">{cfg.title.clone()}</h2>
+                    {problems.is_empty().then(|| view! {
+                        <button type="button" part="new-chat" class="icon" aria-label=t(|t| &t.new_chat)
+                            title=t(|t| &t.new_chat)
+                            on:click=move |_| {
+                                chat.reset();
+                                if let Some(i) = input_ref.get_untracked() { let _ = i.focus(); }
+                            }>
+                            <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true" focusable="false">
+                                <path fill="currentColor" d="M11 5h2v6h6v2h-6v6h-2v-6H5v-2h6z"/>
+                            </svg>
+                        </button>
+                    })}
                     {(!inline).then(|| view! {
-                        <button part="close" class="icon" aria-label="Close chat" on:click=move |_| close()>
-                            "×"
+                        <button type="button" part="close" class="icon" aria-label=t(|t| &t.close)
+                            title=t(|t| &t.close) on:click=move |_| open.set(false)>
+                            <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true" focusable="false">
+                                <path fill="currentColor" d="M6.4 5 12 10.6 17.6 5 19 6.4 13.4 12 19 17.6 17.6 19 12 13.4 6.4 19 5 17.6 10.6 12 5 6.4z"/>
+                            </svg>
                         </button>
                     })}
                 </header>
+                {(!cfg.warnings.is_empty()).then(|| view! {
+                    <ul class="notice" role="note">
+                        {cfg.warnings.iter().map(|w| view! { <li>{w.clone()}</li> }).collect_view()}
+                    </ul>
+                })}
                 {if problems.is_empty() {
-                    view! { <Conversation chat=chat input_ref=input_ref/> }.into_any()
+                    view! { <Conversation chat=chat input_ref=input_ref texts=texts/> }.into_any()
                 } else {
-                    view! { <ConfigProblems problems=problems/> }.into_any()
+                    view! { <ConfigProblems problems=problems texts=texts/> }.into_any()
                 }}
             </section>
         </div>
@@ -94,10 +154,10 @@ pub fn App(chat: Chat) -> impl IntoView {
 
 /// Shown instead of the conversation when the configuration is unusable.
 #[component]
-fn ConfigProblems(problems: Vec<String>) -> impl IntoView {
+fn ConfigProblems(problems: Vec<String>, texts: StoredValue<Texts, LocalStorage>) -> impl IntoView {
     view! {
         <div part="error" class="error config-error" role="alert">
-            <p><strong>"This chat widget is not set up correctly."</strong></p>
+            <p><strong>{texts.with_value(|t| t.config_error_title.clone())}</strong></p>
             <ul>{problems.into_iter().map(|p| view! { <li>{p}</li> }).collect_view()}</ul>
         </div>
     }
@@ -105,41 +165,109 @@ fn ConfigProblems(problems: Vec<String>) -> impl IntoView {
 
 /// The thread and the composer.
 #[component]
-fn Conversation(chat: Chat, input_ref: NodeRef<html::Textarea>) -> impl IntoView {
+fn Conversation(
+    chat: Chat,
+    input_ref: NodeRef<html::Textarea>,
+    texts: StoredValue<Texts, LocalStorage>,
+) -> impl IntoView {
     let messages = chat.messages;
     let busy = chat.busy;
     let draft = RwSignal::new(String::new());
     let cfg = chat.config();
-    let welcome = cfg.welcome.clone();
+    let t = move |f: fn(&Texts) -> &String| texts.with_value(|t| f(t).clone());
+    let thread_ref = NodeRef::<html::Div>::new();
+    // Follow the stream only while the reader is at the bottom.
+    let pinned = RwSignal::new(true);
 
-    let send = {
-        move || {
-            let text = draft.get_untracked();
-            if text.trim().is_empty() || busy.get_untracked() {
-                return;
-            }
-            chat.ask(&text);
-            draft.set(String::new());
+    let scroll_to_bottom = move || {
+        if let Some(el) = thread_ref.get_untracked() {
+            el.set_scroll_top(el.scroll_height());
         }
     };
-    let send_on_enter = {
-        move |e: ev::KeyboardEvent| {
-            if e.key() == "Enter" && !e.shift_key() && !e.is_composing() {
-                e.prevent_default();
-                send();
+    Effect::new(move |_| {
+        chat.grew.track();
+        if pinned.get_untracked() {
+            request_animation_frame(scroll_to_bottom);
+        }
+    });
+    let on_scroll = move |_| {
+        if let Some(el) = thread_ref.get_untracked() {
+            let at_bottom = el.scroll_height() - el.scroll_top() - el.client_height() < 48;
+            if pinned.get_untracked() != at_bottom {
+                pinned.set(at_bottom);
             }
         }
     };
-    let stop = move |_| chat.stop();
+
+    let send = move || {
+        let text = draft.get_untracked();
+        if text.trim().is_empty() || busy.get_untracked() {
+            return;
+        }
+        pinned.set(true);
+        chat.ask(&text);
+        draft.set(String::new());
+    };
+    let send_on_enter = move |e: ev::KeyboardEvent| {
+        if e.key() == "Enter" && !e.shift_key() && !e.is_composing() {
+            e.prevent_default();
+            send();
+        }
+    };
+    let ask = move |q: String| {
+        pinned.set(true);
+        chat.ask(&q);
+    };
+    let last_assistant = Memo::new(move |_| {
+        messages.with(|m| {
+            m.iter()
+                .rev()
+                .find(|m| m.role == Role::Assistant)
+                .map(|m| m.id)
+        })
+    });
+    let welcome = cfg.welcome.clone();
+    let placeholder = cfg.placeholder.clone();
+    let placeholder = if placeholder.is_empty() {
+        t(|t| &t.placeholder)
+    } else {
+        placeholder
+    };
 
     view! {
-        <div part="thread" class="thread" role="log" aria-live="off" aria-label="Conversation">
-            <Show when=move || messages.with(Vec::is_empty)>
-                <p class="welcome">{welcome.clone()}</p>
+        <div class="thread-wrap">
+            <div part="thread" class="thread" role="log" aria-label=t(|t| &t.conversation)
+                node_ref=thread_ref on:scroll=on_scroll tabindex="0">
+                <Show when=move || messages.with(Vec::is_empty)>
+                    <div class="welcome">
+                        <p>{welcome.clone()}</p>
+                        <Show when=move || chat.starters.with(|s| !s.is_empty())>
+                            <div part="starters" class="chips" role="group" aria-label=t(|t| &t.starters)>
+                                {move || chat.starters.get().into_iter().map(|q| {
+                                    let send_q = q.clone();
+                                    view! {
+                                        <button type="button" part="starter" class="chip"
+                                            on:click=move |_| ask(send_q.clone())>{q}</button>
+                                    }
+                                }).collect_view()}
+                            </div>
+                        </Show>
+                    </div>
+                </Show>
+                <For each=move || messages.get() key=|m| m.id let:m>
+                    <MessageView message=m chat=chat texts=texts
+                        is_last=Signal::derive(move || last_assistant.get() == Some(m.id))/>
+                </For>
+            </div>
+            <Show when=move || !pinned.get() && messages.with(|m| !m.is_empty())>
+                <button type="button" part="jump" class="jump"
+                    on:click=move |_| { pinned.set(true); scroll_to_bottom(); }>
+                    {t(|t| &t.jump_to_latest)}
+                </button>
             </Show>
-            <For each=move || messages.get() key=|m| m.id let:m>
-                <MessageView message=m/>
-            </For>
+        </div>
+        <div class="sr-only" role="status" aria-live="polite" aria-atomic="true">
+            {move || chat.announcement.get()}
         </div>
         <form part="composer" class="composer" on:submit=move |e: ev::SubmitEvent| { e.prevent_default(); send(); }>
             <textarea
@@ -147,8 +275,8 @@ fn Conversation(chat: Chat, input_ref: NodeRef<html::Textarea>) -> impl IntoView
                 class="input"
                 rows="1"
                 node_ref=input_ref
-                aria-label="Your question"
-                placeholder=cfg.placeholder.clone()
+                aria-label=t(|t| &t.input_label)
+                placeholder=placeholder
                 prop:value=move || draft.get()
                 on:input=move |e| draft.set(event_target_value(&e))
                 on:keydown=send_on_enter
@@ -156,12 +284,40 @@ fn Conversation(chat: Chat, input_ref: NodeRef<html::Textarea>) -> impl IntoView
             <Show
                 when=move || busy.get()
                 fallback=move || view! {
-                    <button part="send" class="send" type="submit" aria-label="Send"
-                        disabled=move || draft.with(|d| d.trim().is_empty())>"Send"</button>
+                    <button part="send" class="send" type="submit" aria-label=t(|t| &t.send)
+                        disabled=move || draft.with(|d| d.trim().is_empty())>
+                        <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true" focusable="false">
+                            <path fill="currentColor" d="M3 20.5 21 12 3 3.5v6.6L15 12 3 13.9z"/>
+                        </svg>
+                    </button>
                 }
             >
-                <button part="stop" class="send stop" type="button" aria-label="Stop answering" on:click=stop>"Stop"</button>
+                <button part="stop" class="send stop" type="button" aria-label=t(|t| &t.stop)
+                    on:click=move |_| chat.stop()>
+                    <svg viewBox="0 0 24 24" width="18" height="18" aria-hidden="true" focusable="false">
+                        <rect x="6" y="6" width="12" height="12" rx="2" fill="currentColor"/>
+                    </svg>
+                </button>
             </Show>
         </form>
     }
+}
+
+/// Keeps `--sherpa-viewport-height` on the host equal to the visual viewport's height, so
+/// the full-screen panel on phones stays above the on-screen keyboard.
+fn track_visual_viewport(host: &HtmlElement) {
+    let Some(vv) = web_sys::window().and_then(|w| w.visual_viewport()) else {
+        return;
+    };
+    let style = host.style();
+    let update = {
+        let vv = vv.clone();
+        move || {
+            let _ = style.set_property("--sherpa-viewport-height", &format!("{}px", vv.height()));
+        }
+    };
+    update();
+    let cb = Closure::<dyn Fn()>::new(update);
+    let _ = vv.add_event_listener_with_callback("resize", cb.as_ref().unchecked_ref());
+    cb.forget();
 }

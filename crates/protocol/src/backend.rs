@@ -183,6 +183,12 @@ pub trait Adapter {
         let _ = (opts, conv);
         None
     }
+    /// The request for the questions to offer before the first message (Onyx persona
+    /// `starter_messages`), if the backend has them. Read the reply with [`parse_starters`].
+    fn starters_request(&self, opts: &BackendOptions) -> Option<HttpRequest> {
+        let _ = opts;
+        None
+    }
     /// The request that records thumbs up/down on an assistant message, if supported.
     fn feedback_request(
         &self,
@@ -227,6 +233,47 @@ pub fn advance(conv: &mut Conversation, ev: &ChatEvent) {
         } => conv.parent_message_id = Some(*id),
         _ => {}
     }
+}
+
+/// `GET {base}/persona/{id}`: the Onyx family's persona, whose `starter_messages` are offered
+/// as starter questions.
+pub fn onyx_persona_request(opts: &BackendOptions) -> HttpRequest {
+    let mut headers = onyx_headers(opts);
+    headers.retain(|(k, _)| k != "content-type");
+    HttpRequest {
+        method: "GET",
+        url: join_url(
+            &opts.api_base,
+            &format!("persona/{}", opts.persona_id.unwrap_or(0)),
+        ),
+        headers,
+        body: None,
+    }
+}
+
+/// The starter questions of a persona reply: each `starter_messages[].message` (or its `name`
+/// when the message is empty). Anything unexpected gives an empty list.
+pub fn parse_starters(body: &[u8]) -> Vec<String> {
+    let Ok(v) = serde_json::from_slice::<serde_json::Value>(body) else {
+        return Vec::new();
+    };
+    v.get("starter_messages")
+        .and_then(|s| s.as_array())
+        .map(|list| {
+            list.iter()
+                .filter_map(|m| {
+                    let pick = |k: &str| {
+                        m.get(k)
+                            .and_then(|x| x.as_str())
+                            .map(str::trim)
+                            .filter(|x| !x.is_empty())
+                    };
+                    pick("message").or_else(|| pick("name")).map(str::to_string)
+                })
+                .take(6)
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// Joins the API base and a path with exactly one slash.

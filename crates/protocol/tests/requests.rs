@@ -378,3 +378,36 @@ fn decode_all(kind: BackendKind, bytes: &[u8]) -> Vec<ChatEvent> {
     out.extend(d.finish());
     out
 }
+
+#[test]
+fn onyx_family_asks_for_persona_starters_and_odyssey_does_not() {
+    use sherpa_protocol::backend::parse_starters;
+    let opts = BackendOptions {
+        api_base: "https://onyx.example.com/api/".into(),
+        api_key: Some("on_key".into()),
+        persona_id: Some(3),
+        ..Default::default()
+    };
+    for kind in [
+        BackendKind::Onyx,
+        BackendKind::OnyxLegacy,
+        BackendKind::OnyxSimple,
+    ] {
+        let req = kind
+            .adapter()
+            .starters_request(&opts)
+            .expect("a persona request");
+        assert_eq!(req.method, "GET");
+        assert_eq!(req.url, "https://onyx.example.com/api/persona/3");
+        assert_eq!(req.header("authorization"), Some("Bearer on_key"));
+        assert_eq!(req.body, None);
+    }
+    assert!(BackendKind::Odyssey
+        .adapter()
+        .starters_request(&opts)
+        .is_none());
+    let body = br#"{"id": 3, "starter_messages": [{"name": "Export", "message": "How do I export?"}, {"name": "Sync", "message": ""}, {"bad": 1}]}"#;
+    assert_eq!(parse_starters(body), vec!["How do I export?", "Sync"]);
+    assert!(parse_starters(b"<html>").is_empty());
+    assert!(parse_starters(br#"{"starter_messages": null}"#).is_empty());
+}

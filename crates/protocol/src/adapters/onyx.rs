@@ -21,6 +21,10 @@ use crate::event::ChatError;
 pub struct Onyx;
 
 impl Adapter for Onyx {
+    fn starters_request(&self, opts: &BackendOptions) -> Option<HttpRequest> {
+        Some(crate::backend::onyx_persona_request(opts))
+    }
+
     fn session_request(&self, opts: &BackendOptions, conv: &Conversation) -> Option<HttpRequest> {
         if conv.session_id.is_some() {
             return None;

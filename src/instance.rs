@@ -1,0 +1,158 @@
+//! A mounted widget instance, and the page-facing API over all of them:
+//! `window.Sherpa` (`open`, `close`, `toggle`, `ask(text)`, `reset`) and the `sherpa:*` DOM
+//! events on each host element.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use leptos::prelude::*;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{HtmlElement, ShadowRoot};
+
+use crate::config::{Config, Mode};
+use crate::events;
+use crate::state::Chat;
+use crate::ui::App;
+
+/// One widget on the page.
+#[derive(Clone)]
+struct Instance {
+    host: HtmlElement,
+    chat: Chat,
+    open: RwSignal<bool>,
+    inline: bool,
+}
+
+thread_local! {
+    static INSTANCES: RefCell<Vec<Instance>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Mounts a widget configured by `cfg` into `shadow` (the shadow root of `host`).
+pub fn start(host: &HtmlElement, shadow: &ShadowRoot, cfg: Config) {
+    let inline = cfg.mode == Mode::Inline;
+    let key = instance_key(host, inline);
+    let open = RwSignal::new(inline || cfg.open);
+    let texts = StoredValue::new_local(cfg.texts.clone());
+    let chat = Chat::new(Rc::new(cfg), Some(host.clone()), &key);
+    let root: HtmlElement = shadow.clone().unchecked_into();
+    let app_host = host.clone();
+    leptos::mount::mount_to(
+        root,
+        move || view! { <App chat=chat open=open host=app_host texts=texts/> },
+    )
+    .forget();
+
+    // Save when the page goes away (covers a reload in the middle of an answer).
+    if let Some(w) = web_sys::window() {
+        let save = Closure::<dyn Fn()>::new(move || chat.save());
+        let _ = w.add_event_listener_with_callback("pagehide", save.as_ref().unchecked_ref());
+        save.forget();
+    }
+    chat.load_starters();
+    INSTANCES.with(|all| {
+        all.borrow_mut().push(Instance {
+            host: host.clone(),
+            chat,
+            open,
+            inline,
+        })
+    });
+    install_api();
+    events::emit(host, "sherpa:ready", &JsValue::NULL);
+}
+
+/// Tells instances apart in storage: the element's id, else its position among inline
+/// widgets, or `launcher`.
+fn instance_key(host: &HtmlElement, inline: bool) -> String {
+    if !inline {
+        return "launcher".into();
+    }
+    let id = host.id();
+    if !id.is_empty() {
+        return format!("#{id}");
+    }
+    let n = INSTANCES.with(|all| all.borrow().iter().filter(|i| i.inline).count());
+    format!("inline-{n}")
+}
+
+/// The instance a call targets: the one whose host is (or contains) `target` when given (an
+/// element or a CSS selector), else the launcher, else the first instance.
+fn pick(target: &JsValue) -> Option<Instance> {
+    let el: Option<web_sys::Element> = if let Some(sel) = target.as_string() {
+        web_sys::window()?
+            .document()?
+            .query_selector(&sel)
+            .ok()
+            .flatten()
+    } else {
+        target.clone().dyn_into().ok()
+    };
+    INSTANCES.with(|all| {
+        let all = all.borrow();
+        match el {
+            Some(el) => all
+                .iter()
+                .find(|i| i.host.is_same_node(Some(&el)) || el.contains(Some(&i.host)))
+                .cloned(),
+            None => all.iter().find(|i| !i.inline).or(all.first()).cloned(),
+        }
+    })
+}
+
+fn set_fn(obj: &js_sys::Object, name: &str, f: &JsValue) {
+    let _ = js_sys::Reflect::set(obj, &JsValue::from_str(name), f);
+}
+
+/// Defines `window.Sherpa` once.
+fn install_api() {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let existing = js_sys::Reflect::get(&window, &"Sherpa".into()).unwrap_or(JsValue::UNDEFINED);
+    if js_sys::Reflect::has(&existing, &"ask".into()).unwrap_or(false) {
+        return;
+    }
+    let api = js_sys::Object::new();
+    let open = Closure::<dyn Fn(JsValue)>::new(|t: JsValue| {
+        if let Some(i) = pick(&t) {
+            i.open.set(true);
+        }
+    });
+    let close = Closure::<dyn Fn(JsValue)>::new(|t: JsValue| {
+        if let Some(i) = pick(&t) {
+            if !i.inline {
+                i.open.set(false);
+            }
+        }
+    });
+    let toggle = Closure::<dyn Fn(JsValue)>::new(|t: JsValue| {
+        if let Some(i) = pick(&t) {
+            if !i.inline {
+                i.open.update(|o| *o = !*o);
+            }
+        }
+    });
+    let ask = Closure::<dyn Fn(JsValue, JsValue)>::new(|text: JsValue, t: JsValue| {
+        if let (Some(i), Some(text)) = (pick(&t), text.as_string()) {
+            i.open.set(true);
+            i.chat.ask(&text);
+        }
+    });
+    let reset = Closure::<dyn Fn(JsValue)>::new(|t: JsValue| {
+        if let Some(i) = pick(&t) {
+            i.chat.reset();
+        }
+    });
+    set_fn(&api, "open", open.as_ref());
+    set_fn(&api, "close", close.as_ref());
+    set_fn(&api, "toggle", toggle.as_ref());
+    set_fn(&api, "ask", ask.as_ref());
+    set_fn(&api, "reset", reset.as_ref());
+    open.forget();
+    close.forget();
+    toggle.forget();
+    ask.forget();
+    reset.forget();
+    let _ = js_sys::Reflect::set(&window, &"Sherpa".into(), &api);
+}

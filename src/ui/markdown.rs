@@ -1,0 +1,212 @@
+//! Answer markdown → DOM nodes. The protocol crate parses text into a safe node tree (raw
+//! HTML is already text, link targets already checked); this module only maps nodes to
+//! elements. No HTML string is ever parsed: everything is built node by node.
+//!
+//! Streaming: finished blocks are rendered once (keyed by block id) and never touched again;
+//! only the growing tail block is rebuilt on each delta.
+
+use leptos::either::Either;
+use leptos::prelude::*;
+use sherpa_protocol::markdown::{parse, Align, Node};
+
+use crate::state::Message;
+use crate::ui::{copy_to_clipboard, Texts};
+
+/// What inline citations need: the message they belong to and how to reveal a source.
+#[derive(Clone, Copy)]
+pub struct CiteCtx {
+    pub msg: Message,
+    /// Called with a document id when its citation is activated.
+    pub reveal: Callback<String>,
+    pub texts: StoredValue<Texts, LocalStorage>,
+}
+
+/// The answer of an assistant message, streamed block by block.
+#[component]
+pub fn Answer(ctx: CiteCtx) -> impl IntoView {
+    let msg = ctx.msg;
+    view! {
+        <div part="answer" class="answer">
+            <For
+                each=move || msg.blocks.with(|b| b.iter().map(|b| b.id).collect::<Vec<_>>())
+                key=|id| *id
+                children=move |id| {
+                    let source = msg
+                        .blocks
+                        .with_untracked(|b| b.iter().find(|b| b.id == id).map(|b| b.source.clone()))
+                        .unwrap_or_default();
+                    render_nodes(parse(&source), ctx)
+                }
+            />
+            {move || msg.tail.with(|t| (!t.is_empty()).then(|| render_nodes(parse(t), ctx)))}
+        </div>
+    }
+}
+
+/// Renders a list of nodes.
+pub fn render_nodes(nodes: Vec<Node>, ctx: CiteCtx) -> AnyView {
+    nodes
+        .into_iter()
+        .map(|n| render_node(n, ctx))
+        .collect_view()
+        .into_any()
+}
+
+fn render_node(node: Node, ctx: CiteCtx) -> AnyView {
+    match node {
+        Node::Paragraph(c) => view! { <p>{render_nodes(c, ctx)}</p> }.into_any(),
+        // Headings sit below the panel's own title (h2).
+        Node::Heading { level, children } => match level {
+            1 => view! { <h3>{render_nodes(children, ctx)}</h3> }.into_any(),
+            2 => view! { <h4>{render_nodes(children, ctx)}</h4> }.into_any(),
+            3 => view! { <h5>{render_nodes(children, ctx)}</h5> }.into_any(),
+            _ => view! { <h6>{render_nodes(children, ctx)}</h6> }.into_any(),
+        },
+        Node::BlockQuote(c) => view! { <blockquote>{render_nodes(c, ctx)}</blockquote> }.into_any(),
+        Node::List { start, items } => match start {
+            Some(s) => view! { <ol start=s.to_string()>{render_nodes(items, ctx)}</ol> }.into_any(),
+            None => view! { <ul>{render_nodes(items, ctx)}</ul> }.into_any(),
+        },
+        Node::Item(c) => view! { <li>{render_nodes(c, ctx)}</li> }.into_any(),
+        Node::CodeBlock { lang, code } => code_block(lang, code, ctx),
+        Node::Table {
+            alignments,
+            head,
+            rows,
+        } => {
+            let align = move |i: usize| match alignments.get(i) {
+                Some(Align::Left) => "left",
+                Some(Align::Center) => "center",
+                Some(Align::Right) => "right",
+                _ => "",
+            };
+            let head = head
+                .into_iter()
+                .enumerate()
+                .map(|(i, cell)| view! { <th data-align=align(i)>{render_nodes(cell, ctx)}</th> })
+                .collect_view();
+            let rows = rows
+                .into_iter()
+                .map(|row| {
+                    let cells = row
+                        .into_iter()
+                        .enumerate()
+                        .map(|(i, cell)| view! { <td data-align=align(i)>{render_nodes(cell, ctx)}</td> })
+                        .collect_view();
+                    view! { <tr>{cells}</tr> }
+                })
+                .collect_view();
+            view! {
+                <div class="table-wrap" tabindex="0">
+                    <table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>
+                </div>
+            }
+            .into_any()
+        }
+        Node::ThematicBreak => view! { <hr/> }.into_any(),
+        Node::Text(t) => t.into_any(),
+        Node::Code(c) => view! { <code>{c}</code> }.into_any(),
+        Node::Emphasis(c) => view! { <em>{render_nodes(c, ctx)}</em> }.into_any(),
+        Node::Strong(c) => view! { <strong>{render_nodes(c, ctx)}</strong> }.into_any(),
+        Node::Strikethrough(c) => view! { <del>{render_nodes(c, ctx)}</del> }.into_any(),
+        Node::Link {
+            href,
+            title,
+            children,
+        } => match href {
+            Some(href) => {
+                let label = ctx.texts.with_value(|t| t.opens_in_new_tab.clone());
+                view! {
+                    <a href=href title=(!title.is_empty()).then_some(title) target="_blank"
+                        rel="noopener noreferrer" aria-description=label>
+                        {render_nodes(children, ctx)}
+                    </a>
+                }
+                .into_any()
+            }
+            None => {
+                view! { <span class="link-dropped">{render_nodes(children, ctx)}</span> }.into_any()
+            }
+        },
+        // Images are never loaded (tracking, mixed content): shown as a link to the image.
+        Node::Image { href, alt, .. } => {
+            let text = if alt.is_empty() {
+                "image".to_string()
+            } else {
+                alt
+            };
+            match href {
+                Some(href) => view! {
+                    <a class="image-link" href=href target="_blank" rel="noopener noreferrer">{text}</a>
+                }
+                .into_any(),
+                None => view! { <span class="image-link">{text}</span> }.into_any(),
+            }
+        }
+        Node::Citation(n) => view! { <Citation n=n ctx=ctx/> }.into_any(),
+        Node::SoftBreak => " ".into_any(),
+        Node::HardBreak => view! { <br/> }.into_any(),
+        Node::TaskMarker(done) => {
+            view! { <input type="checkbox" disabled=true checked=done aria-hidden="true"/> }
+                .into_any()
+        }
+    }
+}
+
+fn code_block(lang: Option<String>, code: String, ctx: CiteCtx) -> AnyView {
+    let copied = RwSignal::new(false);
+    let (copy, done) = ctx
+        .texts
+        .with_value(|t| (t.copy_code.clone(), t.copied.clone()));
+    let text = code.clone();
+    let class = lang.as_ref().map(|l| format!("language-{l}"));
+    view! {
+        <div class="code">
+            <div class="code-bar">
+                <span class="code-lang">{lang.unwrap_or_default()}</span>
+                <button type="button" part="copy-code" class="small"
+                    on:click=move |_| { copy_to_clipboard(&text); copied.set(true); }>
+                    {move || if copied.get() { done.clone() } else { copy.clone() }}
+                </button>
+            </div>
+            <pre><code class=class>{code}</code></pre>
+        </div>
+    }
+    .into_any()
+}
+
+/// An inline citation: a button once its document is known; a quiet placeholder while the
+/// answer streams; nothing if the number never resolves.
+#[component]
+fn Citation(n: u32, ctx: CiteCtx) -> impl IntoView {
+    let msg = ctx.msg;
+    let doc = move || {
+        let id = msg.citations.with(|c| c.get(&n).cloned())?;
+        msg.documents.with(|d| {
+            d.iter()
+                .find(|d| d.id == id)
+                .map(|d| (id.clone(), d.title.clone()))
+        })
+    };
+    move || match doc() {
+        Some((id, title)) => {
+            let label = ctx.texts.with_value(|t| {
+                crate::i18n::fill(
+                    &t.citation_label,
+                    &[("n", &n.to_string()), ("title", &title)],
+                )
+            });
+            Some(Either::Left(view! {
+                <button type="button" part="citation" class="citation" data-citation=n
+                    aria-label=label title=title
+                    on:click=move |_| ctx.reveal.run(id.clone())>
+                    {n}
+                </button>
+            }))
+        }
+        None if msg.state.get().is_live() => Some(Either::Right(view! {
+            <span class="citation pending" aria-hidden="true">{n}</span>
+        })),
+        None => None,
+    }
+}
