@@ -253,6 +253,10 @@ impl Message {
 pub struct Chat {
     config: StoredValue<Rc<Config>, LocalStorage>,
     adapter: StoredValue<Rc<dyn Adapter>, LocalStorage>,
+    /// Owns the messages' signals. Messages are created in event handlers and tasks whose
+    /// own owner may be disposed (a starter chip disappears once clicked), so they are
+    /// created under this long-lived owner instead.
+    owner: StoredValue<Owner, LocalStorage>,
     store: StoredValue<Store, LocalStorage>,
     host: StoredValue<Option<HtmlElement>, LocalStorage>,
     pub messages: RwSignal<Vec<Message>>,
@@ -282,6 +286,7 @@ impl Chat {
             instance,
         );
         let chat = Chat {
+            owner: StoredValue::new_local(Owner::new()),
             starters: RwSignal::new(config.starter_questions.clone()),
             config: StoredValue::new_local(config),
             adapter: StoredValue::new_local(adapter),
@@ -321,10 +326,17 @@ impl Chat {
         if question.is_empty() || self.busy.get_untracked() || !self.config().problems.is_empty() {
             return;
         }
-        let user = Message::new(self.alloc_id(), Role::User, MsgState::Done);
+        let (user_id, answer_id) = (self.alloc_id(), self.alloc_id());
+        let (user, answer) = self.owner.with_value(|o| {
+            o.with(|| {
+                (
+                    Message::new(user_id, Role::User, MsgState::Done),
+                    Message::new(answer_id, Role::Assistant, MsgState::Pending),
+                )
+            })
+        });
         user.push_text(question);
         user.seal();
-        let answer = Message::new(self.alloc_id(), Role::Assistant, MsgState::Pending);
         answer
             .parent_before
             .set_value(self.conv.with_value(|c| c.parent_message_id));
@@ -460,10 +472,14 @@ impl Chat {
             return;
         };
         let interrupted = "The page was reloaded before this answer finished.";
+        let owner = self.owner.get_value();
         let msgs: Vec<Message> = snap
             .messages
             .into_iter()
-            .map(|m| Message::restore(self.alloc_id(), m, interrupted))
+            .map(|m| {
+                let id = self.alloc_id();
+                owner.with(|| Message::restore(id, m, interrupted))
+            })
             .collect();
         self.conv.set_value(snap.conversation);
         self.messages.set(msgs);

@@ -10,9 +10,11 @@ after(async () => { await browser?.close(); dev?.stop(); });
 
 /** A page on another origin with one widget configured by `attrs` (a string of attributes). */
 async function widgetPage(attrs, { inline = false, extra = '', context = {} } = {}) {
-  const tag = `<script src="${dev.url}/sherpa/sherpa.js" data-api-base="${dev.url}/api" ${inline ? '' : attrs}></script>`;
+  // data-load="eager": these tests are about the chat, not about when the module loads
+  // (tests/e2e/loader.test.mjs covers that).
+  const tag = `<script src="${dev.url}/sherpa/sherpa.js" data-load="eager" data-api-base="${dev.url}/api" ${inline ? '' : attrs}></script>`;
   const body = inline ? `<div id="w" data-sherpa ${attrs} style="height:560px"></div>${tag}` : tag;
-  const host = await startHostSite({ '/': `<!doctype html><html><head><title>t</title></head><body><h1>Host</h1>${extra}${body}</body></html>` });
+  const host = await startHostSite({ '/': `<!doctype html><html><head><meta name="viewport" content="width=device-width, initial-scale=1"><title>t</title></head><body><h1>Host</h1>${extra}${body}</body></html>` });
   const page = await newPage(browser, context);
   page.host = host;
   await page.goto(host.url + '/');
@@ -41,8 +43,8 @@ test('markdown, citations that reveal source cards, show all', async () => {
   const first = cites.first();
   const n = await first.getAttribute('data-citation');
   await first.click();
-  const focused = await page.evaluate(() => { const h = document.querySelector('sherpa-chat'); const el = h.shadowRoot.activeElement; return el && el.getAttribute('part'); });
-  assert.equal(focused, 'source-card', 'the source card gets focus');
+  // The matching source card is highlighted and gets focus.
+  await page.waitForFunction(() => document.querySelector('sherpa-chat').shadowRoot.activeElement?.getAttribute('part') === 'source-card');
   const card = a.locator('[part~="source-card"].highlight');
   assert.equal(await card.locator('.source-n').innerText(), n);
   const link = card.locator('a.source-title');
@@ -204,7 +206,7 @@ test('persistence: a reload restores the conversation; a reload mid-stream shows
 test('storage disabled: the widget still works in memory', async () => {
   const host = await startHostSite({ '/': {
     body: `<!doctype html><body><script>Object.defineProperty(window,'sessionStorage',{get(){throw new DOMException('denied','SecurityError')}});</script>
-      <div id="w" data-sherpa style="height:500px"></div><script src="${dev.url}/sherpa/sherpa.js" data-api-base="${dev.url}/api"></script></body>`,
+      <div id="w" data-sherpa style="height:500px"></div><script src="${dev.url}/sherpa/sherpa.js" data-load="eager" data-api-base="${dev.url}/api"></script></body>`,
   } });
   const page = await newPage(browser);
   await page.goto(host.url + '/');
