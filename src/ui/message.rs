@@ -260,12 +260,20 @@ fn Actions(
                     aria-label=t(|t| &t.feedback_up)
                     aria-pressed=move || (msg.feedback.get() == Some(true)).to_string()
                     disabled=move || msg.server_id.get().is_none()
-                    on:click=move |_| chat.feedback(msg, true)>"👍"</button>
+                    on:click=move |_| chat.feedback(msg, true)>
+                    <svg viewBox="0 0 24 24" width="16" height="16" aria-hidden="true" focusable="false">
+                        <path fill="currentColor" d="M2 21h4V9H2v12zm20-11a2 2 0 0 0-2-2h-6.3l1-4.6v-.3a1.5 1.5 0 0 0-.5-1.1L13.2 1 6.6 7.6A2 2 0 0 0 6 9v10a2 2 0 0 0 2 2h9a2 2 0 0 0 1.8-1.2l3-7.1c.1-.2.2-.5.2-.7v-2z"/>
+                    </svg>
+                </button>
                 <button type="button" part="feedback-down" class="small icon-btn"
                     aria-label=t(|t| &t.feedback_down)
                     aria-pressed=move || (msg.feedback.get() == Some(false)).to_string()
                     disabled=move || msg.server_id.get().is_none()
-                    on:click=move |_| chat.feedback(msg, false)>"👎"</button>
+                    on:click=move |_| chat.feedback(msg, false)>
+                    <svg viewBox="0 0 24 24" width="16" height="16" aria-hidden="true" focusable="false">
+                        <path fill="currentColor" d="M22 3h-4v12h4V3zM2 14a2 2 0 0 0 2 2h6.3l-1 4.6v.3c0 .4.2.8.5 1.1l1 1 6.6-6.6c.4-.4.6-.9.6-1.4V5a2 2 0 0 0-2-2H7a2 2 0 0 0-1.8 1.2l-3 7.1c-.1.2-.2.5-.2.7v2z"/>
+                    </svg>
+                </button>
                 <Show when=move || msg.feedback.get().is_some()>
                     <span class="note" role="status">{t(|t| &t.feedback_thanks)}</span>
                 </Show>
