@@ -66,6 +66,8 @@ impl Snapshot {
 /// Where one widget instance keeps its conversation.
 #[derive(Clone, Debug)]
 pub struct Store {
+    // Read only by the browser build (native tests check keys and snapshots).
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
     persist: Persist,
     key: String,
 }
