@@ -33,7 +33,9 @@ pub const REQUIRED: &[&str] = &[
     "retrieval_options",
 ];
 
-/// The dialect chosen by header, then query, then the server flag.
+/// The dialect chosen by header, then query, then a `dialect=` fault item (so a widget, which
+/// can set neither headers nor a query on its API base, can pick one with
+/// `data-api-base=".../f/dialect=v1/api"`), then the server flag.
 pub fn dialect(state: &AppState, headers: &HeaderMap, query: Option<&str>) -> Option<String> {
     headers
         .get("x-sherpa-dialect")
@@ -43,6 +45,13 @@ pub fn dialect(state: &AppState, headers: &HeaderMap, query: Option<&str>) -> Op
             query?.split('&').find_map(|kv| {
                 let (k, v) = kv.split_once('=')?;
                 (k == "dialect").then(|| v.to_string())
+            })
+        })
+        .or_else(|| {
+            let spec = headers.get(crate::faults::FAULT_HEADER)?.to_str().ok()?;
+            spec.split(',').find_map(|item| {
+                let (k, v) = item.split_once('=')?;
+                (k.trim() == "dialect").then(|| v.trim().to_string())
             })
         })
         .or_else(|| {

@@ -666,6 +666,27 @@ async fn legacy_streams_in_three_dialects() {
         decode(BackendKind::OnyxLegacy, &r).last(),
         Some(&ChatEvent::Done(StopReason::Finished))
     );
+    // Packet v1 by fault-path item (what a widget can do: it sets neither headers nor query).
+    body["parent_message_id"] = json!(48);
+    let r = post(
+        a,
+        "/f/dialect=v1,pace=0/api/chat/send-message",
+        &body.to_string(),
+    )
+    .await;
+    assert!(
+        r.lines()[1].starts_with(r#"{"ind": 1,"#),
+        "{}",
+        r.lines()[1]
+    );
+    body["parent_message_id"] = json!(50);
+    let r = post(
+        a,
+        "/f/dialect%3Dv2/api/chat/send-message",
+        &body.to_string(),
+    )
+    .await;
+    assert!(r.packet_types().contains(&"citation_info".to_string()));
     srv.shutdown().await;
 
     let srv = start_with(|c| c.legacy_dialect = sherpa_devserver::Dialect::V1).await;
