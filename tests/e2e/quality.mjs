@@ -1,0 +1,139 @@
+// Helpers for the browser quality gates (backends, faults, a11y, XSS, CSP, isolation, multi,
+// screenshots): widget pages on a second origin, waiting for answer states, what the dev server
+// received, focus inside the shadow root, axe-core, and PNG decoding for pixel comparisons.
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { startHostSite, newPage, lastAnswer, root } from './harness.mjs';
+
+export const axePath = path.join(root, 'node_modules/axe-core/axe.min.js');
+
+/**
+ * Opens a page on another origin with one widget. `attrs` go on the script tag (launcher) or
+ * on the `data-sherpa` element (inline); `apiBase` replaces the script's data-api-base.
+ */
+export async function widgetPage(browser, dev, attrs = '', {
+  inline = false, apiBase = `${dev.url}/api`, head = '', extra = '', after = '', context = {}, scriptAttrs = '',
+  style = 'height:560px',
+} = {}) {
+  const tag = `<script src="${dev.url}/sherpa/sherpa.js" data-load="eager" data-api-base="${apiBase}" ${inline ? scriptAttrs : attrs}></script>`;
+  const body = inline ? `<div id="w" data-sherpa ${attrs} style="${style}"></div>${tag}` : tag;
+  const host = await startHostSite({
+    '/': `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Host page</title>${head}</head><body><main><h1>Host</h1>${extra}${body}${after}</main></body></html>`,
+  });
+  const page = await newPage(browser, context);
+  page.host = host;
+  await page.goto(host.url + '/');
+  return page;
+}
+
+/** Waits until the last answer of `scope` has `data-state` = `state`; returns it. */
+export async function answerIn(scope, state, timeout = 20000) {
+  const a = lastAnswer(scope);
+  await a.and(scope.locator(`[data-state="${state}"]`)).waitFor({ timeout });
+  return a;
+}
+
+export async function requests(dev) { return (await fetch(dev.url + '/api/_test/requests')).json(); }
+export async function reset(dev) { await fetch(dev.url + '/api/_test/reset', { method: 'POST' }); }
+
+/** The `part` of the focused element inside the first widget's shadow root (or of `sel`). */
+export function activePart(page, sel = 'sherpa-chat') {
+  return page.evaluate((s) => document.querySelector(s)?.shadowRoot?.activeElement?.getAttribute('part') ?? null, sel);
+}
+
+/** Waits until the focused element in `sel`'s shadow root has part `part`. */
+export function waitFocus(page, part, sel = 'sherpa-chat') {
+  return page.waitForFunction(([s, p]) => document.querySelector(s)?.shadowRoot?.activeElement?.getAttribute('part')?.split(' ').includes(p), [sel, part], { timeout: 5000 });
+}
+
+/** Runs axe-core on the whole document (it enters open shadow roots). */
+export async function axe(page, { rules = {} } = {}) {
+  if (!(await page.evaluate(() => !!window.axe))) await page.addScriptTag({ path: axePath });
+  const result = await page.evaluate((r) => window.axe.run(document, {
+    runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+    rules: r,
+    resultTypes: ['violations'],
+  }), rules);
+  return result.violations.map((v) => ({
+    id: v.id, impact: v.impact, help: v.help,
+    nodes: v.nodes.map((n) => `${JSON.stringify(n.target)} ${n.failureSummary?.split('\n').slice(1).join(' ')}`),
+  }));
+}
+
+/** Decodes an 8-bit, non-interlaced PNG (what Chromium screenshots are) to RGBA. */
+export function decodePng(buf) {
+  if (buf.readUInt32BE(0) !== 0x89504e47) throw new Error('not a PNG');
+  let off = 8;
+  let width = 0, height = 0, colorType = 0, bitDepth = 0;
+  const idat = [];
+  while (off < buf.length) {
+    const len = buf.readUInt32BE(off);
+    const type = buf.toString('ascii', off + 4, off + 8);
+    const data = buf.subarray(off + 8, off + 8 + len);
+    if (type === 'IHDR') {
+      width = data.readUInt32BE(0); height = data.readUInt32BE(4);
+      bitDepth = data[8]; colorType = data[9];
+      if (data[12] !== 0) throw new Error('interlaced PNG');
+    } else if (type === 'IDAT') idat.push(data);
+    else if (type === 'IEND') break;
+    off += 12 + len;
+  }
+  if (bitDepth !== 8 || ![2, 6].includes(colorType)) throw new Error(`unsupported PNG ${bitDepth}/${colorType}`);
+  const bpp = colorType === 6 ? 4 : 3;
+  const raw = zlib.inflateSync(Buffer.concat(idat));
+  const stride = width * bpp;
+  const out = Buffer.alloc(width * height * 4);
+  let prev = Buffer.alloc(stride);
+  for (let y = 0; y < height; y++) {
+    const filter = raw[y * (stride + 1)];
+    const line = Buffer.from(raw.subarray(y * (stride + 1) + 1, (y + 1) * (stride + 1)));
+    for (let x = 0; x < stride; x++) {
+      const a = x >= bpp ? line[x - bpp] : 0, b = prev[x], c = x >= bpp ? prev[x - bpp] : 0;
+      let p;
+      switch (filter) {
+        case 0: p = 0; break;
+        case 1: p = a; break;
+        case 2: p = b; break;
+        case 3: p = (a + b) >> 1; break;
+        case 4: { const pa = Math.abs(b - c), pb = Math.abs(a - c), pc = Math.abs(a + b - 2 * c); p = pa <= pb && pa <= pc ? a : pb <= pc ? b : c; break; }
+        default: throw new Error('bad PNG filter ' + filter);
+      }
+      line[x] = (line[x] + p) & 0xff;
+    }
+    for (let x = 0; x < width; x++) {
+      out[(y * width + x) * 4] = line[x * bpp];
+      out[(y * width + x) * 4 + 1] = line[x * bpp + 1];
+      out[(y * width + x) * 4 + 2] = line[x * bpp + 2];
+      out[(y * width + x) * 4 + 3] = bpp === 4 ? line[x * bpp + 3] : 255;
+    }
+    prev = line;
+  }
+  return { width, height, data: out };
+}
+
+/** Compares two PNGs: { sameSize, differing pixels (any channel off by more than `tolerance`) }. */
+export function comparePng(a, b, tolerance = 0) {
+  const A = decodePng(a), B = decodePng(b);
+  if (A.width !== B.width || A.height !== B.height) {
+    return { sameSize: false, size: [A.width, A.height, B.width, B.height], diff: Infinity };
+  }
+  let diff = 0;
+  for (let i = 0; i < A.data.length; i += 4) {
+    for (let k = 0; k < 4; k++) {
+      if (Math.abs(A.data[i + k] - B.data[i + k]) > tolerance) { diff++; break; }
+    }
+  }
+  return { sameSize: true, diff, total: A.width * A.height };
+}
+
+/** Text of a stream's first line with the message ids (Onyx family), parsed. */
+export function idsOf(streamText) {
+  for (const line of streamText.split('\n')) {
+    if (!line.trim()) continue;
+    try {
+      const v = JSON.parse(line);
+      if ('reserved_assistant_message_id' in v) return v;
+    } catch { /* not JSON */ }
+  }
+  return null;
+}
