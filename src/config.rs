@@ -63,6 +63,8 @@ pub struct Config {
     pub open: bool,
     /// Send the user's cookies (`credentials: "include"`).
     pub credentials_include: bool,
+    /// Give up on a stream that sends nothing (not even a heartbeat) for this many seconds.
+    pub idle_timeout_seconds: u32,
     /// Accent colour (a CSS colour), if set.
     pub accent: Option<String>,
     /// UI texts: the language's defaults with `data-text-*` overrides applied.
@@ -225,6 +227,18 @@ impl Config {
             }
         }
 
+        let idle_timeout_seconds = match get("idle-timeout") {
+            None => 45,
+            Some(v) => match v.parse::<u32>() {
+                Ok(n) if (1..=3600).contains(&n) => n,
+                _ => {
+                    problems.push(format!(
+                        "data-idle-timeout=\"{v}\" must be a number of seconds between 1 and 3600."
+                    ));
+                    45
+                }
+            },
+        };
         let lang = get("lang").unwrap_or("en").to_string();
         let mut texts = i18n::for_lang(&lang);
         let warnings = texts.apply_overrides(a);
@@ -266,6 +280,7 @@ impl Config {
             position,
             open,
             credentials_include,
+            idle_timeout_seconds,
             accent: get("accent").map(str::to_string),
             texts,
             problems,

@@ -548,8 +548,9 @@ impl Chat {
         }
         let mut decoder = adapter.decoder(resp.content_type.as_deref());
         self.conv.update_value(|c| c.turns += 1);
+        let idle_ms = cfg.idle_timeout_seconds.saturating_mul(1000);
         loop {
-            match resp.chunk(&signal).await {
+            match resp.chunk_within(&signal, Some(idle_ms)).await {
                 Ok(Some(bytes)) => {
                     for ev in decoder.feed(&bytes) {
                         self.apply(answer, &ev);

@@ -110,16 +110,53 @@ impl Response {
 
     /// The next chunk of the body, or `None` at its end.
     pub async fn chunk(&self, signal: &AbortSignal) -> Result<Option<Vec<u8>>, Failure> {
+        self.chunk_within(signal, None).await
+    }
+
+    /// Like [`Response::chunk`], but fails when nothing arrives for `idle_ms` milliseconds
+    /// (a stalled stream: heartbeats count as something).
+    pub async fn chunk_within(
+        &self,
+        signal: &AbortSignal,
+        idle_ms: Option<u32>,
+    ) -> Result<Option<Vec<u8>>, Failure> {
         let Some(reader) = &self.reader else {
             return Ok(None);
         };
-        let result = JsFuture::from(reader.read()).await.map_err(|e| {
+        let mut timer = None;
+        let read = match idle_ms {
+            None => reader.read(),
+            Some(ms) => {
+                let timeout = js_sys::Promise::new(&mut |resolve, _| {
+                    timer = web_sys::window().and_then(|w| {
+                        w.set_timeout_with_callback_and_timeout_and_arguments_0(
+                            &resolve,
+                            ms.min(i32::MAX as u32) as i32,
+                        )
+                        .ok()
+                    });
+                });
+                js_sys::Promise::race(&js_sys::Array::of2(&reader.read(), &timeout))
+            }
+        };
+        let result = JsFuture::from(read).await;
+        if let (Some(id), Some(w)) = (timer, web_sys::window()) {
+            w.clear_timeout_with_handle(id);
+        }
+        let result = result.map_err(|e| {
             if is_abort(&e, signal) {
                 Failure::Aborted
             } else {
                 Failure::Error(errors::network_error(&js_detail(&e)))
             }
         })?;
+        if result.is_undefined() {
+            // The timer won the race: the reader is cancelled (so is any read in flight).
+            self.cancel();
+            return Err(Failure::Error(errors::stalled_error(
+                idle_ms.unwrap_or(0) / 1000,
+            )));
+        }
         let done = Reflect::get(&result, &JsValue::from_str("done"))
             .ok()
             .and_then(|d| d.as_bool())

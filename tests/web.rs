@@ -65,12 +65,17 @@ async fn until(mut f: impl FnMut() -> bool) {
 /// Replaces `window.fetch`: every call answers with the given status, content type and body
 /// chunks (as separate reads). Records request URLs and bodies in `window.__sherpaRequests`.
 fn script_fetch(status: u16, content_type: &str, chunks: &[&[u8]]) {
+    script_fetch_opts(status, content_type, chunks, false)
+}
+
+/// Like [`script_fetch`]; with `hang` the body never ends after its chunks.
+fn script_fetch_opts(status: u16, content_type: &str, chunks: &[&[u8]], hang: bool) {
     let arr = js_sys::Array::new();
     for c in chunks {
         arr.push(&js_sys::Uint8Array::from(*c));
     }
     let make = js_sys::Function::new_with_args(
-        "status, ctype, chunks",
+        "status, ctype, chunks, hang",
         "window.__sherpaRequests = [];
          window.fetch = function (url, init) {
            window.__sherpaRequests.push({ url: String(url), body: init && init.body });
@@ -79,15 +84,16 @@ fn script_fetch(status: u16, content_type: &str, chunks: &[&[u8]]) {
                { status: 200, headers: { 'content-type': 'application/json' } }));
            }
            let i = 0;
-           const body = new ReadableStream({ pull(c) { if (i < chunks.length) c.enqueue(chunks[i++]); else c.close(); } });
+           const body = new ReadableStream({ pull(c) { if (i < chunks.length) c.enqueue(chunks[i++]); else if (!hang) c.close(); else return new Promise(() => {}); } });
            return Promise.resolve(new Response(body, { status, headers: { 'content-type': ctype } }));
          };",
     );
-    make.call3(
+    make.call4(
         &JsValue::NULL,
         &JsValue::from(status),
         &JsValue::from_str(content_type),
         &arr,
+        &JsValue::from_bool(hang),
     )
     .unwrap();
 }
@@ -172,7 +178,10 @@ async fn streamed_answer_with_utf8_split_across_reads() {
     let user = q_all(&root, "[part~=message-user]");
     assert_eq!(user.len(), 1);
     assert_eq!(user[0].text_content().unwrap(), "Coffee?");
-    let reqs = requests();
+    let all = requests();
+    // The persona (starter questions) is fetched at mount; the rest is the chat turn.
+    assert!(all.iter().any(|r| r.0 == "https://chat.example.com/api/persona/0"));
+    let reqs: Vec<_> = all.into_iter().filter(|r| !r.0.contains("/persona/")).collect();
     assert_eq!(reqs.len(), 2);
     assert_eq!(
         reqs[0].0,
@@ -208,4 +217,163 @@ async fn server_error_keeps_the_question_and_shows_the_mapped_message() {
             .unwrap(),
         "Hello?"
     );
+}
+
+const P1: &str = r#"{"turn_index": 1, "tab_index": 0, "sub_turn_index": null, "model_index": 0}"#;
+
+/// An Onyx packet v2 stream: ids line, one search document, the given deltas, stop.
+fn onyx_stream(deltas: &[&str], cite: Option<(u32, &str)>) -> Vec<u8> {
+    let mut s = String::from("{\"user_message_id\": 1, \"reserved_assistant_message_id\": 2}\n");
+    s.push_str(&format!(
+        r#"{{"placement": {P1}, "obj": {{"type": "message_start", "final_documents": [{{"document_id": "DOC-1", "semantic_identifier": "Refund policy", "link": "https://kb.example.com/refund", "blurb": "Refunds within 30 days", "source_type": "confluence"}}]}}}}"#
+    ));
+    s.push('\n');
+    if let Some((n, id)) = cite {
+        s.push_str(&format!(
+            r#"{{"placement": {P1}, "obj": {{"type": "citation_info", "citation_number": {n}, "document_id": "{id}"}}}}"#
+        ));
+        s.push('\n');
+    }
+    for d in deltas {
+        let content = serde_json::to_string(d).unwrap();
+        s.push_str(&format!(
+            r#"{{"placement": {P1}, "obj": {{"type": "message_delta", "content": {content}}}}}"#
+        ));
+        s.push('\n');
+    }
+    s.push_str(&format!(
+        r#"{{"placement": {P1}, "obj": {{"type": "stop", "stop_reason": null}}}}"#
+    ));
+    s.push('\n');
+    s.into_bytes()
+}
+
+async fn ask_inline(extra: &[(&str, &str)], question: &str) -> ShadowRoot {
+    let mut attrs = vec![
+        ("api-base", "https://chat.example.com/api"),
+        ("mode", "inline"),
+        ("persist", "none"),
+    ];
+    attrs.extend_from_slice(extra);
+    let root = mount(config(&attrs));
+    tick().await;
+    type_and_send(&root, question).await;
+    root
+}
+
+#[wasm_bindgen_test]
+async fn markdown_renders_as_nodes_and_raw_html_stays_text() {
+    let body = onyx_stream(
+        &[
+            "**Bold** and <img src=x onerror=\"window.__pwned=1\"> <script>window.__pwned=1</script>\n\n",
+            "- one\n- [bad](javascript:window.__pwned=1)\n- [good](https://example.com)\n\n",
+            "```js\nlet x = '<b>';\n```\n",
+        ],
+        None,
+    );
+    script_fetch(200, "text/event-stream", &[&body]);
+    let root = ask_inline(&[], "md?").await;
+    until(|| q(&root, "[part~=message-assistant][data-state=done]").is_some()).await;
+    let answer = q(&root, "[part~=answer]").unwrap();
+    assert_eq!(
+        answer
+            .query_selector("strong")
+            .unwrap()
+            .unwrap()
+            .text_content()
+            .unwrap(),
+        "Bold"
+    );
+    assert!(
+        answer.query_selector("img, script").unwrap().is_none(),
+        "raw HTML never becomes elements"
+    );
+    assert!(
+        answer
+            .text_content()
+            .unwrap()
+            .contains("<script>window.__pwned=1</script>"),
+        "shown as text"
+    );
+    let links = q_all(&root, "[part~=answer] a");
+    let hrefs: Vec<String> = links
+        .iter()
+        .filter_map(|a| a.get_attribute("href"))
+        .collect();
+    assert_eq!(
+        hrefs,
+        vec!["https://example.com".to_string()],
+        "the javascript: link lost its href"
+    );
+    for a in &links {
+        assert_eq!(
+            a.get_attribute("rel").as_deref(),
+            Some("noopener noreferrer")
+        );
+        assert_eq!(a.get_attribute("target").as_deref(), Some("_blank"));
+    }
+    assert_eq!(
+        q(&root, "[part~=answer] pre code")
+            .unwrap()
+            .text_content()
+            .unwrap(),
+        "let x = '<b>';\n"
+    );
+    assert!(q(&root, "[part~=copy-code]").is_some());
+    let pwned = js_sys::Reflect::get(&web_sys::window().unwrap(), &"__pwned".into()).unwrap();
+    assert!(pwned.is_undefined());
+}
+
+#[wasm_bindgen_test]
+async fn citation_resolves_to_a_button_that_reveals_its_source_card() {
+    let body = onyx_stream(
+        &[
+            "Refunds are allowed within 30 days.",
+            " [[1]](https://kb.example.com/refund)",
+            " Also [[7]]().",
+        ],
+        Some((1, "DOC-1")),
+    );
+    script_fetch(200, "text/event-stream", &[&body]);
+    let root = ask_inline(&[], "Refund?").await;
+    until(|| q(&root, "[part~=message-assistant][data-state=done]").is_some()).await;
+    let cites = q_all(&root, "[part~=citation]");
+    assert_eq!(cites.len(), 1, "citation 7 has no document and is dropped");
+    assert_eq!(cites[0].text_content().unwrap(), "1");
+    assert!(cites[0]
+        .get_attribute("aria-label")
+        .unwrap()
+        .contains("Refund policy"));
+    let card = q(&root, "[part~=source-card]").unwrap();
+    assert!(card.text_content().unwrap().contains("kb.example.com"));
+    cites[0].unchecked_ref::<HtmlElement>().click();
+    until(|| {
+        root.active_element()
+            .and_then(|e| e.get_attribute("part"))
+            .as_deref()
+            == Some("source-card")
+    })
+    .await;
+    assert!(card.class_list().contains("highlight"));
+}
+
+#[wasm_bindgen_test]
+async fn a_stalled_stream_fails_with_a_specific_retryable_message() {
+    let head = onyx_stream(&["Partial"], None);
+    // Everything but the final stop line, then silence.
+    let cut = head.len() - head.iter().rev().skip(1).position(|&b| b == b'\n').unwrap() - 1;
+    script_fetch_opts(200, "text/event-stream", &[&head[..cut]], true);
+    let root = ask_inline(&[("idle-timeout", "1")], "Hello?").await;
+    until(|| q(&root, "[part~=message-assistant][data-state=error]").is_some()).await;
+    let err = q(&root, "[part~=message-assistant] [part~=error]")
+        .unwrap()
+        .text_content()
+        .unwrap();
+    assert!(err.contains("stopped responding"), "{err}");
+    assert!(q(&root, "[part~=retry]").is_some());
+    assert!(q(&root, "[part~=answer]")
+        .unwrap()
+        .text_content()
+        .unwrap()
+        .contains("Partial"));
 }

@@ -296,3 +296,15 @@ mod tests {
         assert_eq!(clean_detail(&long).chars().count(), MAX_DETAIL + 1);
     }
 }
+
+/// The error reported when a stream goes silent (no bytes, not even heartbeats) for
+/// `seconds`.
+pub fn stalled_error(seconds: u32) -> ChatError {
+    ChatError::fatal(
+        format!(
+            "The chat server stopped responding (nothing for {seconds} seconds). Please try again."
+        ),
+        true,
+    )
+    .with_code("stalled")
+}
