@@ -2,11 +2,35 @@
 // style/sherpa.css into it (so the loader's launcher and the widget's are styled by the same
 // rules) and drops comments and indentation (the loader is fetched by every page view).
 //   node scripts/build-loader.mjs [out.js]
+//   node scripts/build-loader.mjs --strip file.js   comments and indentation out of
+//                                                   wasm-bindgen's glue, in place
 import fs from 'node:fs';
 import path from 'node:path';
+import vm from 'node:vm';
 import { fileURLToPath } from 'node:url';
 
+/** Whole-line comments and indentation out; the result must still compile. Safe for code whose
+ * multi-line strings (none in our loader or in wasm-bindgen's glue) would otherwise change. */
+function strip(code, file) {
+  const out = code
+    .replace(/^\s*\/\*[\s\S]*?\*\/\s*$/gm, '')
+    .replace(/^\s*\/\/.*$/gm, '')
+    .split('\n').map((l) => l.trim()).filter(Boolean).join('\n') + '\n';
+  try {
+    new vm.Script(out, { filename: file });
+  } catch (e) {
+    console.error(`build-loader: stripping ${file} broke it (${e.message}); keeping it as is`);
+    return code;
+  }
+  return out;
+}
+
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+if (process.argv[2] === '--strip') {
+  const file = process.argv[3];
+  fs.writeFileSync(file, strip(fs.readFileSync(file, 'utf8'), file));
+  process.exit(0);
+}
 const out = process.argv[2] || path.join(root, 'dist/sherpa.js');
 const css = fs.readFileSync(path.join(root, 'style/sherpa.css'), 'utf8');
 const src = fs.readFileSync(path.join(root, 'src/loader/sherpa.js'), 'utf8');
@@ -61,12 +85,7 @@ if (!src.includes(marker)) {
   process.exit(1);
 }
 
-// Comments and indentation only: block comments, whole-line // comments, leading blanks.
-// The source has no comment-like text inside strings apart from the CSS marker.
-const js = src.replace(marker, JSON.stringify(launcherCss))
-  .replace(/^\s*\/\*[\s\S]*?\*\/\s*$/gm, '')
-  .replace(/\/\*(?![^*]*\*\/\s*['"])[^*]*\*+(?:[^/*][^*]*\*+)*\//g, '')
-  .replace(/^\s*\/\/.*$/gm, '')
-  .split('\n').map((l) => l.trim()).filter(Boolean).join('\n');
+// Comments and indentation only (the CSS goes in after, as one JSON string).
+const js = strip(src, 'src/loader/sherpa.js').replace(marker, JSON.stringify(launcherCss));
 const banner = '/* Sherpa loader. Source: src/loader/sherpa.js */\n';
-fs.writeFileSync(out, banner + js + '\n');
+fs.writeFileSync(out, banner + js);
