@@ -35,6 +35,7 @@
   function fail(err) {
     console.error('sherpa: the widget could not be loaded:', (err && err.message) || err);
   }
+  function ignore() { /* reported once, by fail */ }
   function attr(el, name) {
     var v = el.getAttribute('data-' + name);
     return v == null ? null : v.trim();
@@ -83,7 +84,7 @@
       if (booted) return;
       booted = true;
       mod.boot(script, { host: host, open: clicked, inline: false });
-    });
+    }, ignore);
   }
 
   // The placeholder launcher: the same DOM the widget renders for its launcher.
@@ -121,6 +122,11 @@
     on(button, 'click', function () {
       clicked = true;
       button.setAttribute('aria-busy', 'true');
+      button.style.cursor = 'progress';
+      load().then(null, function () {
+        button.removeAttribute('aria-busy');
+        button.style.cursor = 'not-allowed';
+      });
       boot();
     });
     doc.body.appendChild(host);
@@ -132,7 +138,7 @@
     if (shared.inline) return;
     shared.inline = true;
     var mount = function (target) {
-      load().then(function (mod) { mod.mountInline(script, target); });
+      load().then(function (mod) { mod.mountInline(script, target); }, ignore);
     };
     var io = window.IntersectionObserver && !eager && new IntersectionObserver(function (entries) {
       entries.forEach(function (e) {

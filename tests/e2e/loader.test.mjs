@@ -160,3 +160,18 @@ test('works under a strict CSP (no inline styles, no eval)', async () => {
   assert.deepEqual(violations, []);
   assert.deepEqual(p.consoleErrors, []);
 });
+
+test('a module that cannot be loaded leaves the page alone and says so once in the console', async () => {
+  const p = await newPage(browser);
+  await p.route(/sherpa_core_bg\.wasm/, (route) => route.fulfill({ status: 404, body: 'gone' }));
+  await p.goto(site.url + '/interaction');
+  await launcher(p).click();
+  await p.waitForFunction(() => document.querySelector('sherpa-chat').shadowRoot
+    .querySelector('[part~="launcher"]').style.cursor === 'not-allowed');
+  const errors = p.consoleErrors.filter((e) => e.startsWith('sherpa:'));
+  assert.equal(errors.length, 1, p.consoleErrors.join('\n'));
+  assert.match(errors[0], /could not be loaded/);
+  const others = p.consoleErrors.filter((e) => !e.startsWith('sherpa:') && !/404/.test(e));
+  assert.deepEqual(others, [], 'no unhandled rejection or other error');
+  assert.equal(await p.locator('h1').innerText(), 'Host page');
+});
