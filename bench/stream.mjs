@@ -327,7 +327,14 @@ async function main() {
     const { usedSize } = await cdp.send('Runtime.getHeapUsage');
     const dom = await cdp.send('Memory.getDOMCounters');
     const wasm = await pg.evaluate(() => window.__bench.memory?.buffer.byteLength ?? null);
-    heap.push({ turn, jsHeap: usedSize, wasm, nodes: dom.nodes, listeners: dom.jsEventListeners });
+    const stored = await pg.evaluate(() => {
+      let n = 0;
+      for (const st of [sessionStorage, localStorage]) {
+        for (let i = 0; i < st.length; i++) n += st.key(i).length + (st.getItem(st.key(i)) || '').length;
+      }
+      return n;
+    });
+    heap.push({ turn, jsHeap: usedSize, wasm, nodes: dom.nodes, listeners: dom.jsEventListeners, stored });
   };
   await measureHeap(0);
   const turnsStart = Date.now();
@@ -378,9 +385,9 @@ async function main() {
   md.push(`Memory over a ${TURNS}-turn conversation (each answer ${turnAnswer.text.length} chars in 150 deltas, unpaced; ` +
     `JS heap after a forced GC; ${(turnsWall / 1000).toFixed(1)} s):`);
   md.push('');
-  md.push('| after turn | JS heap | wasm memory | DOM nodes | JS event listeners |');
-  md.push('|---:|---:|---:|---:|---:|');
-  for (const h of heap) md.push(`| ${h.turn === 0 ? '0 (the 60 KB answer only)' : h.turn} | ${(h.jsHeap / 1024 / 1024).toFixed(2)} MB | ${h.wasm === null ? '–' : (h.wasm / 1024 / 1024).toFixed(2) + ' MB'} | ${h.nodes} | ${h.listeners} |`);
+  md.push('| after turn | JS heap | wasm memory | DOM nodes | JS event listeners | saved conversation (chars in web storage) |');
+  md.push('|---:|---:|---:|---:|---:|---:|');
+  for (const h of heap) md.push(`| ${h.turn === 0 ? '0 (the 60 KB answer only)' : h.turn} | ${(h.jsHeap / 1024 / 1024).toFixed(2)} MB | ${h.wasm === null ? '–' : (h.wasm / 1024 / 1024).toFixed(2) + ' MB'} | ${h.nodes} | ${h.listeners} | ${h.stored} |`);
   if (errors.length) { md.push(''); md.push('Page errors: ' + errors.slice(0, 5).join('; ')); }
   fs.writeFileSync(path.join(outDir, 'stream.md'), md.join('\n') + '\n');
   console.log(md.join('\n'));
