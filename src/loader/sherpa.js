@@ -11,6 +11,8 @@
  *   - for each [data-sherpa] element, when it comes near the viewport (IntersectionObserver).
  * A click that comes before the module is ready is kept: the panel opens once it is, with
  * focus in the input. The module then takes over the launcher's host element and shadow root.
+ * Until then window.Sherpa is a stub: a call loads the module, mounts every instance (inline ones
+ * too, wherever they are) and is replayed on the module's API.
  * No eval, no inline style attributes (styles go through a constructable stylesheet and the
  * CSSOM), so a strict CSP (script-src 'self' 'wasm-unsafe-eval'; style-src 'self') is enough.
  * Several script tags on one page share one module.
@@ -77,15 +79,45 @@
   var eager = policy === 'eager' || openAttr === '' || openAttr === 'true';
   var host = null;      // the launcher's <sherpa-chat>, drawn below
   var clicked = false;  // the user clicked the launcher before the module was ready
-  var booted = false;
+  var booted = null;    // promise: this script's launcher handed to the module
 
   function boot() {
-    load().then(function (mod) {
-      if (booted) return;
-      booted = true;
-      mod.boot(script, { host: host, open: clicked, inline: false });
-    }, ignore);
+    if (!booted) {
+      booted = load().then(function (mod) {
+        unstub();
+        mod.boot(script, { host: host, open: clicked, inline: false });
+      });
+      booted.then(null, ignore);
+    }
+    return booted;
   }
+
+  // window.Sherpa before the module is ready: calls are kept, every instance is mounted, then
+  // the calls are replayed on the module's own API (which replaces this stub).
+  var parsed = new Promise(whenParsed);
+  if (!window.Sherpa) {
+    var stub = (shared.stub = window.Sherpa = {});
+    shared.queue = [];
+    shared.wake = [];
+    'open close toggle ask reset'.split(' ').forEach(function (name) {
+      stub[name] = function () {
+        shared.queue.push([name, arguments]);
+        Promise.all(shared.wake.map(function (f) { return f(); })).then(function () {
+          var real = window.Sherpa;
+          shared.queue.splice(0).forEach(function (c) {
+            if (real && real !== stub) real[c[0]].apply(real, c[1]);
+          });
+        }, ignore);
+      };
+    });
+  }
+  function unstub() {
+    if (window.Sherpa && window.Sherpa === shared.stub) delete window.Sherpa;
+  }
+  function wake(f) {
+    if (shared.wake) shared.wake.push(function () { return parsed.then(f); });
+  }
+  wake(boot);
 
   // The placeholder launcher: the same DOM the widget renders for its launcher.
   function el(name, attrs, ns) {
@@ -137,24 +169,30 @@
   function watchInline() {
     if (shared.inline) return;
     shared.inline = true;
+    var pending = [];
     var mount = function (target) {
-      load().then(function (mod) { mod.mountInline(script, target); }, ignore);
+      pending = pending.filter(function (t) { return t !== target; });
+      if (io) io.unobserve(target);
+      return load().then(function (mod) {
+        unstub();
+        mod.mountInline(script, target);
+      });
     };
     var io = window.IntersectionObserver && !eager && new IntersectionObserver(function (entries) {
       entries.forEach(function (e) {
-        if (e.isIntersecting) {
-          io.unobserve(e.target);
-          mount(e.target);
-        }
+        if (e.isIntersecting) mount(e.target).then(null, ignore);
       });
     }, { rootMargin: '600px 0px' });
     doc.querySelectorAll('[data-sherpa]').forEach(function (target) {
-      if (io) io.observe(target);
-      else mount(target);
+      if (io) {
+        pending.push(target);
+        io.observe(target);
+      } else mount(target).then(null, ignore);
     });
+    wake(function () { return Promise.all(pending.map(mount)); });
   }
 
-  whenParsed(function () {
+  parsed.then(function () {
     watchInline();
     if ((attr(script, 'mode') || 'launcher') !== 'inline') {
       if (doc.body) drawLauncher();

@@ -175,3 +175,23 @@ test('a module that cannot be loaded leaves the page alone and says so once in t
   assert.deepEqual(others, [], 'no unhandled rejection or other error');
   assert.equal(await p.locator('h1').innerText(), 'Host page');
 });
+
+test('window.Sherpa works before the wasm is loaded: calls are kept and replayed', async () => {
+  const p = await open('/interaction');
+  await launcher(p).waitFor();
+  assert.deepEqual(p.moduleRequests, []);
+  await p.evaluate(() => window.Sherpa.open());
+  await p.locator('sherpa-chat [part~="panel"]').waitFor({ state: 'visible' });
+  assert.equal(await p.locator('sherpa-chat').count(), 1);
+  await p.evaluate(() => window.Sherpa.ask('How do I export my notes?'));
+  await p.locator('sherpa-chat [part~="message-user"]').getByText('How do I export my notes?').waitFor();
+  assert.deepEqual(p.consoleErrors, []);
+
+  // An inline instance far below the viewport is mounted for a call that targets it.
+  const q = await open('/inline');
+  await p.waitForTimeout(200);
+  assert.deepEqual(q.moduleRequests, []);
+  await q.evaluate(() => window.Sherpa.ask('How do I share a notebook?', '#far'));
+  await q.locator('#far [part~="message-user"]').getByText('How do I share a notebook?').waitFor();
+  assert.deepEqual(q.consoleErrors, []);
+});
