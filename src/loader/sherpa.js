@@ -6,7 +6,8 @@
  * with the same query string, so ?v=2 busts every cache) only when it is needed:
  *   - on the first hover, focus, touch or click on the launcher;
  *   - when the browser is idle after the page's load event (requestIdleCallback, or a timer
- *     where that is missing), unless the script tag says data-load="interaction";
+ *     where that is missing), unless the script tag says data-load="interaction" or the
+ *     user has Data Saver on;
  *   - at once with data-load="eager" or data-open="true";
  *   - for each [data-sherpa] element, when it comes near the viewport (IntersectionObserver).
  * A click that comes before the module is ready is kept: the panel opens once it is, with
@@ -55,6 +56,9 @@
   function load() {
     if (!shared.ready) {
       shared.ready = new Promise(function (resolve, reject) {
+        // The wasm downloads alongside the glue script, not after it (one round trip less).
+        var wasm = fetch(sibling('sherpa_core_bg.wasm'));
+        wasm.then(null, ignore);
         var glue = doc.createElement('script');
         glue.src = sibling('sherpa_core.js');
         glue.async = true;
@@ -65,7 +69,7 @@
           /* global __sherpa_wasm */
           var init = typeof __sherpa_wasm === 'function' ? __sherpa_wasm : null;
           if (!init) return reject(new Error('sherpa_core.js did not define the module'));
-          init({ module_or_path: sibling('sherpa_core_bg.wasm') }).then(function () { resolve(init); }, reject);
+          init({ module_or_path: wasm }).then(function () { resolve(init); }, reject);
         };
         (doc.head || doc.documentElement).appendChild(glue);
       });
@@ -75,6 +79,8 @@
   }
 
   var policy = (attr(script, 'load') || 'idle').toLowerCase(); // idle | interaction | eager
+  // Data Saver on: no preload on idle, only when the user reaches for the chat.
+  if (policy === 'idle' && navigator.connection && navigator.connection.saveData) policy = 'interaction';
   var openAttr = attr(script, 'open');
   var eager = policy === 'eager' || openAttr === '' || openAttr === 'true';
   var host = null;      // the launcher's <sherpa-chat>, drawn below
