@@ -1,6 +1,7 @@
 // Builds dist/sherpa.js from src/loader/sherpa.js: puts the launcher's rules from
-// style/sherpa.css into it (so the loader's launcher and the widget's are styled by the same
-// rules) and drops comments and indentation (the loader is fetched by every page view).
+// style/sherpa.css and its label and text direction from src/i18n.rs into it (so the loader's
+// launcher and the widget's cannot drift apart) and drops comments and indentation (the loader
+// is fetched by every page view).
 //   node scripts/build-loader.mjs [out.js]
 //   node scripts/build-loader.mjs --strip file.js   comments and indentation out of
 //                                                   wasm-bindgen's glue, in place
@@ -79,6 +80,33 @@ if (!/\.launcher\{/.test(launcherCss)) {
   console.error('build-loader: no .launcher rule found in style/sherpa.css');
   process.exit(1);
 }
+// The launcher's label and text direction, from src/i18n.rs (so the loader's launcher reads
+// and sits exactly like the widget's in every language): each language's open_chat text, and
+// the right-to-left language and script subtags.
+function i18nFacts(rs) {
+  const unrust = (lit) => JSON.parse('"' + lit.replace(/\\u\{([0-9a-fA-F]+)\}/g,
+    (_, h) => '\\u' + h.padStart(4, '0')) + '"');
+  const langs = [...rs.matchAll(/\("([a-z]{2,3})",\s*&([A-Z]+)\)/g)];
+  const open = {};
+  for (const [, code, table] of langs) {
+    const body = rs.slice(rs.indexOf(`const ${table}: Table = Table {`));
+    const m = body.match(/open_chat:\s*"((?:[^"\\]|\\.)*)"/);
+    if (m) open[code] = unrust(m[1]);
+  }
+  const list = (name) => {
+    const m = rs.match(new RegExp(`const ${name}: &\\[&str\\] = &\\[([^\\]]*)\\]`));
+    return m ? [...m[1].matchAll(/"([^"]+)"/g)].map((x) => x[1]) : null;
+  };
+  const facts = { open, rtlLangs: list('RTL_LANGS'), rtlScripts: list('RTL_SCRIPTS') };
+  if (!open.en || !facts.rtlLangs || !facts.rtlScripts) {
+    console.error('build-loader: could not read open_chat / RTL_LANGS / RTL_SCRIPTS from src/i18n.rs');
+    process.exit(1);
+  }
+  return facts;
+}
+const i18n = i18nFacts(fs.readFileSync(path.join(root, 'src/i18n.rs'), 'utf8'));
+const i18nMarker = "'/*I18N*/'";
+
 const marker = "'/*LAUNCHER_CSS*/'";
 if (!src.includes(marker)) {
   console.error(`build-loader: ${marker} not found in src/loader/sherpa.js`);
@@ -86,6 +114,11 @@ if (!src.includes(marker)) {
 }
 
 // Comments and indentation only (the CSS goes in after, as one JSON string).
-const js = strip(src, 'src/loader/sherpa.js').replace(marker, JSON.stringify(launcherCss));
+if (!src.includes(i18nMarker)) {
+  console.error(`build-loader: ${i18nMarker} not found in src/loader/sherpa.js`);
+  process.exit(1);
+}
+const js = strip(src, 'src/loader/sherpa.js').replace(marker, JSON.stringify(launcherCss))
+  .replace(i18nMarker, JSON.stringify(i18n));
 const banner = '/* Sherpa loader. Source: src/loader/sherpa.js */\n';
 fs.writeFileSync(out, banner + js);

@@ -22,6 +22,8 @@
 (function () {
   'use strict';
   var CSS = '/*LAUNCHER_CSS*/';
+  // { open: { en: 'Open chat: {title}', fr: …, … }, rtlLangs: [...], rtlScripts: [...] }
+  var I18N = '/*I18N*/';
   var ICON = 'M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4H4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z';
   var doc = document;
   var script = doc.currentScript;
@@ -141,14 +143,26 @@
       sheet.replaceSync(CSS);
       root.adoptedStyleSheets = [sheet];
     } catch (e) { /* very old browser: the widget installs its styles when it loads */ }
+    // The attributes the widget puts on its wrapper and launcher (src/ui/mod.rs, src/i18n.rs).
     var pos = attr(script, 'position');
+    var theme = attr(script, 'theme');
+    var lang = attr(script, 'lang') || 'en';
+    var tags = lang.split(/[-_]/);
+    var primary = tags[0].toLowerCase();
+    var sub = tags.slice(1).filter(function (t) { return !/^[a-z]{3}$/i.test(t); })[0];
+    var rtl = sub && /^[a-z]{4}$/i.test(sub)
+      ? I18N.rtlScripts.indexOf(sub.toLowerCase()) >= 0
+      : I18N.rtlLangs.indexOf(primary) >= 0;
+    var label = attr(script, 'text-open-chat') || I18N.open[primary] || I18N.open.en;
     var wrap = el('div', {
       'class': 'sherpa', 'data-mode': 'launcher',
       'data-position': pos === 'left' || pos === 'bottom-left' ? 'left' : 'right',
+      'data-theme': theme === 'light' || theme === 'dark' ? theme : 'auto',
+      dir: rtl ? 'rtl' : 'ltr', lang: lang,
     });
     var button = el('button', {
-      part: 'launcher', 'class': 'launcher',
-      'aria-label': 'Open chat: ' + (attr(script, 'title') || 'Help'), 'aria-expanded': 'false',
+      part: 'launcher', 'class': 'launcher', 'aria-expanded': 'false',
+      'aria-label': label.split('{title}').join(attr(script, 'title') || 'Help'),
     });
     var svgNs = 'http://www.w3.org/2000/svg';
     var svg = el('svg', { viewBox: '0 0 24 24', width: '26', height: '26', 'aria-hidden': 'true' }, svgNs);

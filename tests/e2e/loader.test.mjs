@@ -21,6 +21,8 @@ before(async () => {
   site = await startHostSite({
     '/interaction': page('', 'data-load="interaction"'),
     '/left': page('', 'data-load="interaction" data-position="bottom-left" data-accent="#b00060"'),
+    '/rtl': page('', 'data-load="interaction" data-lang="ar-EG" data-theme="dark"'),
+    '/fr': page('', 'data-load="interaction" data-lang="fr_CA" data-text-open-chat="Besoin d’aide ? {title}"'),
     '/idle': page('<img src="/slow.png" alt="">'),
     '/inline': page(`<div style="height:6000px">tall content</div>
       <div id="far" data-sherpa data-title="Far below" style="height:400px"></div>`,
@@ -92,23 +94,34 @@ test('keyboard focus on the launcher loads the wasm', async () => {
   assert.equal(await p.evaluate(() => document.querySelector('sherpa-chat').shadowRoot.activeElement?.getAttribute('part')), 'launcher');
 });
 
-test('left position and accent colour match before and after the hand-over', async () => {
-  const p = await open('/left');
-  await launcher(p).waitFor();
-  const look = () => launcher(p).evaluate((b) => {
-    const s = getComputedStyle(b);
-    const r = b.getBoundingClientRect();
-    return [r.x, r.y, r.width, r.height, s.backgroundColor, s.color, s.borderRadius, s.boxShadow].join(' ');
+for (const [pathname, expectX, expectLabel, extra] of [
+  ['/left', 20, 'Open chat: Loader help', /rgb\(176, 0, 96\)/],
+  ['/rtl', 20, 'فتح المحادثة: Loader help', /rtl/],
+  ['/fr', 1000 - 20 - 56, 'Besoin d’aide ? Loader help', /ltr/],
+]) {
+  test(`launcher parity before and after the hand-over: ${pathname}`, async () => {
+    const p = await open(pathname);
+    await launcher(p).waitFor();
+    const look = () => launcher(p).evaluate((b) => {
+      const s = getComputedStyle(b);
+      const r = b.getBoundingClientRect();
+      const w = b.parentElement;
+      return [r.x, r.y, r.width, r.height, s.backgroundColor, s.color, s.borderRadius, s.boxShadow,
+        b.getAttribute('aria-label'), b.getAttribute('aria-expanded'), w.className, w.dir, w.lang,
+        w.dataset.mode, w.dataset.position, w.dataset.theme].join(' | ');
+    });
+    const before = await look();
+    assert.ok(before.startsWith(`${expectX} |`), before);
+    assert.ok(before.includes(expectLabel), before);
+    assert.match(before, extra);
+    const shot = await launcher(p).screenshot();
+    await launcher(p).hover();
+    await mounted(p);
+    assert.equal(await look(), before);
+    assert.ok(shot.equals(await launcher(p).screenshot()), 'same pixels');
+    assert.deepEqual(p.consoleErrors, []);
   });
-  const before = await look();
-  assert.match(before, /^20 /, 'bottom-left');
-  assert.match(before, /rgb\(176, 0, 96\)/, 'data-accent');
-  const shot = await launcher(p).screenshot();
-  await launcher(p).hover();
-  await mounted(p);
-  assert.equal(await look(), before);
-  assert.ok(shot.equals(await launcher(p).screenshot()), 'same pixels');
-});
+}
 
 test('by default the wasm loads when idle after the load event, which it never delays', async () => {
   // The page's slow image holds the load event back; the widget must wait for it, not the reverse.
