@@ -18,7 +18,9 @@
  * CSSOM), so a strict CSP (script-src 'self' 'wasm-unsafe-eval'; style-src 'self') is enough.
  * Several script tags on one page share one module.
  *
- * scripts/build replaces LAUNCHER_CSS below with the launcher's rules from style/sherpa.css. */
+ * Built by scripts/build-loader.mjs (from scripts/build), which replaces LAUNCHER_CSS below with
+ * the launcher's rules from style/sherpa.css and I18N with facts from src/i18n.rs; this source
+ * file does not run as is. */
 (function () {
   'use strict';
   var CSS = '/*LAUNCHER_CSS*/';
