@@ -11,7 +11,7 @@
 //   - heap after GC and DOM node count over a 100-turn conversation (shorter answers).
 // Writes bench/results/stream.json, bench/results/stream.md and bench/results/stream.png.
 //
-//   node bench/stream.mjs [--deltas 3000] [--bytes 60000] [--pace-ms 2] [--turns 100]
+//   node bench/stream.mjs [--deltas 3000] [--bytes 60000] [--pace-ms 2] [--turns 100] [--persist none]
 import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -30,6 +30,8 @@ const DELTAS = arg('deltas', 3000);
 const BYTES = arg('bytes', 60000);
 const PACE_MS = arg('pace-ms', 2);
 const TURNS = arg('turns', 100);
+// --persist none|session|local: the widget's data-persist (default: the widget's default).
+const PERSIST = (() => { const i = process.argv.indexOf('--persist'); return i > 0 ? process.argv[i + 1] : ''; })();
 
 // ---------------------------------------------------------------- the answer and its packets
 const answer = buildAnswer(BYTES);
@@ -45,7 +47,7 @@ const docs = Array.from({ length: CITATIONS }, (_, i) => ({
 }));
 
 /** The packet lines of one answer; `plan[i]` = { bytes: cumulative bytes after line i, len: answer chars, delta: delta count }. */
-function packets(list, msgId) {
+function packets(list, msgId, docs) {
   const lines = [
     line({ user_message_id: msgId - 1, reserved_assistant_message_id: msgId }),
     line({ placement: place(0), obj: { type: 'search_tool_start', is_internet_search: false } }),
@@ -84,13 +86,13 @@ function packets(list, msgId) {
 }
 
 // ---------------------------------------------------------------- the server
-let mode = { list: deltas, paceMs: PACE_MS };
+let mode = { list: deltas, paceMs: PACE_MS, docs };
 let msgId = 2;
 let current = null; // plan of the answer being streamed
 const mime = { '.js': 'text/javascript', '.wasm': 'application/wasm', '.html': 'text/html' };
 const page = `<!doctype html><html><head><meta charset="utf-8"><title>Sherpa stream bench</title>
 <style>body{margin:0;font:16px system-ui} #chat{height:760px;width:720px}</style></head><body>
-<div id="chat" data-sherpa data-api-base="/api" data-title="Bench"></div>
+<div id="chat" data-sherpa data-api-base="/api" data-title="Bench"${PERSIST ? ` data-persist="${PERSIST}"` : ''}></div>
 <script src="/sherpa/sherpa.js" data-mode="inline" data-load="eager"></script></body></html>`;
 
 const server = http.createServer((req, res) => {
@@ -114,7 +116,7 @@ const server = http.createServer((req, res) => {
     req.resume();
     res.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store' });
     res.socket.setNoDelay(true);
-    const { lines, plan } = packets(mode.list, msgId += 2);
+    const { lines, plan } = packets(mode.list, msgId += 2, mode.docs);
     current = plan;
     return stream(res, lines, plan, mode.paceMs);
   }
@@ -320,7 +322,9 @@ async function main() {
 
   // 2. Heap and DOM after a 100-turn conversation (shorter answers, streamed unpaced).
   const turnAnswer = buildAnswer(3000, 11);
-  mode = { list: toDeltas(turnAnswer.segs, 150), paceMs: 0 };
+  // --turn-docs n: documents sent with each of these answers (default: all 40).
+  const turnDocs = arg('turn-docs', CITATIONS);
+  mode = { list: toDeltas(turnAnswer.segs, 150), paceMs: 0, docs: docs.slice(0, turnDocs) };
   const heap = [];
   const measureHeap = async (turn) => {
     await cdp.send('HeapProfiler.collectGarbage');
