@@ -623,6 +623,11 @@ impl Job {
         }
         let mut t = 0;
         if self.fault.tool_error {
+            // §10 #6: two heartbeats, then the failed custom tool.
+            for _ in 0..2 {
+                let hb = synthetic_packet(obj([("type", s("chat_heartbeat"))]));
+                sink.line(&hb).await?;
+            }
             sink.line(&packet(
                 t,
                 obj([

@@ -146,6 +146,11 @@ async fn tool_error_and_garbage_do_not_end_the_turn() {
     let a = srv.addr;
     let r = faulted(a, "tool-error").await;
     let lines = r.lines();
+    assert_eq!(
+        lines[2],
+        r#"{"placement": {"turn_index": 0, "tab_index": 0, "sub_turn_index": null, "model_index": null}, "obj": {"type": "chat_heartbeat"}}"#
+    );
+    assert_eq!(lines[3], lines[2]);
     assert!(lines.iter().any(|l| l
         .ends_with(r#""obj": {"type": "custom_tool_start", "tool_name": "crm", "tool_id": 7}}"#)));
     assert!(lines
