@@ -4,11 +4,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startDevServer, launchBrowser, ask } from './harness.mjs';
-import { widgetPage, answerIn, requests, reset, activePart, waitFocus, idsOf } from './quality.mjs';
+import { widgetPage, answerIn, requests, reset, activePart, waitFocus, idsOf, closeHosts } from './quality.mjs';
 
 let dev, browser;
 before(async () => { dev = await startDevServer({ paceMs: 2 }); browser = await launchBrowser(); });
-after(async () => { await browser?.close(); dev?.stop(); });
+after(async () => { await browser?.close(); dev?.stop(); closeHosts(); });
 
 const chatPost = (r) => r.request().method() === 'POST' && /\/chat\/(send-chat-message|send-message|send-message-simple-api|message)$/.test(new URL(r.url()).pathname);
 

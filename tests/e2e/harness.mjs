@@ -43,7 +43,7 @@ export function startHostSite(pages) {
     res.end(page.body ?? page);
   });
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => {
-    resolve({ url: `http://127.0.0.1:${server.address().port}`, stop: () => server.close() });
+    resolve({ url: `http://127.0.0.1:${server.address().port}`, stop: () => { server.close(); server.closeAllConnections(); } });
   }));
 }
 
@@ -69,7 +69,10 @@ export async function newPage(browser, opts = {}) {
 /** Asks a question through the UI: open the launcher if needed, type, press Enter. */
 export async function ask(page, question, scope = page) {
   const input = scope.locator('[part~="input"]').first();
-  if (!(await input.isVisible())) await scope.locator('[part~="launcher"]').first().click();
+  const launcher = scope.locator('[part~="launcher"]').first();
+  // Wait for the widget (an inline one has no launcher until its module has loaded).
+  await input.or(launcher).first().waitFor();
+  if (!(await input.isVisible())) await launcher.click();
   await input.fill(question);
   await input.press('Enter');
 }

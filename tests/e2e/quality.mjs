@@ -7,6 +7,19 @@ import { startHostSite, newPage, lastAnswer, root } from './harness.mjs';
 
 export const axePath = path.join(root, 'node_modules/axe-core/axe.min.js');
 
+const hosts = new Set();
+/** startHostSite, remembered so that closeHosts() can stop it even when a test failed. */
+export async function hostSite(pages) {
+  const h = await startHostSite(pages);
+  hosts.add(h);
+  return h;
+}
+/** Stops every host site still running (call from `after`). */
+export function closeHosts() {
+  for (const h of hosts) h.stop();
+  hosts.clear();
+}
+
 /**
  * Opens a page on another origin with one widget. `attrs` go on the script tag (launcher) or
  * on the `data-sherpa` element (inline); `apiBase` replaces the script's data-api-base.
@@ -17,13 +30,19 @@ export async function widgetPage(browser, dev, attrs = '', {
 } = {}) {
   const tag = `<script src="${dev.url}/sherpa/sherpa.js" data-load="eager" data-api-base="${apiBase}" ${inline ? scriptAttrs : attrs}></script>`;
   const body = inline ? `<div id="w" data-sherpa ${attrs} style="${style}"></div>${tag}` : tag;
-  const host = await startHostSite({
+  const host = await hostSite({
     '/': `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Host page</title>${head}</head><body><main><h1>Host</h1>${extra}${body}${after}</main></body></html>`,
   });
   const page = await newPage(browser, context);
   page.host = host;
   await page.goto(host.url + '/');
   return page;
+}
+
+/** Console errors other than Chromium's own network lines ("Failed to load resource: …",
+ * logged for every HTTP error or broken body whatever the page does about it). */
+export function widgetErrors(page) {
+  return page.consoleErrors.filter((e) => !/^Failed to load resource: /.test(e));
 }
 
 /** Waits until the last answer of `scope` has `data-state` = `state`; returns it. */
