@@ -224,7 +224,7 @@ fn FollowUps(msg: Message, chat: Chat, texts: StoredValue<Texts, LocalStorage>) 
                     view! {
                         <button type="button" part="follow-up" class="chip"
                             disabled=move || chat.busy.get()
-                            on:click=move |_| chat.ask(&ask)>{q}</button>
+                            on:click=move |e| { chat.ask(&ask); super::focus_composer(&e); }>{q}</button>
                     }
                 }).collect_view()}
             </div>

@@ -26,6 +26,23 @@ pub fn copy_to_clipboard(text: &str) {
     }
 }
 
+/// Moves focus to the composer of the widget that `e` happened in. Used after a chip (starter
+/// or follow-up) sends its question: the chip is then disabled or removed, which would drop
+/// keyboard focus to the page's body (where Esc and Tab no longer reach the widget).
+pub fn focus_composer(e: &web_sys::Event) {
+    let Some(node) = e.target().and_then(|t| t.dyn_into::<web_sys::Node>().ok()) else {
+        return;
+    };
+    let Ok(root) = node.get_root_node().dyn_into::<web_sys::ShadowRoot>() else {
+        return;
+    };
+    if let Ok(Some(input)) = root.query_selector("[part~=\"input\"]") {
+        if let Ok(input) = input.dyn_into::<HtmlElement>() {
+            let _ = input.focus();
+        }
+    }
+}
+
 /// A whole widget instance: launcher + panel, or the panel alone in inline mode.
 #[component]
 pub fn App(
@@ -247,7 +264,7 @@ fn Conversation(
                                     let send_q = q.clone();
                                     view! {
                                         <button type="button" part="starter" class="chip"
-                                            on:click=move |_| ask(send_q.clone())>{q}</button>
+                                            on:click=move |e| { ask(send_q.clone()); focus_composer(&e); }>{q}</button>
                                     }
                                 }).collect_view()}
                             </div>
