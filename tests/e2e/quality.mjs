@@ -131,13 +131,20 @@ export function decodePng(buf) {
 }
 
 /** Compares two PNGs: { sameSize, differing pixels (any channel off by more than `tolerance`) }. */
-export function comparePng(a, b, tolerance = 0) {
+/* `corners`: ignore that many pixels square at each corner (where a rounded panel lets the
+ * page's own background show through). */
+/* `round`: compare only inside the inscribed circle (less a 1.5 px rim): a round button. */
+export function comparePng(a, b, { tolerance = 0, corners = 0, round = false } = {}) {
   const A = decodePng(a), B = decodePng(b);
   if (A.width !== B.width || A.height !== B.height) {
     return { sameSize: false, size: [A.width, A.height, B.width, B.height], diff: Infinity };
   }
   let diff = 0;
+  const W = A.width, H = A.height;
   for (let i = 0; i < A.data.length; i += 4) {
+    const x = (i / 4) % W, y = Math.floor(i / 4 / W);
+    if ((x < corners || x >= W - corners) && (y < corners || y >= H - corners)) continue;
+    if (round && Math.hypot(x + 0.5 - W / 2, y + 0.5 - H / 2) > Math.min(W, H) / 2 - 1.5) continue;
     for (let k = 0; k < 4; k++) {
       if (Math.abs(A.data[i + k] - B.data[i + k]) > tolerance) { diff++; break; }
     }
