@@ -45,9 +45,12 @@ pub fn start(host: &HtmlElement, shadow: &ShadowRoot, cfg: Config) {
 
     // Save when the page goes away (covers a reload in the middle of an answer).
     if let Some(w) = web_sys::window() {
-        let save = Closure::<dyn Fn()>::new(move || chat.save());
+        let save = Closure::<dyn Fn()>::new(move || chat.page_hidden());
         let _ = w.add_event_listener_with_callback("pagehide", save.as_ref().unchecked_ref());
         save.forget();
+        let shown = Closure::<dyn Fn()>::new(move || chat.page_shown());
+        let _ = w.add_event_listener_with_callback("pageshow", shown.as_ref().unchecked_ref());
+        shown.forget();
     }
     chat.load_starters();
     INSTANCES.with(|all| {

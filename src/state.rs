@@ -273,6 +273,10 @@ pub struct Chat {
     conv: StoredValue<Conversation, LocalStorage>,
     abort: StoredValue<Option<AbortController>, LocalStorage>,
     next_id: StoredValue<u64, LocalStorage>,
+    /// The page is being left (`pagehide`): what was saved then stands. The running fetch is
+    /// about to fail with a network error, which must not overwrite the saved live answer
+    /// (restored as "reloaded before this answer finished", with the partial text).
+    leaving: StoredValue<bool, LocalStorage>,
 }
 
 impl Chat {
@@ -300,6 +304,7 @@ impl Chat {
             conv: StoredValue::new_local(Conversation::default()),
             abort: StoredValue::new_local(None),
             next_id: StoredValue::new_local(1),
+            leaving: StoredValue::new_local(false),
         };
         chat.restore();
         chat
@@ -458,8 +463,22 @@ impl Chat {
         });
     }
 
+    /// The page is going away (`pagehide`): save now, and nothing after (see `leaving`).
+    pub fn page_hidden(&self) {
+        self.save();
+        self.leaving.set_value(true);
+    }
+
+    /// The page is shown again (`pageshow`, e.g. back from the back/forward cache).
+    pub fn page_shown(&self) {
+        self.leaving.set_value(false);
+    }
+
     /// Saves the conversation (called when a turn ends and when the page is hidden).
     pub fn save(&self) {
+        if self.leaving.get_value() {
+            return;
+        }
         let messages = self
             .messages
             .with_untracked(|m| m.iter().map(Message::save).collect());
