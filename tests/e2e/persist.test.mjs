@@ -1,0 +1,96 @@
+// Persistence: a reload (or another tab, for local) restores the conversation with its
+// citations and continues the same server session; a reload mid-stream keeps the partial
+// answer and offers a retry that completes; data-persist="none" forgets on reload.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startDevServer, launchBrowser, ask, lastAnswer } from './harness.mjs';
+import { widgetPage, answerIn, requests, reset, closeHosts } from './quality.mjs';
+
+let dev, browser;
+before(async () => { dev = await startDevServer({ paceMs: 2 }); browser = await launchBrowser(); });
+after(async () => { await browser?.close(); dev?.stop(); closeHosts(); });
+
+const answerText = async (scope) => lastAnswer(scope).locator('[part~="answer"]').innerText();
+
+test('local: another tab and a reload restore the conversation; the next turn continues the session', async () => {
+  await reset(dev);
+  const page = await widgetPage(browser, dev, 'data-backend="onyx" data-persist="local"', { inline: true });
+  const w = page.locator('#w');
+  await ask(page, 'Can I get a refund?', w);
+  await answerIn(w, 'done');
+  const text = await answerText(w);
+  // A second tab of the same site (same localStorage) shows the same conversation.
+  const tab = await page.context().newPage();
+  await tab.goto(page.host.url + '/');
+  const tw = tab.locator('#w');
+  await answerIn(tw, 'done');
+  assert.equal(await answerText(tw), text);
+  assert.ok(await lastAnswer(tw).locator('[part~="citation"]').count() >= 1, 'citations restored');
+  await tab.close();
+  await page.reload();
+  await answerIn(w, 'done');
+  assert.equal(await answerText(w), text);
+  await ask(page, 'What plans are there?', w);
+  await answerIn(w, 'done');
+  const sent = (await requests(dev)).filter((r) => r.path.endsWith('send-chat-message'));
+  assert.equal(sent.length, 2);
+  assert.equal(sent[1].body.chat_session_id, sent[0].body.chat_session_id, 'same session after the reload');
+  assert.equal(typeof sent[1].body.parent_message_id, 'number');
+  page.host.stop();
+});
+
+test('session (default): a launcher restores after a reload, but a new tab starts fresh', async () => {
+  const page = await widgetPage(browser, dev, 'data-backend="onyx"');
+  const scope = page.locator('sherpa-chat');
+  await ask(page, 'How do I export my notes?', scope);
+  await answerIn(scope, 'done');
+  const text = await answerText(scope);
+  await page.reload();
+  await page.locator('sherpa-chat[data-sherpa-mounted] [part~="launcher"]').waitFor();
+  if (!(await scope.locator('[part~="panel"]').isVisible())) await scope.locator('[part~="launcher"]').click();
+  await answerIn(scope, 'done');
+  assert.equal(await answerText(scope), text);
+  assert.equal(await scope.locator('[part~="message-user"]').innerText(), 'How do I export my notes?');
+  const tab = await page.context().newPage();
+  await tab.goto(page.host.url + '/');
+  await tab.locator('sherpa-chat[data-sherpa-mounted] [part~="launcher"]').click();
+  await tab.locator('sherpa-chat [part~="input"]').waitFor();
+  assert.equal(await tab.locator('sherpa-chat [part~="message"]').count(), 0, 'sessionStorage is per tab');
+  await tab.close();
+  page.host.stop();
+});
+
+test('launcher: a reload mid-stream keeps the partial answer; retry completes it', async () => {
+  const page = await widgetPage(browser, dev, 'data-backend="onyx"', { apiBase: `${dev.url}/f/pace=120/api` });
+  const scope = page.locator('sherpa-chat');
+  await ask(page, 'Can I get a refund?', scope);
+  await lastAnswer(scope).and(scope.locator('[data-state="streaming"]')).waitFor();
+  await page.waitForTimeout(500);
+  const partial = await answerText(scope);
+  assert.ok(partial.length > 0);
+  await page.reload();
+  await page.locator('sherpa-chat[data-sherpa-mounted] [part~="launcher"]').waitFor();
+  if (!(await scope.locator('[part~="panel"]').isVisible())) await scope.locator('[part~="launcher"]').click();
+  const a = await answerIn(scope, 'error');
+  assert.match(await a.locator('[part~="error"]').innerText(), /reloaded before this answer finished/);
+  assert.ok((await answerText(scope)).startsWith(partial.slice(0, 15)), 'partial text kept');
+  assert.equal(await scope.locator('[part~="message-user"]').innerText(), 'Can I get a refund?');
+  await a.locator('[part~="retry"]').click();
+  await answerIn(scope, 'done', 40000);
+  assert.ok(await lastAnswer(scope).locator('[part~="citation"]').count() >= 1);
+  page.host.stop();
+});
+
+test('data-persist="none": a reload forgets the conversation and stores nothing', async () => {
+  const page = await widgetPage(browser, dev, 'data-backend="onyx" data-persist="none" data-welcome="Hello there"', { inline: true });
+  const w = page.locator('#w');
+  await ask(page, 'Can I get a refund?', w);
+  await answerIn(w, 'done');
+  const stored = await page.evaluate(() => [Object.keys(sessionStorage), Object.keys(localStorage)]);
+  assert.deepEqual(stored, [[], []], 'nothing in web storage');
+  await page.reload();
+  await w.locator('[part~="input"]').waitFor();
+  await w.locator('.welcome').getByText('Hello there').waitFor();
+  assert.equal(await w.locator('[part~="message"]').count(), 0);
+  page.host.stop();
+});
