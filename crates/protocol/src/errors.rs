@@ -276,6 +276,18 @@ pub fn network_error(detail: &str) -> ChatError {
     e
 }
 
+/// The error reported when a stream goes silent (no bytes, not even heartbeats) for
+/// `seconds`.
+pub fn stalled_error(seconds: u32) -> ChatError {
+    ChatError::fatal(
+        format!(
+            "The chat server stopped responding (nothing for {seconds} seconds). Please try again."
+        ),
+        true,
+    )
+    .with_code("stalled")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -295,16 +307,4 @@ mod tests {
         let long = "x".repeat(1000);
         assert_eq!(clean_detail(&long).chars().count(), MAX_DETAIL + 1);
     }
-}
-
-/// The error reported when a stream goes silent (no bytes, not even heartbeats) for
-/// `seconds`.
-pub fn stalled_error(seconds: u32) -> ChatError {
-    ChatError::fatal(
-        format!(
-            "The chat server stopped responding (nothing for {seconds} seconds). Please try again."
-        ),
-        true,
-    )
-    .with_code("stalled")
 }
