@@ -180,8 +180,13 @@ async fn streamed_answer_with_utf8_split_across_reads() {
     assert_eq!(user[0].text_content().unwrap(), "Coffee?");
     let all = requests();
     // The persona (starter questions) is fetched at mount; the rest is the chat turn.
-    assert!(all.iter().any(|r| r.0 == "https://chat.example.com/api/persona/0"));
-    let reqs: Vec<_> = all.into_iter().filter(|r| !r.0.contains("/persona/")).collect();
+    assert!(all
+        .iter()
+        .any(|r| r.0 == "https://chat.example.com/api/persona/0"));
+    let reqs: Vec<_> = all
+        .into_iter()
+        .filter(|r| !r.0.contains("/persona/"))
+        .collect();
     assert_eq!(reqs.len(), 2);
     assert_eq!(
         reqs[0].0,
