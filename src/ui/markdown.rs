@@ -26,7 +26,7 @@ pub struct CiteCtx {
 pub fn Answer(ctx: CiteCtx) -> impl IntoView {
     let msg = ctx.msg;
     view! {
-        <div part="answer" class="answer">
+        <div part="answer" class="answer" dir="auto">
             <For
                 each=move || msg.blocks.with(|b| b.iter().map(|b| b.id).collect::<Vec<_>>())
                 key=|id| *id

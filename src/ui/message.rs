@@ -28,7 +28,7 @@ pub fn MessageView(
     match message.role {
         Role::User => view! {
             <div part="message message-user" class="message user">
-                <div class="bubble">{move || message.text.get()}</div>
+                <div class="bubble" dir="auto">{move || message.text.get()}</div>
             </div>
         }
         .into_any(),
@@ -178,7 +178,7 @@ fn Sources(
                             let href = d.link.as_deref().and_then(safe_href);
                             let site = href.as_deref().and_then(host_of).unwrap_or_else(|| d.source_type.replace('_', " "));
                             view! {
-                                <li part="source-card" class="source-card" class:highlight=hl
+                                <li part="source-card" class="source-card" class:highlight=hl dir="auto"
                                     data-doc=d.id.clone() tabindex="-1">
                                     <div class="source-head">
                                         {n.map(|n| view! { <span class="source-n">{n}</span> })}
@@ -222,7 +222,7 @@ fn FollowUps(msg: Message, chat: Chat, texts: StoredValue<Texts, LocalStorage>) 
                 {move || msg.follow_ups.get().into_iter().map(|q| {
                     let ask = q.clone();
                     view! {
-                        <button type="button" part="follow-up" class="chip"
+                        <button type="button" part="follow-up" class="chip" dir="auto"
                             disabled=move || chat.busy.get()
                             on:click=move |e| { chat.ask(&ask); super::focus_composer(&e); }>{q}</button>
                     }

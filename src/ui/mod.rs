@@ -263,7 +263,7 @@ fn Conversation(
                                 {move || chat.starters.get().into_iter().map(|q| {
                                     let send_q = q.clone();
                                     view! {
-                                        <button type="button" part="starter" class="chip"
+                                        <button type="button" part="starter" class="chip" dir="auto"
                                             on:click=move |e| { ask(send_q.clone()); focus_composer(&e); }>{q}</button>
                                     }
                                 }).collect_view()}
