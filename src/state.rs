@@ -608,8 +608,14 @@ impl Chat {
         let ready = self
             .speech
             .try_update_value(|buf| {
+                // Earlier text held no sentence end, so only the new text (and the one
+                // character before it, which may end a sentence) needs scanning.
+                let mut from = buf.len().saturating_sub(1);
+                while !buf.is_char_boundary(from) {
+                    from -= 1;
+                }
                 buf.push_str(&strip_markers(delta));
-                let cut = last_sentence_end(buf)?;
+                let cut = from + last_sentence_end(&buf[from..])?;
                 let sentence = buf[..cut].to_string();
                 buf.replace_range(..cut, "");
                 Some(sentence)
@@ -689,19 +695,11 @@ fn last_sentence_end(s: &str) -> Option<usize> {
     found
 }
 
-/// Text for a screen reader: markdown punctuation and extra whitespace removed.
+/// Text for a screen reader: the sentence's markdown rendered to plain text (no emphasis
+/// marks, code ticks or citation markers), whitespace collapsed.
 fn speakable(s: &str) -> String {
-    let cleaned: String = s
-        .chars()
-        .map(|c| {
-            if matches!(c, '*' | '_' | '`' | '#' | '>' | '|') {
-                ' '
-            } else {
-                c
-            }
-        })
-        .collect();
-    cleaned.split_whitespace().collect::<Vec<_>>().join(" ")
+    let plain = sherpa_protocol::markdown::plain_text(&sherpa_protocol::markdown::parse(s));
+    plain.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// 16 random bytes from the browser's CSPRNG (falls back to time-based bytes).

@@ -382,3 +382,50 @@ async fn a_stalled_stream_fails_with_a_specific_retryable_message() {
         .unwrap()
         .contains("Partial"));
 }
+
+#[wasm_bindgen_test]
+async fn the_live_region_announces_whole_sentences_not_tokens() {
+    let body = onyx_stream(
+        &[
+            "Refunds are",
+            " allowed within 30 days.",
+            " Returns need",
+            " a **receipt**.",
+        ],
+        None,
+    );
+    // One read per line, so the deltas arrive separately.
+    let lines: Vec<&[u8]> = body.split_inclusive(|&b| b == b'\n').collect();
+    script_fetch(200, "text/event-stream", &lines);
+    let root = mount(config(&[
+        ("api-base", "https://chat.example.com/api"),
+        ("mode", "inline"),
+        ("persist", "none"),
+    ]));
+    tick().await;
+    let region = q(&root, "[aria-live=polite]").expect("a polite live region");
+    let watch = js_sys::Function::new_with_args(
+        "el",
+        "window.__announced = [];
+         new MutationObserver(() => window.__announced.push(el.textContent))
+           .observe(el, { childList: true, characterData: true, subtree: true });",
+    );
+    watch.call1(&JsValue::NULL, &region).unwrap();
+    type_and_send(&root, "Returns?").await;
+    until(|| q(&root, "[part~=message-assistant][data-state=done]").is_some()).await;
+    tick().await;
+    let seen: js_sys::Array =
+        js_sys::Reflect::get(&web_sys::window().unwrap(), &"__announced".into())
+            .unwrap()
+            .unchecked_into();
+    let mut texts: Vec<String> = seen.iter().filter_map(|v| v.as_string()).collect();
+    texts.retain(|t| !t.is_empty());
+    texts.dedup();
+    assert_eq!(
+        texts,
+        vec![
+            "Refunds are allowed within 30 days.",
+            "Returns need a receipt."
+        ]
+    );
+}
