@@ -205,12 +205,25 @@
         if (e.isIntersecting) mount(e.target).then(null, ignore);
       });
     }, { rootMargin: '600px 0px' });
-    doc.querySelectorAll('[data-sherpa]').forEach(function (target) {
+    var track = function (target) {
       if (io) {
         pending.push(target);
         io.observe(target);
       } else mount(target).then(null, ignore);
-    });
+    };
+    doc.querySelectorAll('[data-sherpa]').forEach(track);
+    // Elements added later (single-page apps) are picked up too.
+    if (window.MutationObserver) {
+      new MutationObserver(function (records) {
+        records.forEach(function (r) {
+          r.addedNodes.forEach(function (n) {
+            if (n.nodeType !== 1) return;
+            if (n.matches('[data-sherpa]')) track(n);
+            n.querySelectorAll('[data-sherpa]').forEach(track);
+          });
+        });
+      }).observe(doc.documentElement, { childList: true, subtree: true });
+    }
     wake(function () { return Promise.all(pending.map(mount)); });
   }
 

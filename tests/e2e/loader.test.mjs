@@ -27,6 +27,12 @@ before(async () => {
     '/inline': page(`<div style="height:6000px">tall content</div>
       <div id="far" data-sherpa data-title="Far below" style="height:400px"></div>`,
     'data-load="interaction" data-mode="inline"'),
+    '/spa': page(`<div id="app"></div><script>
+      setTimeout(function () {
+        var d = document.createElement('section');
+        d.innerHTML = '<div id="late" data-sherpa data-title="Added later" style="height:400px"></div>';
+        document.getElementById('app').appendChild(d);
+      }, 300);</script>`, 'data-load="interaction" data-mode="inline"'),
   });
 });
 after(async () => { await browser?.close(); dev?.stop(); site?.stop(); });
@@ -207,4 +213,12 @@ test('window.Sherpa works before the wasm is loaded: calls are kept and replayed
   await q.evaluate(() => window.Sherpa.ask('How do I share a notebook?', '#far'));
   await q.locator('#far [part~="message-user"]').getByText('How do I share a notebook?').waitFor();
   assert.deepEqual(q.consoleErrors, []);
+});
+
+test('a [data-sherpa] element added after load (single-page app) gets a widget', async () => {
+  const p = await open('/spa');
+  const header = p.locator('#late [part~="header"]');
+  await header.getByText('Added later').waitFor();
+  assert.equal(await p.locator('#late[data-sherpa-mounted]').count(), 1);
+  assert.deepEqual(p.consoleErrors, []);
 });
