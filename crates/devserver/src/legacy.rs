@@ -73,10 +73,7 @@ pub async fn send_message(
     RawQuery(query): RawQuery,
     body: Bytes,
 ) -> Response {
-    if let Err(r) = onyx::check_auth(&headers) {
-        return r;
-    }
-    let v = match onyx::parse_body(&body) {
+    let v = match onyx::authed_body(&headers, &body) {
         Ok(v) => v,
         Err(r) => return r,
     };
@@ -210,6 +207,22 @@ async fn text_line(sink: &mut Sink, fault: &Fault, line: J) -> Result<(), Gone> 
     }
 }
 
+/// What the flat and packet v1 streams start with: the ids line, then the `garbage` and
+/// `stall` faults (old servers send no heartbeats: a stall is silence until the client
+/// gives up).
+async fn opening(job: &Job, sink: &mut Sink, turn: &Turn) -> Result<(), Gone> {
+    sink.line(&onyx::ids_line(turn)).await?;
+    if job.fault.garbage {
+        sink.raw(faults::GARBAGE_LINE.as_bytes()).await?;
+    }
+    if job.fault.stall {
+        loop {
+            sink.idle(60_000).await?;
+        }
+    }
+    Ok(())
+}
+
 /// The legacy flat stream (§2.2).
 async fn run_flat(
     job: &Job,
@@ -219,16 +232,7 @@ async fn run_flat(
     text: &mut String,
 ) -> Result<(), Gone> {
     let fault = &job.fault;
-    sink.line(&onyx::ids_line(turn)).await?;
-    if fault.garbage {
-        sink.raw(faults::GARBAGE_LINE.as_bytes()).await?;
-    }
-    if fault.stall {
-        // Old servers send no heartbeats: silence until the client gives up.
-        loop {
-            sink.idle(60_000).await?;
-        }
-    }
+    opening(job, sink, turn).await?;
     if fault.tool_error {
         sink.line(&obj([("tool_name", s("crm")), ("tool_args", obj([]))]).py())
             .await?;
@@ -366,15 +370,7 @@ async fn run_v1(
     text: &mut String,
 ) -> Result<(), Gone> {
     let fault = &job.fault;
-    sink.line(&onyx::ids_line(turn)).await?;
-    if fault.garbage {
-        sink.raw(faults::GARBAGE_LINE.as_bytes()).await?;
-    }
-    if fault.stall {
-        loop {
-            sink.idle(60_000).await?;
-        }
-    }
+    opening(job, sink, turn).await?;
     if fault.tool_error {
         sink.line(&v1(
             0,

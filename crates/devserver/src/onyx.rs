@@ -65,6 +65,13 @@ pub fn check_auth(headers: &HeaderMap) -> Result<(), Response> {
     }
 }
 
+/// [`check_auth`], then [`parse_body`]: the start of every Onyx-family JSON endpoint.
+#[allow(clippy::result_large_err)]
+pub fn authed_body(headers: &HeaderMap, body: &Bytes) -> Result<Value, Response> {
+    check_auth(headers)?;
+    parse_body(body)
+}
+
 /// Parses a JSON request body, answering 422 like FastAPI when it is not JSON.
 #[allow(clippy::result_large_err)]
 pub fn parse_body(body: &Bytes) -> Result<Value, Response> {
@@ -320,10 +327,7 @@ pub async fn create_feedback(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Err(r) = check_auth(&headers) {
-        return r;
-    }
-    let v = match parse_body(&body) {
+    let v = match authed_body(&headers, &body) {
         Ok(v) => v,
         Err(r) => return r,
     };
@@ -356,10 +360,7 @@ pub async fn send_chat_message(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Err(r) = check_auth(&headers) {
-        return r;
-    }
-    let v = match parse_body(&body) {
+    let v = match authed_body(&headers, &body) {
         Ok(v) => v,
         Err(r) => return r,
     };

@@ -26,10 +26,7 @@ pub async fn send_message_simple(
     RawQuery(query): RawQuery,
     body: Bytes,
 ) -> Response {
-    if let Err(r) = onyx::check_auth(&headers) {
-        return r;
-    }
-    let v = match onyx::parse_body(&body) {
+    let v = match onyx::authed_body(&headers, &body) {
         Ok(v) => v,
         Err(r) => return r,
     };
