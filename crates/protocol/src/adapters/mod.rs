@@ -253,16 +253,30 @@ pub(crate) fn llm_override(opts: &BackendOptions) -> Option<Value> {
         .map(|(provider, version)| json!({ "model_provider": provider, "model_version": version }))
 }
 
-/// `POST {base}/chat/create-chat-session` with the persona (0 when none is configured).
-pub(crate) fn create_session_request(opts: &BackendOptions) -> HttpRequest {
+/// `POST {base}/{path}` with the Onyx family's JSON and auth headers.
+pub(crate) fn onyx_post(opts: &BackendOptions, path: &str, body: Option<Value>) -> HttpRequest {
     HttpRequest {
         method: "POST",
-        url: join_url(&opts.api_base, "chat/create-chat-session"),
+        url: join_url(&opts.api_base, path),
         headers: onyx_headers(opts),
-        body: Some(
-            json!({ "persona_id": opts.persona_id.unwrap_or(0), "description": null }).to_string(),
-        ),
+        body: body.map(|b| b.to_string()),
     }
+}
+
+/// `POST {base}/chat/create-chat-session` with the persona (0 when none is configured),
+/// unless the conversation already has a session.
+pub(crate) fn create_session_request(
+    opts: &BackendOptions,
+    conv: &Conversation,
+) -> Option<HttpRequest> {
+    if conv.session_id.is_some() {
+        return None;
+    }
+    Some(onyx_post(
+        opts,
+        "chat/create-chat-session",
+        Some(json!({ "persona_id": opts.persona_id.unwrap_or(0), "description": null })),
+    ))
 }
 
 /// Reads `chat_session_id` from a create-chat-session reply (a string, or a number on forks
@@ -292,12 +306,11 @@ pub(crate) fn stop_session_request(
     conv: &Conversation,
 ) -> Option<HttpRequest> {
     let id = conv.session_id.as_deref().filter(|s| !s.is_empty())?;
-    Some(HttpRequest {
-        method: "POST",
-        url: join_url(&opts.api_base, &format!("chat/stop-chat-session/{id}")),
-        headers: onyx_headers(opts),
-        body: None,
-    })
+    Some(onyx_post(
+        opts,
+        &format!("chat/stop-chat-session/{id}"),
+        None,
+    ))
 }
 
 /// `POST {base}/chat/create-chat-message-feedback`.
@@ -306,20 +319,16 @@ pub(crate) fn feedback_request(
     message_id: i64,
     positive: bool,
 ) -> HttpRequest {
-    HttpRequest {
-        method: "POST",
-        url: join_url(&opts.api_base, "chat/create-chat-message-feedback"),
-        headers: onyx_headers(opts),
-        body: Some(
-            json!({
-                "chat_message_id": message_id,
-                "is_positive": positive,
-                "feedback_text": null,
-                "predefined_feedback": null,
-            })
-            .to_string(),
-        ),
-    }
+    onyx_post(
+        opts,
+        "chat/create-chat-message-feedback",
+        Some(json!({
+            "chat_message_id": message_id,
+            "is_positive": positive,
+            "feedback_text": null,
+            "predefined_feedback": null,
+        })),
+    )
 }
 
 /// A body without a leading BOM and surrounding whitespace.

@@ -14,9 +14,7 @@ use serde_json::{json, Map, Value};
 
 use super::stream::OnyxStreamDecoder;
 use super::{filters_json, llm_override};
-use crate::backend::{
-    join_url, onyx_headers, Adapter, BackendOptions, Conversation, Decoder, HttpRequest,
-};
+use crate::backend::{Adapter, BackendOptions, Conversation, Decoder, HttpRequest};
 use crate::event::ChatError;
 
 /// The `onyx-legacy` backend.
@@ -38,10 +36,7 @@ impl Adapter for OnyxLegacy {
     }
 
     fn session_request(&self, opts: &BackendOptions, conv: &Conversation) -> Option<HttpRequest> {
-        if conv.session_id.is_some() {
-            return None;
-        }
-        Some(super::create_session_request(opts))
+        super::create_session_request(opts, conv)
     }
 
     fn parse_session(&self, body: &[u8]) -> Result<String, ChatError> {
@@ -74,12 +69,7 @@ impl Adapter for OnyxLegacy {
         if let Some(o) = llm_override(opts) {
             body.insert("llm_override".into(), o);
         }
-        HttpRequest {
-            method: "POST",
-            url: join_url(&opts.api_base, "chat/send-message"),
-            headers: onyx_headers(opts),
-            body: Some(Value::Object(body).to_string()),
-        }
+        super::onyx_post(opts, "chat/send-message", Some(Value::Object(body)))
     }
 
     fn decoder(&self, content_type: Option<&str>) -> Box<dyn Decoder> {

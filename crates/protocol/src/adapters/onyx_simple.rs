@@ -12,9 +12,7 @@ use serde_json::{json, Map, Value};
 
 use super::onyx_legacy::retrieval_options;
 use super::stream::OnyxStreamDecoder;
-use crate::backend::{
-    join_url, onyx_headers, Adapter, BackendOptions, Conversation, Decoder, HttpRequest,
-};
+use crate::backend::{Adapter, BackendOptions, Conversation, Decoder, HttpRequest};
 use crate::event::ChatError;
 
 /// The `onyx-simple` backend.
@@ -26,10 +24,7 @@ impl Adapter for OnyxSimple {
     }
 
     fn session_request(&self, opts: &BackendOptions, conv: &Conversation) -> Option<HttpRequest> {
-        if conv.session_id.is_some() {
-            return None;
-        }
-        Some(super::create_session_request(opts))
+        super::create_session_request(opts, conv)
     }
 
     fn parse_session(&self, body: &[u8]) -> Result<String, ChatError> {
@@ -49,12 +44,11 @@ impl Adapter for OnyxSimple {
             None => body.insert("persona_id".into(), json!(opts.persona_id.unwrap_or(0))),
         };
         body.insert("retrieval_options".into(), retrieval_options(opts));
-        HttpRequest {
-            method: "POST",
-            url: join_url(&opts.api_base, "chat/send-message-simple-api"),
-            headers: onyx_headers(opts),
-            body: Some(Value::Object(body).to_string()),
-        }
+        super::onyx_post(
+            opts,
+            "chat/send-message-simple-api",
+            Some(Value::Object(body)),
+        )
     }
 
     /// The reply is one JSON document, so it is read whole before decoding.
