@@ -345,9 +345,16 @@ async function main() {
   for (let t = 1; t <= TURNS; t++) {
     await input.fill(`Question number ${t}?`);
     await input.press('Enter');
-    const ans = pg.locator('#chat [part~="message-assistant"]').nth(t); // 0 is the long answer
-    await ans.and(pg.locator('#chat [data-state="done"]')).waitFor({ timeout: 30000 });
-    if (t === 1 || t % 25 === 0) await measureHeap(t);
+    // The thread keeps its latest messages only, so wait for this turn's question and a
+    // finished last answer rather than for the t-th answer.
+    await pg.waitForFunction((q) => {
+      const root = document.querySelector('#chat').shadowRoot;
+      const users = root.querySelectorAll('[part~="message-user"]');
+      const answers = root.querySelectorAll('[part~="message-assistant"]');
+      return users.length && users[users.length - 1].textContent === q &&
+        answers[answers.length - 1]?.getAttribute('data-state') === 'done';
+    }, `Question number ${t}?`, { timeout: 30000, polling: 20 });
+    if (t === 1 || t % 25 === 0 || t === 10) await measureHeap(t);
   }
   const turnsWall = Date.now() - turnsStart;
 

@@ -150,6 +150,8 @@ texts! {
     feedback_thanks / "feedback-thanks",
     /// Button that scrolls the thread back to the newest message.
     jump_to_latest / "jump-to-latest",
+    /// Shown above the thread once its oldest messages have been let go (long conversations).
+    earlier_hidden / "earlier-hidden",
     /// Note under an answer the user stopped.
     stopped / "stopped",
     /// Note under an answer that broke off (connection lost, page reloaded mid-answer…).
@@ -210,6 +212,7 @@ const EN: Table = Table {
     feedback_down: "Bad answer",
     feedback_thanks: "Thanks for your feedback!",
     jump_to_latest: "Jump to latest",
+    earlier_hidden: "Earlier messages are no longer shown.",
     stopped: "Stopped.",
     interrupted: "This answer was interrupted.",
     error_prefix: "Error:",
@@ -257,6 +260,7 @@ const FR: Table = Table {
     feedback_down: "Réponse peu utile",
     feedback_thanks: "Merci pour votre retour\u{a0}!",
     jump_to_latest: "Aller au dernier message",
+    earlier_hidden: "Les messages plus anciens ne sont plus affichés.",
     stopped: "Réponse arrêtée.",
     interrupted: "Cette réponse a été interrompue.",
     error_prefix: "Erreur\u{a0}:",
@@ -305,6 +309,7 @@ const DE: Table = Table {
     feedback_down: "Wenig hilfreiche Antwort",
     feedback_thanks: "Danke für Ihr Feedback!",
     jump_to_latest: "Zur neuesten Nachricht",
+    earlier_hidden: "Ältere Nachrichten werden nicht mehr angezeigt.",
     stopped: "Abgebrochen.",
     interrupted: "Diese Antwort wurde unterbrochen.",
     error_prefix: "Fehler:",
@@ -353,6 +358,7 @@ const ES: Table = Table {
     feedback_down: "Respuesta poco útil",
     feedback_thanks: "¡Gracias por tus comentarios!",
     jump_to_latest: "Ir al último mensaje",
+    earlier_hidden: "Los mensajes anteriores ya no se muestran.",
     stopped: "Respuesta detenida.",
     interrupted: "Esta respuesta se interrumpió.",
     error_prefix: "Error:",
@@ -401,6 +407,7 @@ const AR: Table = Table {
     feedback_down: "إجابة غير مفيدة",
     feedback_thanks: "شكرًا على ملاحظاتك!",
     jump_to_latest: "الانتقال إلى أحدث رسالة",
+    earlier_hidden: "لم تعد الرسائل الأقدم معروضة.",
     stopped: "تم إيقاف الإجابة.",
     interrupted: "انقطعت هذه الإجابة.",
     error_prefix: "خطأ:",

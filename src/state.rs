@@ -18,6 +18,12 @@ use crate::events;
 use crate::storage::{SavedMessage, Snapshot, Store};
 use crate::transport::{self, Failure};
 
+/// The most messages a conversation keeps (50 questions and their answers). Older ones are
+/// dropped from the thread, from memory and from the saved conversation when a new question
+/// is asked, so a long session costs the page a bounded amount of memory. The server keeps
+/// the whole conversation; only the latest message id is needed to continue it.
+pub const MAX_MESSAGES: usize = 100;
+
 /// Who wrote a message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Role {
@@ -253,13 +259,17 @@ impl Message {
 pub struct Chat {
     config: StoredValue<Rc<Config>, LocalStorage>,
     adapter: StoredValue<Rc<dyn Adapter>, LocalStorage>,
-    /// Owns the messages' signals. Messages are created in event handlers and tasks whose
-    /// own owner may be disposed (a starter chip disappears once clicked), so they are
-    /// created under this long-lived owner instead.
+    /// Parent of the messages' owners. Messages are created in event handlers and tasks whose
+    /// own owner may be disposed (a starter chip disappears once clicked), so each message
+    /// gets a child of this long-lived owner instead.
     owner: StoredValue<Owner, LocalStorage>,
+    /// Each message's owner (by message id): dropping it frees the message's signals.
+    message_owners: StoredValue<Vec<(u64, Owner)>, LocalStorage>,
     store: StoredValue<Store, LocalStorage>,
     host: StoredValue<Option<HtmlElement>, LocalStorage>,
     pub messages: RwSignal<Vec<Message>>,
+    /// Messages dropped from the start of the thread (beyond [`MAX_MESSAGES`]).
+    pub dropped: RwSignal<usize>,
     /// A turn is running.
     pub busy: RwSignal<bool>,
     /// Questions to offer before the first message (attribute, then the server's persona).
@@ -291,6 +301,8 @@ impl Chat {
         );
         let chat = Chat {
             owner: StoredValue::new_local(Owner::new()),
+            message_owners: StoredValue::new_local(Vec::new()),
+            dropped: RwSignal::new(0),
             starters: RwSignal::new(config.starter_questions.clone()),
             config: StoredValue::new_local(config),
             adapter: StoredValue::new_local(adapter),
@@ -325,21 +337,61 @@ impl Chat {
         id
     }
 
+    /// Creates a message whose signals live under an owner of its own, freed by
+    /// [`Chat::forget`].
+    fn new_message(&self, make: impl FnOnce(u64) -> Message) -> Message {
+        let id = self.alloc_id();
+        let owner = self.owner.with_value(Owner::child);
+        let msg = owner.with(|| make(id));
+        self.message_owners.update_value(|o| o.push((id, owner)));
+        msg
+    }
+
+    /// Frees the signals of messages no longer in the thread. The thread's view drops their
+    /// rows in its next update (a scheduled effect), so the owners go a task later, once
+    /// nothing reads the signals any more.
+    fn forget(&self, gone: &[Message]) {
+        if gone.is_empty() {
+            return;
+        }
+        let owners: Vec<Owner> = self
+            .message_owners
+            .try_update_value(|all| {
+                let (dead, live) = std::mem::take(all)
+                    .into_iter()
+                    .partition(|(id, _)| gone.iter().any(|m| m.id == *id));
+                *all = live;
+                dead.into_iter().map(|(_, o)| o).collect()
+            })
+            .unwrap_or_default();
+        set_timeout(move || drop(owners), std::time::Duration::ZERO);
+    }
+
+    /// Drops the oldest questions and answers beyond [`MAX_MESSAGES`] (whole turns: the
+    /// thread always starts with a question).
+    fn trim(&self) {
+        let mut gone = Vec::new();
+        self.messages.update(|m| {
+            let mut cut = m.len().saturating_sub(MAX_MESSAGES);
+            while cut < m.len() && cut > 0 && m[cut].role != Role::User {
+                cut += 1;
+            }
+            gone = m.drain(..cut).collect();
+        });
+        if !gone.is_empty() {
+            self.dropped.update(|n| *n += gone.len());
+            self.forget(&gone);
+        }
+    }
+
     /// Sends a question: appends it and an answer placeholder, then streams the answer.
     pub fn ask(&self, question: &str) {
         let question = question.trim();
         if question.is_empty() || self.busy.get_untracked() || !self.config().problems.is_empty() {
             return;
         }
-        let (user_id, answer_id) = (self.alloc_id(), self.alloc_id());
-        let (user, answer) = self.owner.with_value(|o| {
-            o.with(|| {
-                (
-                    Message::new(user_id, Role::User, MsgState::Done),
-                    Message::new(answer_id, Role::Assistant, MsgState::Pending),
-                )
-            })
-        });
+        let user = self.new_message(|id| Message::new(id, Role::User, MsgState::Done));
+        let answer = self.new_message(|id| Message::new(id, Role::Assistant, MsgState::Pending));
         user.push_text(question);
         user.seal();
         answer
@@ -349,6 +401,7 @@ impl Chat {
             m.push(user);
             m.push(answer);
         });
+        self.trim();
         self.grew.update(|n| *n += 1);
         self.start(question.to_string(), answer);
     }
@@ -400,7 +453,9 @@ impl Chat {
         if self.busy.get_untracked() {
             self.stop();
         }
-        self.messages.set(Vec::new());
+        let gone = self.messages.try_update(std::mem::take).unwrap_or_default();
+        self.forget(&gone);
+        self.dropped.set(0);
         self.conv.set_value(Conversation::default());
         self.store.with_value(Store::clear);
         self.announcement.set(String::new());
@@ -491,14 +546,10 @@ impl Chat {
             return;
         };
         let interrupted = "The page was reloaded before this answer finished.";
-        let owner = self.owner.get_value();
         let msgs: Vec<Message> = snap
             .messages
             .into_iter()
-            .map(|m| {
-                let id = self.alloc_id();
-                owner.with(|| Message::restore(id, m, interrupted))
-            })
+            .map(|m| self.new_message(|id| Message::restore(id, m, interrupted)))
             .collect();
         self.conv.set_value(snap.conversation);
         self.messages.set(msgs);

@@ -429,3 +429,54 @@ async fn the_live_region_announces_whole_sentences_not_tokens() {
         ]
     );
 }
+
+#[wasm_bindgen_test]
+async fn a_long_conversation_keeps_its_latest_messages() {
+    let turn: &[&[u8]] = &[
+        b"{\"user_message_id\": 1, \"reserved_assistant_message_id\": 2}\n{\"placement\": {\"turn_index\": 1, \"tab_index\": 0, \"sub_turn_index\": null, \"model_index\": 0}, \"obj\": {\"type\": \"message_delta\", \"content\": \"Noted.\"}}\n",
+        b"{\"placement\": {\"turn_index\": 1, \"tab_index\": 0, \"sub_turn_index\": null, \"model_index\": 0}, \"obj\": {\"type\": \"stop\", \"stop_reason\": null}}\n",
+    ];
+    script_fetch(200, "application/x-ndjson", turn);
+    let root = mount(config(&[
+        ("api-base", "https://long.example.com/api"),
+        ("mode", "inline"),
+        ("persist", "none"),
+    ]));
+    tick().await;
+    let kept_turns = sherpa::state::MAX_MESSAGES / 2;
+    let turns = kept_turns + 3;
+    for i in 0..turns {
+        type_and_send(&root, &format!("Question {i}")).await;
+        until(|| {
+            let users = q_all(&root, "[part~=message-user]");
+            let done = q_all(&root, "[part~=message-assistant]")
+                .last()
+                .and_then(|a| a.get_attribute("data-state"))
+                .is_some_and(|s| s == "done");
+            done && users.last().and_then(|u| u.text_content()) == Some(format!("Question {i}"))
+        })
+        .await;
+        // The note appears exactly when the first messages have been let go.
+        assert_eq!(
+            q(&root, "[part~=earlier]").is_some(),
+            i >= kept_turns,
+            "turn {i}"
+        );
+    }
+    let users = q_all(&root, "[part~=message-user]");
+    let answers = q_all(&root, "[part~=message-assistant]");
+    assert_eq!(users.len(), kept_turns);
+    assert_eq!(answers.len(), kept_turns);
+    // Whole turns go, oldest first: the thread starts with the 4th question.
+    assert_eq!(users[0].text_content().unwrap(), "Question 3");
+    let thread = q(&root, "[part~=thread]").unwrap();
+    let first = thread.query_selector("[part~=message]").unwrap().unwrap();
+    assert!(first
+        .get_attribute("part")
+        .unwrap()
+        .contains("message-user"));
+    // A new chat clears the thread and the note.
+    let new_chat: HtmlElement = q(&root, "[part~=new-chat]").unwrap().unchecked_into();
+    new_chat.click();
+    until(|| q(&root, "[part~=message]").is_none() && q(&root, "[part~=earlier]").is_none()).await;
+}

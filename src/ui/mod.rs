@@ -271,6 +271,9 @@ fn Conversation(
                         </Show>
                     </div>
                 </Show>
+                <Show when=move || chat.dropped.get() != 0>
+                    <p part="earlier" class="earlier">{t(|t| &t.earlier_hidden)}</p>
+                </Show>
                 <For each=move || messages.get() key=|m| m.id let:m>
                     <MessageView message=m chat=chat texts=texts
                         is_last=Signal::derive(move || last_assistant.get() == Some(m.id))/>
