@@ -28,13 +28,19 @@ mod entry {
 
     use crate::mount::MountOptions;
 
+    /// Debug builds print panics to the console. The release build has none to print: its
+    /// panics abort at once (`scripts/build`), which keeps every panic message out of the
+    /// module.
     fn install_panic_hook() {
-        static ONCE: std::sync::Once = std::sync::Once::new();
-        ONCE.call_once(|| {
-            std::panic::set_hook(Box::new(|info| {
-                web_sys::console::error_1(&format!("sherpa: internal error: {info}").into());
-            }))
-        });
+        #[cfg(debug_assertions)]
+        {
+            static ONCE: std::sync::Once = std::sync::Once::new();
+            ONCE.call_once(|| {
+                std::panic::set_hook(Box::new(|info| {
+                    web_sys::console::error_1(&format!("sherpa: internal error: {info}").into());
+                }))
+            });
+        }
     }
 
     /// Runs `f` now, or at `DOMContentLoaded` if the document is still loading.
