@@ -5,8 +5,8 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
-use sherpa_protocol::{ChatError, Conversation, Document};
+use sherpa_protocol::json::{self, FromJson, Value};
+use sherpa_protocol::{object, ChatError, Conversation, Document};
 
 use crate::config::Persist;
 
@@ -14,28 +14,70 @@ use crate::config::Persist;
 const VERSION: u32 = 1;
 
 /// One saved message.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct SavedMessage {
     pub user: bool,
     pub text: String,
     /// `data-state` value of an assistant message.
     pub state: String,
-    #[serde(default)]
     pub documents: Vec<Document>,
-    #[serde(default)]
     pub citations: BTreeMap<u32, String>,
-    #[serde(default)]
     pub follow_ups: Vec<String>,
-    #[serde(default)]
     pub server_id: Option<i64>,
-    #[serde(default)]
     pub error: Option<ChatError>,
-    #[serde(default)]
     pub parent_before: Option<i64>,
 }
 
-/// A saved conversation.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+impl SavedMessage {
+    fn to_json(&self) -> Value {
+        object! {
+            "user": self.user,
+            "text": &self.text,
+            "state": &self.state,
+            "documents": Value::Array(self.documents.iter().map(Document::to_json).collect()),
+            "citations": Value::Object(
+                self.citations
+                    .iter()
+                    .map(|(n, id)| (n.to_string(), Value::from(id)))
+                    .collect(),
+            ),
+            "follow_ups": self.follow_ups.as_slice(),
+            "server_id": self.server_id,
+            "error": self.error.as_ref().map(ChatError::to_json),
+            "parent_before": self.parent_before,
+        }
+    }
+}
+
+/// Absent or `null` fields read as defaults; a field of the wrong type fails the message.
+impl FromJson for SavedMessage {
+    fn from_json(v: &Value) -> Option<Self> {
+        if !v.is_object() {
+            return None;
+        }
+        let mut citations = BTreeMap::new();
+        if let Some(map) = v.get("citations").filter(|c| !c.is_null()) {
+            for (number, id) in map.as_object()? {
+                citations.insert(number.parse().ok()?, String::from_json(id)?);
+            }
+        }
+        Some(SavedMessage {
+            user: v.field("user")?,
+            text: v.field("text")?,
+            state: v.field("state")?,
+            documents: v.field("documents")?,
+            citations,
+            follow_ups: v.field("follow_ups")?,
+            server_id: v.field("server_id")?,
+            error: v.field("error")?,
+            parent_before: v.field("parent_before")?,
+        })
+    }
+}
+
+/// A saved conversation: `{"version": 1, "conversation": {…}, "messages": [{…}]}` (the shape
+/// serde's derive gave it, so conversations saved by earlier builds still load).
+#[derive(Clone, Debug, PartialEq)]
 pub struct Snapshot {
     pub version: u32,
     pub conversation: Conversation,
@@ -51,15 +93,27 @@ impl Snapshot {
         }
     }
 
-    /// Reads a snapshot; anything unreadable or from another version is `None`.
+    /// Reads a snapshot; anything unreadable, of another shape or from another version is
+    /// `None`.
     pub fn from_json(s: &str) -> Option<Snapshot> {
-        serde_json::from_str::<Snapshot>(s)
-            .ok()
-            .filter(|s| s.version == VERSION)
+        let v = json::parse(s).ok()?;
+        if v.get("version")?.as_u64()? != u64::from(VERSION) {
+            return None;
+        }
+        Some(Snapshot {
+            version: VERSION,
+            conversation: Conversation::from_json(v.get("conversation")?)?,
+            messages: Vec::from_json(v.get("messages")?)?,
+        })
     }
 
     pub fn to_json(&self) -> String {
-        serde_json::to_string(self).unwrap_or_default()
+        object! {
+            "version": self.version,
+            "conversation": self.conversation.to_json(),
+            "messages": Value::Array(self.messages.iter().map(SavedMessage::to_json).collect()),
+        }
+        .stringify()
     }
 }
 
@@ -156,6 +210,97 @@ mod tests {
         assert_eq!(Snapshot::from_json("not json"), None);
         let old = snap.to_json().replace("\"version\":1", "\"version\":0");
         assert_eq!(Snapshot::from_json(&old), None);
+    }
+
+    /// What the serde-derived `to_json` of the first persistence release wrote.
+    const SERDE_SNAPSHOT: &str = r#"{"version":1,"conversation":{"session_id":"sess-1","parent_message_id":17,"turns":2},"messages":[{"user":true,"text":"What is the \"refund\" policy?\n","state":"done","documents":[],"citations":{},"follow_ups":[],"server_id":16,"error":null,"parent_before":null},{"user":false,"text":"Refunds [1] within 30 days — ok 😀","state":"done","documents":[{"id":"DOC-1","title":"Refund policy","link":"https://kb.example.com/refund","blurb":"Refunds within 30 days","source_type":"confluence"},{"id":"DOC-2","title":"DOC-2","link":null,"blurb":"","source_type":""}],"citations":{"1":"DOC-1","12":"DOC-2"},"follow_ups":["And exchanges?"],"server_id":17,"error":null,"parent_before":5},{"user":false,"text":"Partial","state":"error","documents":[],"citations":{},"follow_ups":[],"server_id":null,"error":{"message":"Too many requests","fatal":true,"retryable":true,"code":"http_429","retry_after_seconds":120},"parent_before":17}]}"#;
+
+    #[test]
+    fn reads_and_writes_the_shape_saved_by_earlier_builds() {
+        let snap = Snapshot::from_json(SERDE_SNAPSHOT).expect("loads");
+        let assistant = SavedMessage {
+            user: false,
+            text: "Refunds [1] within 30 days — ok 😀".into(),
+            state: "done".into(),
+            documents: vec![
+                Document {
+                    id: "DOC-1".into(),
+                    title: "Refund policy".into(),
+                    link: Some("https://kb.example.com/refund".into()),
+                    blurb: "Refunds within 30 days".into(),
+                    source_type: "confluence".into(),
+                },
+                Document {
+                    id: "DOC-2".into(),
+                    title: "DOC-2".into(),
+                    ..Default::default()
+                },
+            ],
+            citations: BTreeMap::from([(1, "DOC-1".to_string()), (12, "DOC-2".to_string())]),
+            follow_ups: vec!["And exchanges?".into()],
+            server_id: Some(17),
+            error: None,
+            parent_before: Some(5),
+        };
+        assert_eq!(
+            snap.conversation,
+            Conversation {
+                session_id: Some("sess-1".into()),
+                parent_message_id: Some(17),
+                turns: 2,
+            }
+        );
+        assert_eq!(snap.messages.len(), 3);
+        assert_eq!(snap.messages[0].text, "What is the \"refund\" policy?\n");
+        assert_eq!(snap.messages[0].server_id, Some(16));
+        assert_eq!(snap.messages[1], assistant);
+        assert_eq!(
+            snap.messages[2].error,
+            Some(ChatError {
+                message: "Too many requests".into(),
+                fatal: true,
+                retryable: true,
+                code: Some("http_429".into()),
+                retry_after_seconds: Some(120),
+            })
+        );
+        // Written back byte for byte as before.
+        assert_eq!(snap.to_json(), SERDE_SNAPSHOT);
+    }
+
+    #[test]
+    fn absent_fields_are_defaults_and_wrong_shapes_are_rejected() {
+        let minimal = r#"{"version":1,"conversation":{},"messages":[{"user":true,"text":"hi"}]}"#;
+        let snap = Snapshot::from_json(minimal).expect("loads");
+        assert_eq!(snap.conversation, Conversation::default());
+        assert_eq!(snap.messages[0].text, "hi");
+        assert_eq!(snap.messages[0].state, "");
+        assert!(snap.messages[0].citations.is_empty());
+        assert_eq!(snap.messages[0].error, None);
+        for bad in [
+            "",
+            "[]",
+            "null",
+            r#"{"version":1}"#,
+            r#"{"version":"1","conversation":{},"messages":[]}"#,
+            r#"{"version":2,"conversation":{},"messages":[]}"#,
+            r#"{"version":1,"conversation":[],"messages":[]}"#,
+            r#"{"version":1,"conversation":{},"messages":{}}"#,
+            r#"{"version":1,"conversation":{"turns":-1},"messages":[]}"#,
+            r#"{"version":1,"conversation":{},"messages":[7]}"#,
+            r#"{"version":1,"conversation":{},"messages":[{"user":"yes"}]}"#,
+            r#"{"version":1,"conversation":{},"messages":[{"citations":{"x":"d"}}]}"#,
+            r#"{"version":1,"conversation":{},"messages":[{"documents":[{"id":1}]}]}"#,
+            r#"{"version":1,"conversation":{},"messages":[{"error":"boom"}]}"#,
+        ] {
+            assert_eq!(Snapshot::from_json(bad), None, "{bad}");
+        }
+        // Every truncation of a real snapshot is rejected, without a panic.
+        for end in 0..SERDE_SNAPSHOT.len() {
+            if let Some(head) = SERDE_SNAPSHOT.get(..end) {
+                assert_eq!(Snapshot::from_json(head), None);
+            }
+        }
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! The backend-independent request model and the [`Adapter`] trait every backend implements.
 
 use crate::event::{ChatError, ChatEvent};
+use crate::json::{self, FromJson, Value};
+use crate::object;
 
 /// Which backend API to speak (`data-backend`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -112,7 +114,7 @@ impl BackendOptions {
 }
 
 /// What a backend needs to continue a conversation; saved with the transcript.
-#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Conversation {
     /// Onyx chat session id, or the Odyssey conversation id.
     pub session_id: Option<String>,
@@ -120,6 +122,31 @@ pub struct Conversation {
     pub parent_message_id: Option<i64>,
     /// Number of turns already sent in this conversation.
     pub turns: u32,
+}
+
+impl Conversation {
+    /// `{"session_id", "parent_message_id", "turns"}`, for saved conversations.
+    pub fn to_json(&self) -> Value {
+        object! {
+            "session_id": self.session_id.as_ref(),
+            "parent_message_id": self.parent_message_id,
+            "turns": self.turns,
+        }
+    }
+}
+
+/// Reads [`Conversation::to_json`]'s shape; absent fields are defaults.
+impl FromJson for Conversation {
+    fn from_json(v: &Value) -> Option<Self> {
+        if !v.is_object() {
+            return None;
+        }
+        Some(Conversation {
+            session_id: v.field("session_id")?,
+            parent_message_id: v.field("parent_message_id")?,
+            turns: v.field("turns")?,
+        })
+    }
 }
 
 /// An HTTP request, independent of any HTTP client.
@@ -254,7 +281,7 @@ pub fn onyx_persona_request(opts: &BackendOptions) -> HttpRequest {
 /// The starter questions of a persona reply: each `starter_messages[].message` (or its `name`
 /// when the message is empty). Anything unexpected gives an empty list.
 pub fn parse_starters(body: &[u8]) -> Vec<String> {
-    let Ok(v) = serde_json::from_slice::<serde_json::Value>(body) else {
+    let Ok(v) = json::parse_bytes(body) else {
         return Vec::new();
     };
     v.get("starter_messages")

@@ -7,9 +7,8 @@
 //! The `code` is `http_<status>` (or `html_page` for a web page at 200); `retryable` is true
 //! for rate limits, timeouts and server-side failures.
 
-use serde_json::Value;
-
 use crate::event::ChatError;
+use crate::json::{self, Value};
 
 /// A response's status line and the headers that matter for errors.
 #[derive(Clone, Debug, Default)]
@@ -44,7 +43,7 @@ fn is_html(content_type: Option<&str>) -> bool {
 /// Maps a failed response (see [`is_failure`]) and its body to an error.
 pub fn http_error(meta: &ResponseMeta, body: &[u8]) -> ChatError {
     let status = meta.status;
-    let json: Option<Value> = serde_json::from_slice(crate::adapters::trim_body(body)).ok();
+    let json = json::parse_bytes(crate::adapters::trim_body(body)).ok();
     let detail = json.as_ref().and_then(detail_of);
     let html = is_html(meta.content_type)
         || crate::adapters::looks_like_html(&String::from_utf8_lossy(
@@ -54,10 +53,10 @@ pub fn http_error(meta: &ResponseMeta, body: &[u8]) -> ChatError {
         .retry_after
         .and_then(|v| v.trim().parse::<u64>().ok())
         .or_else(|| {
-            json.as_ref()?.get("retry_after_seconds").and_then(|s| {
-                s.as_u64()
-                    .or_else(|| s.as_f64().map(|f| f.max(0.0).ceil() as u64))
-            })
+            json.as_ref()?
+                .get("retry_after_seconds")?
+                .as_number()?
+                .ceil_u64()
         });
 
     let (base, retryable, code): (String, bool, String) = match status {
@@ -195,11 +194,12 @@ fn wait_text(seconds: u64) -> String {
 
 /// The human-readable part of a JSON error body, if there is one.
 pub fn server_detail(body: &[u8]) -> Option<String> {
-    let v: Value = serde_json::from_slice(crate::adapters::trim_body(body)).ok()?;
+    let v = json::parse_bytes(crate::adapters::trim_body(body)).ok()?;
     detail_of(&v)
 }
 
-fn detail_of(v: &Value) -> Option<String> {
+/// The human-readable part of a parsed JSON error body, if there is one.
+pub(crate) fn detail_of(v: &Value) -> Option<String> {
     let text = match v.get("detail") {
         Some(Value::String(s)) => s.clone(),
         Some(Value::Array(items)) => items
@@ -211,7 +211,7 @@ fn detail_of(v: &Value) -> Option<String> {
                     .and_then(Value::as_array)
                     .map(|l| {
                         l.iter()
-                            .map(|p| p.as_str().map_or_else(|| p.to_string(), str::to_string))
+                            .map(|p| p.as_str().map_or_else(|| p.stringify(), str::to_string))
                             .collect()
                     })
                     .unwrap_or_default();
@@ -223,10 +223,12 @@ fn detail_of(v: &Value) -> Option<String> {
             })
             .collect::<Vec<_>>()
             .join("; "),
-        Some(Value::Object(o)) => o.get("message").and_then(Value::as_str)?.to_string(),
+        Some(d @ Value::Object(_)) => d.get("message").and_then(Value::as_str)?.to_string(),
         _ => match (v.get("error"), v.get("message"), v.get("error_msg")) {
             (Some(Value::String(s)), _, _) => s.clone(),
-            (Some(Value::Object(e)), _, _) => e.get("message").and_then(Value::as_str)?.to_string(),
+            (Some(e @ Value::Object(_)), _, _) => {
+                e.get("message").and_then(Value::as_str)?.to_string()
+            }
             (_, Some(Value::String(s)), _) => s.clone(),
             (_, _, Some(Value::String(s))) => s.clone(),
             _ => return None,

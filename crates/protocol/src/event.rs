@@ -1,9 +1,10 @@
 //! The one vocabulary between protocols and the UI.
 
-use serde::{Deserialize, Serialize};
+use crate::json::{FromJson, Value};
+use crate::object;
 
 /// A source document the answer drew on, normalised across backends.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Document {
     /// The backend's id for the document (Onyx `document_id`, Odyssey `chunkid`).
     pub id: String,
@@ -17,8 +18,37 @@ pub struct Document {
     pub source_type: String,
 }
 
+impl Document {
+    /// `{"id", "title", "link", "blurb", "source_type"}`, for saved conversations.
+    pub fn to_json(&self) -> Value {
+        object! {
+            "id": &self.id,
+            "title": &self.title,
+            "link": self.link.as_ref(),
+            "blurb": &self.blurb,
+            "source_type": &self.source_type,
+        }
+    }
+}
+
+/// Reads [`Document::to_json`]'s shape; absent fields are defaults.
+impl FromJson for Document {
+    fn from_json(v: &Value) -> Option<Self> {
+        if !v.is_object() {
+            return None;
+        }
+        Some(Document {
+            id: v.field("id")?,
+            title: v.field("title")?,
+            link: v.field("link")?,
+            blurb: v.field("blurb")?,
+            source_type: v.field("source_type")?,
+        })
+    }
+}
+
 /// What the backend is doing before or between answer text.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Status {
     /// Searching the knowledge base; carries the rewritten queries once known.
     Searching { queries: Vec<String> },
@@ -33,7 +63,7 @@ pub enum Status {
 }
 
 /// How an answer ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StopReason {
     /// The backend said the answer is complete.
     Finished,
@@ -42,7 +72,7 @@ pub enum StopReason {
 }
 
 /// A failure, ready to show: the text is user-facing.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ChatError {
     /// User-facing text (English; the UI may prefix a translated lead-in).
     pub message: String,
@@ -75,8 +105,38 @@ impl ChatError {
     }
 }
 
+impl ChatError {
+    /// `{"message", "fatal", "retryable", "code", "retry_after_seconds"}`, for saved
+    /// conversations.
+    pub fn to_json(&self) -> Value {
+        object! {
+            "message": &self.message,
+            "fatal": self.fatal,
+            "retryable": self.retryable,
+            "code": self.code.as_ref(),
+            "retry_after_seconds": self.retry_after_seconds,
+        }
+    }
+}
+
+/// Reads [`ChatError::to_json`]'s shape; absent fields are defaults.
+impl FromJson for ChatError {
+    fn from_json(v: &Value) -> Option<Self> {
+        if !v.is_object() {
+            return None;
+        }
+        Some(ChatError {
+            message: v.field("message")?,
+            fatal: v.field("fatal")?,
+            retryable: v.field("retryable")?,
+            code: v.field("code")?,
+            retry_after_seconds: v.field("retry_after_seconds")?,
+        })
+    }
+}
+
 /// One normalised event of a chat turn.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum ChatEvent {
     /// The backend created or named the chat session.
     Session { id: String },

@@ -10,6 +10,7 @@
 //! * [`errors`]: HTTP failures mapped to user-facing messages.
 //! * [`citations`]: `[[n]](url)` markers in answer text turned into citation markers.
 //! * [`markdown`]: answer text split into blocks and parsed into a safe node tree.
+//! * [`json`]: a small JSON value, parser and serializer (no serde: it keeps the wasm small).
 
 pub mod adapters;
 pub mod backend;
@@ -17,6 +18,7 @@ pub mod citations;
 pub mod errors;
 pub mod event;
 pub mod framing;
+pub mod json;
 pub mod markdown;
 
 pub use backend::{Adapter, BackendKind, BackendOptions, Conversation, HttpRequest};

@@ -66,7 +66,6 @@
 //! [`plain_text`] gives the text of a tree for the clipboard and for screen readers.
 
 use crate::citations::{MARK_CLOSE, MARK_OPEN};
-use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Containers nested deeper than this are flattened into their ancestor.
@@ -77,7 +76,7 @@ pub const MAX_DEPTH: usize = 24;
 // ---------------------------------------------------------------------------------------------
 
 /// A committed top-level block of the answer: its source never changes again.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Block {
     /// Position among the answer's committed blocks: 0, 1, 2, …
     pub id: usize,
@@ -272,7 +271,7 @@ fn may_close_fence(lines: &str, ch: u8) -> bool {
 // ---------------------------------------------------------------------------------------------
 
 /// Column alignment in a table.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Align {
     None,
     Left,
@@ -284,7 +283,7 @@ pub enum Align {
 pub type Cell = Vec<Node>;
 
 /// A safe markdown node. Text is always text: nothing here is HTML.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Node {
     // Blocks.
     Paragraph(Vec<Node>),

@@ -15,13 +15,13 @@ pub mod stream;
 
 use std::collections::{HashMap, HashSet};
 
-use serde_json::{json, Value};
-
 use crate::backend::{
     join_url, onyx_headers, Adapter, BackendKind, BackendOptions, Conversation, HttpRequest,
 };
 use crate::citations::CitationText;
 use crate::event::{ChatError, ChatEvent, Document, Status, StopReason};
+use crate::json::{self, Value};
+use crate::object;
 
 /// The adapter for a backend.
 pub fn for_kind(kind: BackendKind) -> Box<dyn Adapter> {
@@ -220,12 +220,12 @@ pub(crate) fn looks_like_html(text: &str) -> bool {
         || head.starts_with("<?xml")
 }
 
-/// A JSON string value as a `Vec` (for list filters), `null` when empty.
+/// A list of strings (for list filters), `null` when empty.
 fn list_or_null(items: &[String]) -> Value {
     if items.is_empty() {
         Value::Null
     } else {
-        json!(items)
+        Value::from(items)
     }
 }
 
@@ -236,21 +236,21 @@ pub(crate) fn filters_json(opts: &BackendOptions) -> Value {
     let tags: Vec<Value> = opts
         .tags
         .iter()
-        .map(|t| json!({ "tag_key": t.key, "tag_value": t.value }))
+        .map(|t| object! { "tag_key": &t.key, "tag_value": &t.value })
         .collect();
-    json!({
+    object! {
         "source_type": list_or_null(&opts.source_types),
         "document_set": list_or_null(&opts.document_sets),
-        "time_cutoff": opts.time_cutoff,
+        "time_cutoff": opts.time_cutoff.as_ref(),
         "tags": if tags.is_empty() { Value::Null } else { Value::Array(tags) },
-    })
+    }
 }
 
 /// `llm_override` `{"model_provider", "model_version"}` when a model is configured.
 pub(crate) fn llm_override(opts: &BackendOptions) -> Option<Value> {
     opts.model
         .as_ref()
-        .map(|(provider, version)| json!({ "model_provider": provider, "model_version": version }))
+        .map(|(provider, version)| object! { "model_provider": provider, "model_version": version })
 }
 
 /// `POST {base}/{path}` with the Onyx family's JSON and auth headers.
@@ -259,7 +259,7 @@ pub(crate) fn onyx_post(opts: &BackendOptions, path: &str, body: Option<Value>) 
         method: "POST",
         url: join_url(&opts.api_base, path),
         headers: onyx_headers(opts),
-        body: body.map(|b| b.to_string()),
+        body: body.map(|b| b.stringify()),
     }
 }
 
@@ -275,17 +275,17 @@ pub(crate) fn create_session_request(
     Some(onyx_post(
         opts,
         "chat/create-chat-session",
-        Some(json!({ "persona_id": opts.persona_id.unwrap_or(0), "description": null })),
+        Some(object! { "persona_id": opts.persona_id.unwrap_or(0), "description": Value::Null }),
     ))
 }
 
 /// Reads `chat_session_id` from a create-chat-session reply (a string, or a number on forks
 /// that type ids loosely).
 pub(crate) fn parse_session_id(body: &[u8]) -> Result<String, ChatError> {
-    let v: Option<Value> = serde_json::from_slice(trim_body(body)).ok();
+    let v = json::parse_bytes(trim_body(body)).ok();
     let id = v.as_ref().and_then(|v| match v.get("chat_session_id")? {
         Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_string()),
-        Value::Number(n) => Some(n.to_string()),
+        Value::Number(n) => Some(n.as_str().to_string()),
         _ => None,
     });
     id.ok_or_else(|| {
@@ -322,12 +322,12 @@ pub(crate) fn feedback_request(
     onyx_post(
         opts,
         "chat/create-chat-message-feedback",
-        Some(json!({
+        Some(object! {
             "chat_message_id": message_id,
             "is_positive": positive,
-            "feedback_text": null,
-            "predefined_feedback": null,
-        })),
+            "feedback_text": Value::Null,
+            "predefined_feedback": Value::Null,
+        }),
     )
 }
 

@@ -16,12 +16,12 @@
 //! `content.text` or string `content`. No text at all is a clear fatal error, reported after
 //! the sources and follow-ups.
 
-use serde_json::{json, Map, Value};
-
 use super::{trim_body, TurnState};
 use crate::backend::{join_url, Adapter, BackendOptions, Conversation, Decoder, HttpRequest};
 use crate::event::{ChatError, ChatEvent, Document, Status, StopReason};
 use crate::framing::MAX_LINE;
+use crate::json::{self, Value};
+use crate::object;
 
 /// The `odyssey` backend.
 pub struct Odyssey;
@@ -56,21 +56,20 @@ impl Adapter for Odyssey {
         if let Some(user) = opts.user_id.as_deref().filter(|u| !u.is_empty()) {
             headers.push(("userid".into(), user.to_string()));
         }
-        let mut body = Map::new();
-        body.insert("workspaceId".into(), json!(opts.workspace_id));
+        let mut body = object! { "workspaceId": opts.workspace_id.as_ref() };
         if let Some(id) = conv.session_id.as_deref().filter(|s| !s.is_empty()) {
-            body.insert("conversationId".into(), json!(id));
+            body.set("conversationId", id);
         }
-        body.insert("message".into(), json!(message));
+        body.set("message", message);
         if let Some(agent) = opts.agent_id.as_deref().filter(|a| !a.is_empty()) {
-            body.insert("agentId".into(), json!(agent));
+            body.set("agentId", agent);
         }
-        body.insert("isFirst".into(), json!(conv.turns == 0));
+        body.set("isFirst", conv.turns == 0);
         HttpRequest {
             method: "POST",
             url: join_url(&opts.api_base, "chat/message"),
             headers,
-            body: Some(Value::Object(body).to_string()),
+            body: Some(body.stringify()),
         }
     }
 
@@ -113,7 +112,7 @@ impl Decoder for OdysseyDecoder {
             return out;
         }
         let body = std::mem::take(&mut self.body);
-        match serde_json::from_slice::<Value>(trim_body(&body)) {
+        match json::parse_bytes(trim_body(&body)) {
             Ok(v) if v.is_object() => {
                 self.state.decoded += 1;
                 reply(&v, &mut self.state, &mut out);
@@ -134,7 +133,7 @@ impl Decoder for OdysseyDecoder {
 fn reply(v: &Value, st: &mut TurnState, out: &mut Vec<ChatEvent>) {
     let Some(data) = v.get("data").filter(|d| d.is_object()) else {
         // An error object at HTTP 200, or something else entirely.
-        let msg = match crate::errors::server_detail(&v.to_string().into_bytes()) {
+        let msg = match crate::errors::detail_of(v) {
             Some(d) => format!("The chat server reported an error: {d}"),
             None => "The chat server's reply has no data. Check that data-backend matches the \
                      server."
@@ -146,7 +145,6 @@ fn reply(v: &Value, st: &mut TurnState, out: &mut Vec<ChatEvent>) {
     let steps: &[Value] = data
         .get("stepsBreakdown")
         .and_then(Value::as_array)
-        .map(Vec::as_slice)
         .unwrap_or_default();
     for step in steps {
         let status = if step.get("type").and_then(Value::as_str) == Some("rag") {
@@ -218,7 +216,7 @@ fn answer_text<'a>(data: &'a Value, steps: &'a [Value]) -> Option<&'a str> {
         }
         ["response", "answer", "text"]
             .iter()
-            .find_map(|k| non_empty(content.get(*k)))
+            .find_map(|k| non_empty(content.get(k)))
     })
 }
 

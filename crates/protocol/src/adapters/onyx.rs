@@ -8,12 +8,11 @@
 //! when it is unknown; `origin: "widget"`; `include_citations`; `stream`; and, when configured,
 //! `internal_search_filters` and `llm_override`.
 
-use serde_json::{json, Map, Value};
-
 use super::stream::OnyxStreamDecoder;
 use super::{filters_json, llm_override};
 use crate::backend::{Adapter, BackendOptions, Conversation, Decoder, HttpRequest};
 use crate::event::ChatError;
+use crate::object;
 
 /// The `onyx` backend.
 pub struct Onyx;
@@ -37,33 +36,25 @@ impl Adapter for Onyx {
         conv: &Conversation,
         message: &str,
     ) -> HttpRequest {
-        let mut body = Map::new();
-        body.insert("message".into(), json!(message));
+        let mut body = object! { "message": message };
         match conv.session_id.as_deref().filter(|s| !s.is_empty()) {
-            Some(id) => {
-                body.insert("chat_session_id".into(), json!(id));
-            }
-            None => {
-                body.insert(
-                    "chat_session_info".into(),
-                    json!({ "persona_id": opts.persona_id.unwrap_or(0) }),
-                );
-            }
+            Some(id) => body.set("chat_session_id", id),
+            None => body.set(
+                "chat_session_info",
+                object! { "persona_id": opts.persona_id.unwrap_or(0) },
+            ),
         }
-        body.insert(
-            "parent_message_id".into(),
-            json!(conv.parent_message_id.unwrap_or(-1)),
-        );
-        body.insert("origin".into(), json!("widget"));
-        body.insert("include_citations".into(), json!(opts.include_citations));
-        body.insert("stream".into(), json!(opts.stream));
+        body.set("parent_message_id", conv.parent_message_id.unwrap_or(-1));
+        body.set("origin", "widget");
+        body.set("include_citations", opts.include_citations);
+        body.set("stream", opts.stream);
         if opts.has_filters() {
-            body.insert("internal_search_filters".into(), filters_json(opts));
+            body.set("internal_search_filters", filters_json(opts));
         }
         if let Some(o) = llm_override(opts) {
-            body.insert("llm_override".into(), o);
+            body.set("llm_override", o);
         }
-        super::onyx_post(opts, "chat/send-chat-message", Some(Value::Object(body)))
+        super::onyx_post(opts, "chat/send-chat-message", Some(body))
     }
 
     fn decoder(&self, content_type: Option<&str>) -> Box<dyn Decoder> {

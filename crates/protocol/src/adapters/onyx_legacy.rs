@@ -10,12 +10,12 @@
 //!
 //! The reply may be legacy flat objects, packet v1 or packet v2, detected line by line.
 
-use serde_json::{json, Map, Value};
-
 use super::stream::OnyxStreamDecoder;
 use super::{filters_json, llm_override};
 use crate::backend::{Adapter, BackendOptions, Conversation, Decoder, HttpRequest};
 use crate::event::ChatError;
+use crate::json::Value;
+use crate::object;
 
 /// The `onyx-legacy` backend.
 pub struct OnyxLegacy;
@@ -23,11 +23,11 @@ pub struct OnyxLegacy;
 /// `retrieval_options` for the legacy and simple endpoints: let the assistant decide whether
 /// to search, in real time, within the configured filters.
 pub(crate) fn retrieval_options(opts: &BackendOptions) -> Value {
-    json!({
+    object! {
         "run_search": "auto",
         "real_time": true,
         "filters": filters_json(opts),
-    })
+    }
 }
 
 impl Adapter for OnyxLegacy {
@@ -49,27 +49,28 @@ impl Adapter for OnyxLegacy {
         conv: &Conversation,
         message: &str,
     ) -> HttpRequest {
-        let mut body = Map::new();
-        body.insert("chat_session_id".into(), json!(conv.session_id));
-        body.insert("parent_message_id".into(), json!(conv.parent_message_id));
-        body.insert("message".into(), json!(message));
-        body.insert("file_descriptors".into(), json!([]));
-        body.insert("user_file_ids".into(), json!([]));
-        body.insert("user_folder_ids".into(), json!([]));
-        body.insert("prompt_id".into(), Value::Null);
-        body.insert("search_doc_ids".into(), Value::Null);
-        body.insert("retrieval_options".into(), retrieval_options(opts));
-        body.insert("regenerate".into(), json!(false));
-        body.insert("query_override".into(), Value::Null);
-        body.insert("prompt_override".into(), Value::Null);
-        body.insert("alternate_assistant_id".into(), Value::Null);
-        body.insert("use_existing_user_message".into(), json!(false));
-        body.insert("use_agentic_search".into(), json!(false));
-        body.insert("include_citations".into(), json!(opts.include_citations));
+        let mut body = object! {
+            "chat_session_id": conv.session_id.as_ref(),
+            "parent_message_id": conv.parent_message_id,
+            "message": message,
+            "file_descriptors": Value::Array(vec![]),
+            "user_file_ids": Value::Array(vec![]),
+            "user_folder_ids": Value::Array(vec![]),
+            "prompt_id": Value::Null,
+            "search_doc_ids": Value::Null,
+            "retrieval_options": retrieval_options(opts),
+            "regenerate": false,
+            "query_override": Value::Null,
+            "prompt_override": Value::Null,
+            "alternate_assistant_id": Value::Null,
+            "use_existing_user_message": false,
+            "use_agentic_search": false,
+            "include_citations": opts.include_citations,
+        };
         if let Some(o) = llm_override(opts) {
-            body.insert("llm_override".into(), o);
+            body.set("llm_override", o);
         }
-        super::onyx_post(opts, "chat/send-message", Some(Value::Object(body)))
+        super::onyx_post(opts, "chat/send-message", Some(body))
     }
 
     fn decoder(&self, content_type: Option<&str>) -> Box<dyn Decoder> {

@@ -8,12 +8,11 @@
 //! citations as either a `cited_documents` map (`{"1": "DOC-ID"}`) or a `citation_info` list.
 //! A non-null `error_msg` at HTTP 200 is a fatal error.
 
-use serde_json::{json, Map, Value};
-
 use super::onyx_legacy::retrieval_options;
 use super::stream::OnyxStreamDecoder;
 use crate::backend::{Adapter, BackendOptions, Conversation, Decoder, HttpRequest};
 use crate::event::ChatError;
+use crate::object;
 
 /// The `onyx-simple` backend.
 pub struct OnyxSimple;
@@ -37,18 +36,13 @@ impl Adapter for OnyxSimple {
         conv: &Conversation,
         message: &str,
     ) -> HttpRequest {
-        let mut body = Map::new();
-        body.insert("message".into(), json!(message));
+        let mut body = object! { "message": message };
         match conv.session_id.as_deref().filter(|s| !s.is_empty()) {
-            Some(id) => body.insert("chat_session_id".into(), json!(id)),
-            None => body.insert("persona_id".into(), json!(opts.persona_id.unwrap_or(0))),
-        };
-        body.insert("retrieval_options".into(), retrieval_options(opts));
-        super::onyx_post(
-            opts,
-            "chat/send-message-simple-api",
-            Some(Value::Object(body)),
-        )
+            Some(id) => body.set("chat_session_id", id),
+            None => body.set("persona_id", opts.persona_id.unwrap_or(0)),
+        }
+        body.set("retrieval_options", retrieval_options(opts));
+        super::onyx_post(opts, "chat/send-message-simple-api", Some(body))
     }
 
     /// The reply is one JSON document, so it is read whole before decoding.

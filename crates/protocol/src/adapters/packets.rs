@@ -8,10 +8,9 @@
 //! * single-body replies with an `answer` key: `ChatFullResponse` (`stream: false`, §3.2) and
 //!   `ChatBasicResponse` (simple API, §4).
 
-use serde_json::{Map, Value};
-
 use super::TurnState;
 use crate::event::{ChatError, ChatEvent, Document, Status, StopReason};
+use crate::json::Value;
 
 /// A SearchDoc (or SavedSearchDoc) object as a [`Document`].
 pub fn document(v: &Value) -> Option<Document> {
@@ -47,22 +46,22 @@ pub fn documents(v: Option<&Value>) -> Vec<Document> {
 
 /// Decodes one JSON value from an Onyx-family server, whatever its generation.
 pub fn object(v: &Value, st: &mut TurnState, out: &mut Vec<ChatEvent>) {
-    let Some(map) = v.as_object() else {
-        st.unreadable(&v.to_string(), out);
+    if !v.is_object() {
+        st.unreadable(&v.stringify(), out);
         return;
-    };
+    }
     st.decoded += 1;
     if st.over() {
         return;
     }
-    if map.contains_key("placement") {
+    if v.get("placement").is_some() {
         packet_v2(v, st, out);
-    } else if let Some(obj) = map.get("obj").filter(|o| o.is_object()) {
+    } else if let Some(obj) = v.get("obj").filter(|o| o.is_object()) {
         // Packet v1 (`ind`), or a packet without placement.
         packet_obj(obj, st, out);
-    } else if is_message_detail(map) {
+    } else if is_message_detail(v) {
         message_detail(v, st, out);
-    } else if map.contains_key("answer") {
+    } else if v.get("answer").is_some() {
         full_response(v, st, out);
     } else if !top_level_error(v, st, out) {
         flat_keys(v, st, out);
@@ -86,12 +85,12 @@ fn top_level_error(v: &Value, st: &mut TurnState, out: &mut Vec<ChatEvent>) -> b
     }
     let message = match err {
         Value::String(s) => s.trim().to_string(),
-        Value::Object(o) => o
+        Value::Object(_) => err
             .get("message")
             .and_then(Value::as_str)
             .map(str::to_string)
-            .unwrap_or_else(|| err.to_string()),
-        other => other.to_string(),
+            .unwrap_or_else(|| err.stringify()),
+        other => other.stringify(),
     };
     let retryable = v
         .get("is_retryable")
@@ -236,12 +235,11 @@ fn record_db_ids(docs: &Value, st: &mut TurnState) {
     }
 }
 
-fn is_message_detail(map: &Map<String, Value>) -> bool {
-    map.contains_key("message_id")
-        && !map.contains_key("answer")
-        && (map.contains_key("message_type")
-            || map.contains_key("parent_message")
-            || map.contains_key("latest_child_message"))
+fn is_message_detail(v: &Value) -> bool {
+    let has = |k: &str| v.get(k).is_some();
+    has("message_id")
+        && !has("answer")
+        && (has("message_type") || has("parent_message") || has("latest_child_message"))
 }
 
 /// The legacy closing `ChatMessageDetail`: the final message ids (used to chain the next

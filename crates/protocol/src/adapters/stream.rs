@@ -7,12 +7,11 @@
 //! reply spread over several lines is read too; a body that is not one JSON document falls back
 //! to line-by-line decoding.
 
-use serde_json::Value;
-
 use super::{packets, trim_body, TurnState};
 use crate::backend::Decoder;
 use crate::event::ChatEvent;
 use crate::framing::{Frame, Framer, MAX_LINE};
+use crate::json;
 
 /// Decodes any Onyx-family reply into events.
 #[derive(Debug, Default)]
@@ -62,7 +61,7 @@ impl OnyxStreamDecoder {
                 return;
             }
             match f {
-                Frame::Payload(p) => match serde_json::from_str::<Value>(&p) {
+                Frame::Payload(p) => match json::parse(&p) {
                     Ok(v) => packets::object(&v, &mut self.state, out),
                     Err(_) => self.state.unreadable(&p, out),
                 },
@@ -102,7 +101,7 @@ impl Decoder for OnyxStreamDecoder {
     fn finish(&mut self) -> Vec<ChatEvent> {
         let mut out = Vec::new();
         if let Some(body) = self.body.take() {
-            match serde_json::from_slice::<Value>(trim_body(&body)) {
+            match json::parse_bytes(trim_body(&body)) {
                 Ok(v) if v.is_object() => packets::object(&v, &mut self.state, &mut out),
                 _ => {
                     let frames = self.framer.feed(&body);
