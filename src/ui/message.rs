@@ -8,7 +8,7 @@ use sherpa_protocol::{Document, Status};
 use wasm_bindgen::JsCast;
 
 use super::markdown::{Answer, CiteCtx};
-use super::{copy_to_clipboard, Texts};
+use super::{copy_to_clipboard, show, Texts};
 use crate::i18n::fill;
 use crate::state::{Chat, Message, MsgState, Role};
 
@@ -100,35 +100,36 @@ fn AssistantMessage(
             data-state=move || msg.state.get().as_str()
             aria-busy=move || msg.state.get().is_live().to_string()
         >
-            <Show when=waiting>
+            {show(waiting, move || view! {
                 <div part="status" class="status">
                     <span class="typing" aria-hidden="true"><i></i><i></i><i></i></span>
                     <span>{status_text}</span>
                 </div>
-            </Show>
+            })}
             <Answer ctx=ctx/>
-            <Show when=move || msg.state.get() == MsgState::Stopped>
+            {show(move || msg.state.get() == MsgState::Stopped, move || view! {
                 <p class="note">{t(|t| &t.stopped)}</p>
-            </Show>
+            })}
             {move || msg.error.get().map(|e| {
                 let wait = e.retry_after_seconds.map(|s| fill(&texts.with_value(|t| t.retry_after.clone()), &[("seconds", &s.to_string())]));
                 view! {
                     <div part="error" class="error" role="alert">
                         <span>{e.message.clone()}</span>
                         {wait.map(|w| view! { <span>" " {w}</span> })}
-                        <Show when=move || e.retryable || is_last.get()>
+                        {show(move || e.retryable || is_last.get(), move || view! {
                             <button type="button" part="retry" class="small" on:click=move |_| chat.retry()>
                                 {t(|t| &t.retry)}
                             </button>
-                        </Show>
+                        })}
                     </div>
                 }
             })}
             <Sources msg=msg texts=texts expanded=expanded highlighted=highlighted/>
             <FollowUps msg=msg chat=chat texts=texts/>
-            <Show when=move || matches!(msg.state.get(), MsgState::Done | MsgState::Stopped) && msg.text.with(|s| !s.is_empty())>
-                <Actions msg=msg chat=chat texts=texts is_last=is_last/>
-            </Show>
+            {show(
+                move || matches!(msg.state.get(), MsgState::Done | MsgState::Stopped) && msg.text.with(|s| !s.is_empty()),
+                move || view! { <Actions msg=msg chat=chat texts=texts is_last=is_last/> },
+            )}
         </div>
     }
 }
@@ -164,7 +165,7 @@ fn Sources(
     };
     let t = move |f: fn(&Texts) -> &String| texts.with_value(|t| f(t).clone());
     view! {
-        <Show when=move || sources.with(|s| !s.is_empty())>
+        {show(move || sources.with(|s| !s.is_empty()), move || view! {
             <section part="sources" class="sources" aria-label=t(|t| &t.sources)>
                 <h3 class="sources-title">{t(|t| &t.sources)}</h3>
                 <ul>
@@ -196,7 +197,7 @@ fn Sources(
                         }).collect_view()
                     }}
                 </ul>
-                <Show when=move || sources.with(|s| s.len() > SOURCES_SHOWN)>
+                {show(move || sources.with(|s| s.len() > SOURCES_SHOWN), move || view! {
                     <button type="button" class="small link" part="show-all-sources"
                         aria-expanded=move || expanded.get().to_string()
                         on:click=move |_| expanded.update(|e| *e = !*e)>
@@ -206,9 +207,9 @@ fn Sources(
                             fill(&t(|t| &t.show_all_sources), &[("n", &sources.with(Vec::len).to_string())])
                         }}
                     </button>
-                </Show>
+                })}
             </section>
-        </Show>
+        })}
     }
 }
 
@@ -217,7 +218,7 @@ fn Sources(
 fn FollowUps(msg: Message, chat: Chat, texts: StoredValue<Texts, LocalStorage>) -> impl IntoView {
     let label = texts.with_value(|t| t.follow_ups.clone());
     view! {
-        <Show when=move || msg.follow_ups.with(|f| !f.is_empty()) && !msg.state.get().is_live()>
+        {show(move || msg.follow_ups.with(|f| !f.is_empty()) && !msg.state.get().is_live(), move || view! {
             <div part="follow-ups" class="chips" role="group" aria-label=label.clone()>
                 {move || msg.follow_ups.get().into_iter().map(|q| {
                     let ask = q.clone();
@@ -228,7 +229,7 @@ fn FollowUps(msg: Message, chat: Chat, texts: StoredValue<Texts, LocalStorage>) 
                     }
                 }).collect_view()}
             </div>
-        </Show>
+        })}
     }
 }
 
@@ -249,12 +250,12 @@ fn Actions(
                 on:click=move |_| { copy_to_clipboard(&msg.plain_text()); copied.set(true); }>
                 {move || if copied.get() { t(|t| &t.copied) } else { t(|t| &t.copy) }}
             </button>
-            <Show when=move || is_last.get()>
+            {show(move || is_last.get(), move || view! {
                 <button type="button" part="regenerate" class="small"
                     disabled=move || chat.busy.get() on:click=move |_| chat.retry()>
                     {t(|t| &t.regenerate)}
                 </button>
-            </Show>
+            })}
             {(feedback).then(|| view! {
                 <button type="button" part="feedback-up" class="small icon-btn"
                     aria-label=t(|t| &t.feedback_up)
@@ -274,9 +275,9 @@ fn Actions(
                         <path fill="currentColor" d="M22 3h-4v12h4V3zM2 14a2 2 0 0 0 2 2h6.3l-1 4.6v.3c0 .4.2.8.5 1.1l1 1 6.6-6.6c.4-.4.6-.9.6-1.4V5a2 2 0 0 0-2-2H7a2 2 0 0 0-1.8 1.2l-3 7.1c-.1.2-.2.5-.2.7v2z"/>
                     </svg>
                 </button>
-                <Show when=move || msg.feedback.get().is_some()>
+                {show(move || msg.feedback.get().is_some(), move || view! {
                     <span class="note" role="status">{t(|t| &t.feedback_thanks)}</span>
-                </Show>
+                })}
             })}
         </div>
     }

@@ -43,6 +43,43 @@ pub fn focus_composer(e: &web_sys::Event) {
     }
 }
 
+/// Renders `view` while `when()` is true: what `<Show>` does, but every use shares one instance
+/// of the rendering code (the condition becomes a `Memo<bool>`, the views `AnyView`s), where
+/// each `<Show>` compiles its own.
+pub fn show<V>(
+    when: impl Fn() -> bool + Send + Sync + 'static,
+    view: impl Fn() -> V + Send + Sync + 'static,
+) -> AnyView
+where
+    V: RenderHtml + Send + 'static,
+{
+    show_erased(Memo::new(move |_| when()), view.into(), ViewFn::default())
+}
+
+/// [`show`] with a `fallback` for when the condition is false.
+pub fn show_else<V, F>(
+    when: impl Fn() -> bool + Send + Sync + 'static,
+    view: impl Fn() -> V + Send + Sync + 'static,
+    fallback: impl Fn() -> F + Send + Sync + 'static,
+) -> AnyView
+where
+    V: RenderHtml + Send + 'static,
+    F: RenderHtml + Send + 'static,
+{
+    show_erased(Memo::new(move |_| when()), view.into(), fallback.into())
+}
+
+fn show_erased(when: Memo<bool>, view: ViewFn, fallback: ViewFn) -> AnyView {
+    (move || {
+        if when.get() {
+            view.run()
+        } else {
+            fallback.run()
+        }
+    })
+    .into_any()
+}
+
 /// A whole widget instance: launcher + panel, or the panel alone in inline mode.
 #[component]
 pub fn App(
@@ -255,10 +292,10 @@ fn Conversation(
         <div class="thread-wrap">
             <div part="thread" class="thread" role="log" aria-label=t(|t| &t.conversation)
                 node_ref=thread_ref on:scroll=on_scroll tabindex="0">
-                <Show when=move || messages.with(Vec::is_empty)>
+                {show(move || messages.with(Vec::is_empty), move || view! {
                     <div class="welcome">
                         <p>{welcome.clone()}</p>
-                        <Show when=move || chat.starters.with(|s| !s.is_empty())>
+                        {show(move || chat.starters.with(|s| !s.is_empty()), move || view! {
                             <div part="starters" class="chips" role="group" aria-label=t(|t| &t.starters)>
                                 {move || chat.starters.get().into_iter().map(|q| {
                                     let send_q = q.clone();
@@ -268,20 +305,20 @@ fn Conversation(
                                     }
                                 }).collect_view()}
                             </div>
-                        </Show>
+                        })}
                     </div>
-                </Show>
+                })}
                 <For each=move || messages.get() key=|m| m.id let:m>
                     <MessageView message=m chat=chat texts=texts
                         is_last=Signal::derive(move || last_assistant.get() == Some(m.id))/>
                 </For>
             </div>
-            <Show when=move || !pinned.get() && messages.with(|m| !m.is_empty())>
+            {show(move || !pinned.get() && messages.with(|m| !m.is_empty()), move || view! {
                 <button type="button" part="jump" class="jump"
                     on:click=move |_| { pinned.set(true); scroll_to_bottom(); }>
                     {t(|t| &t.jump_to_latest)}
                 </button>
-            </Show>
+            })}
         </div>
         <div class="sr-only" role="status" aria-live="polite" aria-atomic="true">
             {move || chat.announcement.get()}
@@ -298,24 +335,25 @@ fn Conversation(
                 on:input=move |e| draft.set(event_target_value(&e))
                 on:keydown=send_on_enter
             ></textarea>
-            <Show
-                when=move || busy.get()
-                fallback=move || view! {
+            {show_else(
+                move || busy.get(),
+                move || view! {
+                    <button part="stop" class="send stop" type="button" aria-label=t(|t| &t.stop)
+                        on:click=move |_| chat.stop()>
+                        <svg viewBox="0 0 24 24" width="18" height="18" aria-hidden="true" focusable="false">
+                            <rect x="6" y="6" width="12" height="12" rx="2" fill="currentColor"/>
+                        </svg>
+                    </button>
+                },
+                move || view! {
                     <button part="send" class="send" type="submit" aria-label=t(|t| &t.send)
                         disabled=move || draft.with(|d| d.trim().is_empty())>
                         <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true" focusable="false">
                             <path fill="currentColor" d="M3 20.5 21 12 3 3.5v6.6L15 12 3 13.9z"/>
                         </svg>
                     </button>
-                }
-            >
-                <button part="stop" class="send stop" type="button" aria-label=t(|t| &t.stop)
-                    on:click=move |_| chat.stop()>
-                    <svg viewBox="0 0 24 24" width="18" height="18" aria-hidden="true" focusable="false">
-                        <rect x="6" y="6" width="12" height="12" rx="2" fill="currentColor"/>
-                    </svg>
-                </button>
-            </Show>
+                },
+            )}
         </form>
     }
 }
