@@ -7,6 +7,7 @@ mod message;
 use leptos::ev;
 use leptos::html;
 use leptos::prelude::*;
+use std::sync::Arc;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use web_sys::HtmlElement;
@@ -78,6 +79,22 @@ fn show_erased(when: Memo<bool>, view: ViewFn, fallback: ViewFn) -> AnyView {
         }
     })
     .into_any()
+}
+
+/// A list keyed by id, like `<For>`, but every use shares one instance of the diffing code:
+/// `ids` lists the items in order, `item` renders one (once: an id that stays in the list is
+/// not rendered again).
+pub fn keyed_list(
+    ids: Signal<Vec<u64>>,
+    item: impl Fn(u64) -> AnyView + Send + Sync + 'static,
+) -> AnyView {
+    keyed_list_erased(ids, Arc::new(item))
+}
+
+type ItemFn = Arc<dyn Fn(u64) -> AnyView + Send + Sync>;
+
+fn keyed_list_erased(ids: Signal<Vec<u64>>, item: ItemFn) -> AnyView {
+    view! { <For each=move || ids.get() key=|id| *id children=move |id| item(id)/> }.into_any()
 }
 
 /// A whole widget instance: launcher + panel, or the panel alone in inline mode.
@@ -308,10 +325,17 @@ fn Conversation(
                         })}
                     </div>
                 })}
-                <For each=move || messages.get() key=|m| m.id let:m>
-                    <MessageView message=m chat=chat texts=texts
-                        is_last=Signal::derive(move || last_assistant.get() == Some(m.id))/>
-                </For>
+                {keyed_list(
+                    Signal::derive(move || messages.with(|m| m.iter().map(|m| m.id).collect())),
+                    move |id| {
+                        let m = messages.with_untracked(|m| m.iter().find(|m| m.id == id).copied());
+                        m.map(|m| view! {
+                            <MessageView message=m chat=chat texts=texts
+                                is_last=Signal::derive(move || last_assistant.get() == Some(m.id))/>
+                        })
+                        .into_any()
+                    },
+                )}
             </div>
             {show(move || !pinned.get() && messages.with(|m| !m.is_empty()), move || view! {
                 <button type="button" part="jump" class="jump"
