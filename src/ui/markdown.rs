@@ -18,7 +18,7 @@ pub struct CiteCtx {
     pub msg: Message,
     /// Called with a document id when its citation is activated.
     pub reveal: Callback<String>,
-    pub texts: StoredValue<Texts, LocalStorage>,
+    pub texts: &'static Texts,
 }
 
 /// The answer of an assistant message, streamed block by block.
@@ -123,7 +123,7 @@ fn render_node(node: Node, ctx: CiteCtx) -> AnyView {
             children,
         } => match href {
             Some(href) => {
-                let label = ctx.texts.with_value(|t| t.opens_in_new_tab.clone());
+                let label = ctx.texts.opens_in_new_tab.clone();
                 view! {
                     <a href=href title=(!title.is_empty()).then_some(title) target="_blank"
                         rel="noopener noreferrer" aria-description=label>
@@ -163,9 +163,7 @@ fn render_node(node: Node, ctx: CiteCtx) -> AnyView {
 
 fn code_block(lang: Option<String>, code: String, ctx: CiteCtx) -> AnyView {
     let copied = RwSignal::new(false);
-    let (copy, done) = ctx
-        .texts
-        .with_value(|t| (t.copy_code.clone(), t.copied.clone()));
+    let (copy, done) = (ctx.texts.copy_code.clone(), ctx.texts.copied.clone());
     let text = code.clone();
     let class = lang.as_ref().map(|l| format!("language-{l}"));
     view! {
@@ -198,12 +196,10 @@ fn Citation(n: u32, ctx: CiteCtx) -> impl IntoView {
     };
     move || match doc() {
         Some((id, title)) => {
-            let label = ctx.texts.with_value(|t| {
-                crate::i18n::fill(
-                    &t.citation_label,
-                    &[("n", &n.to_string()), ("title", &title)],
-                )
-            });
+            let label = crate::i18n::fill(
+                &ctx.texts.citation_label,
+                &[("n", &n.to_string()), ("title", &title)],
+            );
             Some(Either::Left(view! {
                 <button type="button" part="citation" class="citation" data-citation=n
                     aria-label=label title=title
