@@ -13,7 +13,7 @@ use web_sys::{HtmlElement, ShadowRoot};
 use crate::config::{Config, Mode};
 use crate::events;
 use crate::state::Chat;
-use crate::ui::App;
+use crate::ui::{App, Texts};
 
 /// One widget on the page.
 #[derive(Clone)]
@@ -33,7 +33,10 @@ pub fn start(host: &HtmlElement, shadow: &ShadowRoot, cfg: Config) {
     let inline = cfg.mode == Mode::Inline;
     let key = instance_key(host, inline);
     let open = RwSignal::new(inline || cfg.open);
-    let texts = StoredValue::new_local(cfg.texts.clone());
+    // An instance lives as long as the page (it is never unmounted), so its texts are
+    // allocated once and shared as a plain reference: `Copy` and `Send` like a signal, but
+    // read without an arena lookup.
+    let texts: &'static Texts = Box::leak(Box::new(cfg.texts.clone()));
     let chat = Chat::new(Rc::new(cfg), Some(host.clone()), &key);
     let root: HtmlElement = shadow.clone().unchecked_into();
     let app_host = host.clone();

@@ -6,8 +6,9 @@ use web_sys::{CssStyleSheet, Element, HtmlElement, ShadowRoot, ShadowRootInit, S
 
 use crate::config::{merge, Attrs, Config, Mode};
 
-/// The widget's stylesheet, installed into every shadow root.
-const CSS: &str = include_str!("../style/sherpa.css");
+/// The widget's stylesheet (`style/sherpa.css`, minified by `build.rs`), installed into every
+/// shadow root.
+const CSS: &str = include_str!(concat!(env!("OUT_DIR"), "/sherpa.css"));
 
 /// Marks a host element that already has a widget.
 const MOUNTED: &str = "data-sherpa-mounted";

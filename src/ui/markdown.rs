@@ -10,7 +10,7 @@ use leptos::prelude::*;
 use sherpa_protocol::markdown::{parse, Align, Node};
 
 use crate::state::Message;
-use crate::ui::{copy_to_clipboard, Texts};
+use crate::ui::{copy_to_clipboard, keyed_list, Texts};
 
 /// What inline citations need: the message they belong to and how to reveal a source.
 #[derive(Clone, Copy)]
@@ -18,7 +18,7 @@ pub struct CiteCtx {
     pub msg: Message,
     /// Called with a document id when its citation is activated.
     pub reveal: Callback<String>,
-    pub texts: StoredValue<Texts, LocalStorage>,
+    pub texts: &'static Texts,
 }
 
 /// The answer of an assistant message, streamed block by block.
@@ -27,17 +27,16 @@ pub fn Answer(ctx: CiteCtx) -> impl IntoView {
     let msg = ctx.msg;
     view! {
         <div part="answer" class="answer" dir="auto">
-            <For
-                each=move || msg.blocks.with(|b| b.iter().map(|b| b.id).collect::<Vec<_>>())
-                key=|id| *id
-                children=move |id| {
+            {keyed_list(
+                Signal::derive(move || msg.blocks.with(|b| b.iter().map(|b| b.id as u64).collect())),
+                move |id| {
                     let source = msg
                         .blocks
-                        .with_untracked(|b| b.iter().find(|b| b.id == id).map(|b| b.source.clone()))
+                        .with_untracked(|b| b.iter().find(|b| b.id as u64 == id).map(|b| b.source.clone()))
                         .unwrap_or_default();
                     render_nodes(parse(&source), ctx)
-                }
-            />
+                },
+            )}
             {move || msg.tail.with(|t| (!t.is_empty()).then(|| render_nodes(parse(t), ctx)))}
         </div>
     }
@@ -52,22 +51,31 @@ pub fn render_nodes(nodes: Vec<Node>, ctx: CiteCtx) -> AnyView {
         .into_any()
 }
 
+/// An element with only children: one element type (`custom` with a tag name) for all of
+/// them, so the rendering code is compiled once instead of once per tag.
+fn element(tag: &'static str, children: AnyView) -> AnyView {
+    leptos::html::custom(tag).child(children).into_any()
+}
+
 fn render_node(node: Node, ctx: CiteCtx) -> AnyView {
     match node {
-        Node::Paragraph(c) => view! { <p>{render_nodes(c, ctx)}</p> }.into_any(),
+        Node::Paragraph(c) => element("p", render_nodes(c, ctx)),
         // Headings sit below the panel's own title (h2).
-        Node::Heading { level, children } => match level {
-            1 => view! { <h3>{render_nodes(children, ctx)}</h3> }.into_any(),
-            2 => view! { <h4>{render_nodes(children, ctx)}</h4> }.into_any(),
-            3 => view! { <h5>{render_nodes(children, ctx)}</h5> }.into_any(),
-            _ => view! { <h6>{render_nodes(children, ctx)}</h6> }.into_any(),
-        },
-        Node::BlockQuote(c) => view! { <blockquote>{render_nodes(c, ctx)}</blockquote> }.into_any(),
+        Node::Heading { level, children } => {
+            let tag = match level {
+                1 => "h3",
+                2 => "h4",
+                3 => "h5",
+                _ => "h6",
+            };
+            element(tag, render_nodes(children, ctx))
+        }
+        Node::BlockQuote(c) => element("blockquote", render_nodes(c, ctx)),
         Node::List { start, items } => match start {
             Some(s) => view! { <ol start=s.to_string()>{render_nodes(items, ctx)}</ol> }.into_any(),
-            None => view! { <ul>{render_nodes(items, ctx)}</ul> }.into_any(),
+            None => element("ul", render_nodes(items, ctx)),
         },
-        Node::Item(c) => view! { <li>{render_nodes(c, ctx)}</li> }.into_any(),
+        Node::Item(c) => element("li", render_nodes(c, ctx)),
         Node::CodeBlock { lang, code } => code_block(lang, code, ctx),
         Node::Table {
             alignments,
@@ -93,7 +101,7 @@ fn render_node(node: Node, ctx: CiteCtx) -> AnyView {
                         .enumerate()
                         .map(|(i, cell)| view! { <td data-align=align(i)>{render_nodes(cell, ctx)}</td> })
                         .collect_view();
-                    view! { <tr>{cells}</tr> }
+                    element("tr", cells.into_any())
                 })
                 .collect_view();
             view! {
@@ -105,17 +113,17 @@ fn render_node(node: Node, ctx: CiteCtx) -> AnyView {
         }
         Node::ThematicBreak => view! { <hr/> }.into_any(),
         Node::Text(t) => t.into_any(),
-        Node::Code(c) => view! { <code>{c}</code> }.into_any(),
-        Node::Emphasis(c) => view! { <em>{render_nodes(c, ctx)}</em> }.into_any(),
-        Node::Strong(c) => view! { <strong>{render_nodes(c, ctx)}</strong> }.into_any(),
-        Node::Strikethrough(c) => view! { <del>{render_nodes(c, ctx)}</del> }.into_any(),
+        Node::Code(c) => element("code", c.into_any()),
+        Node::Emphasis(c) => element("em", render_nodes(c, ctx)),
+        Node::Strong(c) => element("strong", render_nodes(c, ctx)),
+        Node::Strikethrough(c) => element("del", render_nodes(c, ctx)),
         Node::Link {
             href,
             title,
             children,
         } => match href {
             Some(href) => {
-                let label = ctx.texts.with_value(|t| t.opens_in_new_tab.clone());
+                let label = ctx.texts.opens_in_new_tab.clone();
                 view! {
                     <a href=href title=(!title.is_empty()).then_some(title) target="_blank"
                         rel="noopener noreferrer" aria-description=label>
@@ -155,9 +163,7 @@ fn render_node(node: Node, ctx: CiteCtx) -> AnyView {
 
 fn code_block(lang: Option<String>, code: String, ctx: CiteCtx) -> AnyView {
     let copied = RwSignal::new(false);
-    let (copy, done) = ctx
-        .texts
-        .with_value(|t| (t.copy_code.clone(), t.copied.clone()));
+    let (copy, done) = (ctx.texts.copy_code.clone(), ctx.texts.copied.clone());
     let text = code.clone();
     let class = lang.as_ref().map(|l| format!("language-{l}"));
     view! {
@@ -190,12 +196,10 @@ fn Citation(n: u32, ctx: CiteCtx) -> impl IntoView {
     };
     move || match doc() {
         Some((id, title)) => {
-            let label = ctx.texts.with_value(|t| {
-                crate::i18n::fill(
-                    &t.citation_label,
-                    &[("n", &n.to_string()), ("title", &title)],
-                )
-            });
+            let label = crate::i18n::fill(
+                &ctx.texts.citation_label,
+                &[("n", &n.to_string()), ("title", &title)],
+            );
             Some(Either::Left(view! {
                 <button type="button" part="citation" class="citation" data-citation=n
                     aria-label=label title=title

@@ -8,7 +8,7 @@ use sherpa_protocol::{Document, Status};
 use wasm_bindgen::JsCast;
 
 use super::markdown::{Answer, CiteCtx};
-use super::{copy_to_clipboard, Texts};
+use super::{copy_to_clipboard, show, Texts};
 use crate::i18n::fill;
 use crate::state::{Chat, Message, MsgState, Role};
 
@@ -20,7 +20,7 @@ const SOURCES_SHOWN: usize = 3;
 pub fn MessageView(
     message: Message,
     chat: Chat,
-    texts: StoredValue<Texts, LocalStorage>,
+    texts: &'static Texts,
     /// Whether this is the newest answer (only it offers retry and regenerate).
     #[prop(into)]
     is_last: Signal<bool>,
@@ -43,13 +43,12 @@ pub fn MessageView(
 fn AssistantMessage(
     msg: Message,
     chat: Chat,
-    texts: StoredValue<Texts, LocalStorage>,
+    texts: &'static Texts,
     is_last: Signal<bool>,
 ) -> impl IntoView {
     let root = NodeRef::<html::Div>::new();
     let expanded = RwSignal::new(false);
     let highlighted = RwSignal::new(None::<String>);
-    let t = move |f: fn(&Texts) -> &String| texts.with_value(|t| f(t).clone());
 
     // A citation was activated: show its card (expanding the list if needed) and focus it.
     let reveal = Callback::new(move |id: String| {
@@ -79,7 +78,8 @@ fn AssistantMessage(
         if !state.is_live() {
             return None;
         }
-        Some(texts.with_value(|t| match s {
+        let t = texts;
+        Some(match s {
             Some(Status::Searching { queries }) if !queries.is_empty() => {
                 fill(&t.searching_for, &[("query", &queries.join(", "))])
             }
@@ -88,7 +88,7 @@ fn AssistantMessage(
             Some(Status::RunningTool { .. }) => t.running_tool.clone(),
             Some(Status::Thinking) | None => t.thinking.clone(),
             Some(Status::Answering) => t.answering.clone(),
-        }))
+        })
     };
     let waiting = move || msg.state.get().is_live() && msg.text.with(String::is_empty);
 
@@ -100,35 +100,36 @@ fn AssistantMessage(
             data-state=move || msg.state.get().as_str()
             aria-busy=move || msg.state.get().is_live().to_string()
         >
-            <Show when=waiting>
+            {show(waiting, move || view! {
                 <div part="status" class="status">
                     <span class="typing" aria-hidden="true"><i></i><i></i><i></i></span>
                     <span>{status_text}</span>
                 </div>
-            </Show>
+            })}
             <Answer ctx=ctx/>
-            <Show when=move || msg.state.get() == MsgState::Stopped>
-                <p class="note">{t(|t| &t.stopped)}</p>
-            </Show>
+            {show(move || msg.state.get() == MsgState::Stopped, move || view! {
+                <p class="note">{texts.stopped.clone()}</p>
+            })}
             {move || msg.error.get().map(|e| {
-                let wait = e.retry_after_seconds.map(|s| fill(&texts.with_value(|t| t.retry_after.clone()), &[("seconds", &s.to_string())]));
+                let wait = e.retry_after_seconds.map(|s| fill(&texts.retry_after, &[("seconds", &s.to_string())]));
                 view! {
                     <div part="error" class="error" role="alert">
                         <span>{e.message.clone()}</span>
                         {wait.map(|w| view! { <span>" " {w}</span> })}
-                        <Show when=move || e.retryable || is_last.get()>
+                        {show(move || e.retryable || is_last.get(), move || view! {
                             <button type="button" part="retry" class="small" on:click=move |_| chat.retry()>
-                                {t(|t| &t.retry)}
+                                {texts.retry.clone()}
                             </button>
-                        </Show>
+                        })}
                     </div>
                 }
             })}
             <Sources msg=msg texts=texts expanded=expanded highlighted=highlighted/>
             <FollowUps msg=msg chat=chat texts=texts/>
-            <Show when=move || matches!(msg.state.get(), MsgState::Done | MsgState::Stopped) && msg.text.with(|s| !s.is_empty())>
-                <Actions msg=msg chat=chat texts=texts is_last=is_last/>
-            </Show>
+            {show(
+                move || matches!(msg.state.get(), MsgState::Done | MsgState::Stopped) && msg.text.with(|s| !s.is_empty()),
+                move || view! { <Actions msg=msg chat=chat texts=texts is_last=is_last/> },
+            )}
         </div>
     }
 }
@@ -153,7 +154,7 @@ fn ordered_sources(msg: &Message) -> Vec<Document> {
 #[component]
 fn Sources(
     msg: Message,
-    texts: StoredValue<Texts, LocalStorage>,
+    texts: &'static Texts,
     expanded: RwSignal<bool>,
     highlighted: RwSignal<Option<String>>,
 ) -> impl IntoView {
@@ -162,11 +163,10 @@ fn Sources(
         msg.citations
             .with(|c| c.iter().find(|(_, d)| d.as_str() == id).map(|(n, _)| *n))
     };
-    let t = move |f: fn(&Texts) -> &String| texts.with_value(|t| f(t).clone());
     view! {
-        <Show when=move || sources.with(|s| !s.is_empty())>
-            <section part="sources" class="sources" aria-label=t(|t| &t.sources)>
-                <h3 class="sources-title">{t(|t| &t.sources)}</h3>
+        {show(move || sources.with(|s| !s.is_empty()), move || view! {
+            <section part="sources" class="sources" aria-label=texts.sources.clone()>
+                <h3 class="sources-title">{texts.sources.clone()}</h3>
                 <ul>
                     {move || {
                         let all = sources.get();
@@ -196,28 +196,28 @@ fn Sources(
                         }).collect_view()
                     }}
                 </ul>
-                <Show when=move || sources.with(|s| s.len() > SOURCES_SHOWN)>
+                {show(move || sources.with(|s| s.len() > SOURCES_SHOWN), move || view! {
                     <button type="button" class="small link" part="show-all-sources"
                         aria-expanded=move || expanded.get().to_string()
                         on:click=move |_| expanded.update(|e| *e = !*e)>
                         {move || if expanded.get() {
-                            t(|t| &t.show_fewer)
+                            texts.show_fewer.clone()
                         } else {
-                            fill(&t(|t| &t.show_all_sources), &[("n", &sources.with(Vec::len).to_string())])
+                            fill(&texts.show_all_sources.clone(), &[("n", &sources.with(Vec::len).to_string())])
                         }}
                     </button>
-                </Show>
+                })}
             </section>
-        </Show>
+        })}
     }
 }
 
 /// Questions the backend suggests next; a click (or Enter) sends one.
 #[component]
-fn FollowUps(msg: Message, chat: Chat, texts: StoredValue<Texts, LocalStorage>) -> impl IntoView {
-    let label = texts.with_value(|t| t.follow_ups.clone());
+fn FollowUps(msg: Message, chat: Chat, texts: &'static Texts) -> impl IntoView {
+    let label = texts.follow_ups.clone();
     view! {
-        <Show when=move || msg.follow_ups.with(|f| !f.is_empty()) && !msg.state.get().is_live()>
+        {show(move || msg.follow_ups.with(|f| !f.is_empty()) && !msg.state.get().is_live(), move || view! {
             <div part="follow-ups" class="chips" role="group" aria-label=label.clone()>
                 {move || msg.follow_ups.get().into_iter().map(|q| {
                     let ask = q.clone();
@@ -228,7 +228,7 @@ fn FollowUps(msg: Message, chat: Chat, texts: StoredValue<Texts, LocalStorage>) 
                     }
                 }).collect_view()}
             </div>
-        </Show>
+        })}
     }
 }
 
@@ -237,27 +237,26 @@ fn FollowUps(msg: Message, chat: Chat, texts: StoredValue<Texts, LocalStorage>) 
 fn Actions(
     msg: Message,
     chat: Chat,
-    texts: StoredValue<Texts, LocalStorage>,
+    texts: &'static Texts,
     is_last: Signal<bool>,
 ) -> impl IntoView {
     let copied = RwSignal::new(false);
-    let t = move |f: fn(&Texts) -> &String| texts.with_value(|t| f(t).clone());
     let feedback = chat.has_feedback();
     view! {
         <div class="actions">
             <button type="button" part="copy" class="small"
                 on:click=move |_| { copy_to_clipboard(&msg.plain_text()); copied.set(true); }>
-                {move || if copied.get() { t(|t| &t.copied) } else { t(|t| &t.copy) }}
+                {move || if copied.get() { texts.copied.clone() } else { texts.copy.clone() }}
             </button>
-            <Show when=move || is_last.get()>
+            {show(move || is_last.get(), move || view! {
                 <button type="button" part="regenerate" class="small"
                     disabled=move || chat.busy.get() on:click=move |_| chat.retry()>
-                    {t(|t| &t.regenerate)}
+                    {texts.regenerate.clone()}
                 </button>
-            </Show>
+            })}
             {(feedback).then(|| view! {
                 <button type="button" part="feedback-up" class="small icon-btn"
-                    aria-label=t(|t| &t.feedback_up)
+                    aria-label=texts.feedback_up.clone()
                     aria-pressed=move || (msg.feedback.get() == Some(true)).to_string()
                     disabled=move || msg.server_id.get().is_none()
                     on:click=move |_| chat.feedback(msg, true)>
@@ -266,7 +265,7 @@ fn Actions(
                     </svg>
                 </button>
                 <button type="button" part="feedback-down" class="small icon-btn"
-                    aria-label=t(|t| &t.feedback_down)
+                    aria-label=texts.feedback_down.clone()
                     aria-pressed=move || (msg.feedback.get() == Some(false)).to_string()
                     disabled=move || msg.server_id.get().is_none()
                     on:click=move |_| chat.feedback(msg, false)>
@@ -274,9 +273,9 @@ fn Actions(
                         <path fill="currentColor" d="M22 3h-4v12h4V3zM2 14a2 2 0 0 0 2 2h6.3l-1 4.6v.3c0 .4.2.8.5 1.1l1 1 6.6-6.6c.4-.4.6-.9.6-1.4V5a2 2 0 0 0-2-2H7a2 2 0 0 0-1.8 1.2l-3 7.1c-.1.2-.2.5-.2.7v2z"/>
                     </svg>
                 </button>
-                <Show when=move || msg.feedback.get().is_some()>
-                    <span class="note" role="status">{t(|t| &t.feedback_thanks)}</span>
-                </Show>
+                {show(move || msg.feedback.get().is_some(), move || view! {
+                    <span class="note" role="status">{texts.feedback_thanks.clone()}</span>
+                })}
             })}
         </div>
     }

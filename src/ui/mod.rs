@@ -7,6 +7,7 @@ mod message;
 use leptos::ev;
 use leptos::html;
 use leptos::prelude::*;
+use std::sync::Arc;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use web_sys::HtmlElement;
@@ -43,6 +44,59 @@ pub fn focus_composer(e: &web_sys::Event) {
     }
 }
 
+/// Renders `view` while `when()` is true: what `<Show>` does, but every use shares one instance
+/// of the rendering code (the condition becomes a `Memo<bool>`, the views `AnyView`s), where
+/// each `<Show>` compiles its own.
+pub fn show<V>(
+    when: impl Fn() -> bool + Send + Sync + 'static,
+    view: impl Fn() -> V + Send + Sync + 'static,
+) -> AnyView
+where
+    V: RenderHtml + Send + 'static,
+{
+    show_erased(Memo::new(move |_| when()), view.into(), ViewFn::default())
+}
+
+/// [`show`] with a `fallback` for when the condition is false.
+pub fn show_else<V, F>(
+    when: impl Fn() -> bool + Send + Sync + 'static,
+    view: impl Fn() -> V + Send + Sync + 'static,
+    fallback: impl Fn() -> F + Send + Sync + 'static,
+) -> AnyView
+where
+    V: RenderHtml + Send + 'static,
+    F: RenderHtml + Send + 'static,
+{
+    show_erased(Memo::new(move |_| when()), view.into(), fallback.into())
+}
+
+fn show_erased(when: Memo<bool>, view: ViewFn, fallback: ViewFn) -> AnyView {
+    (move || {
+        if when.get() {
+            view.run()
+        } else {
+            fallback.run()
+        }
+    })
+    .into_any()
+}
+
+/// A list keyed by id, like `<For>`, but every use shares one instance of the diffing code:
+/// `ids` lists the items in order, `item` renders one (once: an id that stays in the list is
+/// not rendered again).
+pub fn keyed_list(
+    ids: Signal<Vec<u64>>,
+    item: impl Fn(u64) -> AnyView + Send + Sync + 'static,
+) -> AnyView {
+    keyed_list_erased(ids, Arc::new(item))
+}
+
+type ItemFn = Arc<dyn Fn(u64) -> AnyView + Send + Sync>;
+
+fn keyed_list_erased(ids: Signal<Vec<u64>>, item: ItemFn) -> AnyView {
+    view! { <For each=move || ids.get() key=|id| *id children=move |id| item(id)/> }.into_any()
+}
+
 /// A whole widget instance: launcher + panel, or the panel alone in inline mode.
 #[component]
 pub fn App(
@@ -51,13 +105,12 @@ pub fn App(
     open: RwSignal<bool>,
     /// The element hosting the shadow root (events are dispatched on it).
     host: HtmlElement,
-    texts: StoredValue<Texts, LocalStorage>,
+    texts: &'static Texts,
 ) -> impl IntoView {
     let cfg = chat.config();
     let inline = cfg.mode == Mode::Inline;
     let launcher_ref = NodeRef::<html::Button>::new();
     let input_ref = NodeRef::<html::Textarea>::new();
-    let t = move |f: fn(&Texts) -> &String| texts.with_value(|t| f(t).clone());
 
     // Open/close: move focus, and tell the page.
     let event_host = host.clone();
@@ -99,8 +152,7 @@ pub fn App(
     };
     let title = cfg.title.clone();
     let problems = cfg.problems.clone();
-    let launcher_label =
-        texts.with_value(|t| crate::i18n::fill(&t.open_chat, &[("title", &title)]));
+    let launcher_label = crate::i18n::fill(&texts.open_chat, &[("title", &title)]);
 
     view! {
         <div class="sherpa" data-mode=if inline { "inline" } else { "launcher" }
@@ -134,8 +186,8 @@ pub fn App(
                 <header part="header" class="header">
                     <h2 class="title">{cfg.title.clone()}</h2>
                     {problems.is_empty().then(|| view! {
-                        <button type="button" part="new-chat" class="icon" aria-label=t(|t| &t.new_chat)
-                            title=t(|t| &t.new_chat)
+                        <button type="button" part="new-chat" class="icon" aria-label=texts.new_chat.clone()
+                            title=texts.new_chat.clone()
                             on:click=move |_| {
                                 chat.reset();
                                 if let Some(i) = input_ref.get_untracked() { let _ = i.focus(); }
@@ -146,8 +198,8 @@ pub fn App(
                         </button>
                     })}
                     {(!inline).then(|| view! {
-                        <button type="button" part="close" class="icon" aria-label=t(|t| &t.close)
-                            title=t(|t| &t.close) on:click=move |_| open.set(false)>
+                        <button type="button" part="close" class="icon" aria-label=texts.close.clone()
+                            title=texts.close.clone() on:click=move |_| open.set(false)>
                             <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true" focusable="false">
                                 <path fill="currentColor" d="M6.4 5 12 10.6 17.6 5 19 6.4 13.4 12 19 17.6 17.6 19 12 13.4 6.4 19 5 17.6 10.6 12 5 6.4z"/>
                             </svg>
@@ -171,10 +223,10 @@ pub fn App(
 
 /// Shown instead of the conversation when the configuration is unusable.
 #[component]
-fn ConfigProblems(problems: Vec<String>, texts: StoredValue<Texts, LocalStorage>) -> impl IntoView {
+fn ConfigProblems(problems: Vec<String>, texts: &'static Texts) -> impl IntoView {
     view! {
         <div part="error" class="error config-error" role="alert">
-            <p><strong>{texts.with_value(|t| t.config_error_title.clone())}</strong></p>
+            <p><strong>{texts.config_error_title.clone()}</strong></p>
             <ul>{problems.into_iter().map(|p| view! { <li>{p}</li> }).collect_view()}</ul>
         </div>
     }
@@ -185,13 +237,12 @@ fn ConfigProblems(problems: Vec<String>, texts: StoredValue<Texts, LocalStorage>
 fn Conversation(
     chat: Chat,
     input_ref: NodeRef<html::Textarea>,
-    texts: StoredValue<Texts, LocalStorage>,
+    texts: &'static Texts,
 ) -> impl IntoView {
     let messages = chat.messages;
     let busy = chat.busy;
     let draft = RwSignal::new(String::new());
     let cfg = chat.config();
-    let t = move |f: fn(&Texts) -> &String| texts.with_value(|t| f(t).clone());
     let thread_ref = NodeRef::<html::Div>::new();
     // Follow the stream only while the reader is at the bottom.
     let pinned = RwSignal::new(true);
@@ -246,20 +297,20 @@ fn Conversation(
     let welcome = cfg.welcome.clone();
     let placeholder = cfg.placeholder.clone();
     let placeholder = if placeholder.is_empty() {
-        t(|t| &t.placeholder)
+        texts.placeholder.clone()
     } else {
         placeholder
     };
 
     view! {
         <div class="thread-wrap">
-            <div part="thread" class="thread" role="log" aria-label=t(|t| &t.conversation)
+            <div part="thread" class="thread" role="log" aria-label=texts.conversation.clone()
                 node_ref=thread_ref on:scroll=on_scroll tabindex="0">
-                <Show when=move || messages.with(Vec::is_empty)>
+                {show(move || messages.with(Vec::is_empty), move || view! {
                     <div class="welcome">
                         <p>{welcome.clone()}</p>
-                        <Show when=move || chat.starters.with(|s| !s.is_empty())>
-                            <div part="starters" class="chips" role="group" aria-label=t(|t| &t.starters)>
+                        {show(move || chat.starters.with(|s| !s.is_empty()), move || view! {
+                            <div part="starters" class="chips" role="group" aria-label=texts.starters.clone()>
                                 {move || chat.starters.get().into_iter().map(|q| {
                                     let send_q = q.clone();
                                     view! {
@@ -268,23 +319,30 @@ fn Conversation(
                                     }
                                 }).collect_view()}
                             </div>
-                        </Show>
+                        })}
                     </div>
-                </Show>
-                <Show when=move || chat.dropped.get() != 0>
-                    <p part="earlier" class="earlier">{t(|t| &t.earlier_hidden)}</p>
-                </Show>
-                <For each=move || messages.get() key=|m| m.id let:m>
-                    <MessageView message=m chat=chat texts=texts
-                        is_last=Signal::derive(move || last_assistant.get() == Some(m.id))/>
-                </For>
+                })}
+                {show(move || chat.dropped.get() != 0, move || view! {
+                    <p part="earlier" class="earlier">{texts.earlier_hidden.clone()}</p>
+                })}
+                {keyed_list(
+                    Signal::derive(move || messages.with(|m| m.iter().map(|m| m.id).collect())),
+                    move |id| {
+                        let m = messages.with_untracked(|m| m.iter().find(|m| m.id == id).copied());
+                        m.map(|m| view! {
+                            <MessageView message=m chat=chat texts=texts
+                                is_last=Signal::derive(move || last_assistant.get() == Some(m.id))/>
+                        })
+                        .into_any()
+                    },
+                )}
             </div>
-            <Show when=move || !pinned.get() && messages.with(|m| !m.is_empty())>
+            {show(move || !pinned.get() && messages.with(|m| !m.is_empty()), move || view! {
                 <button type="button" part="jump" class="jump"
                     on:click=move |_| { pinned.set(true); scroll_to_bottom(); }>
-                    {t(|t| &t.jump_to_latest)}
+                    {texts.jump_to_latest.clone()}
                 </button>
-            </Show>
+            })}
         </div>
         <div class="sr-only" role="status" aria-live="polite" aria-atomic="true">
             {move || chat.announcement.get()}
@@ -295,30 +353,31 @@ fn Conversation(
                 class="input"
                 rows="1"
                 node_ref=input_ref
-                aria-label=t(|t| &t.input_label)
+                aria-label=texts.input_label.clone()
                 placeholder=placeholder
                 prop:value=move || draft.get()
                 on:input=move |e| draft.set(event_target_value(&e))
                 on:keydown=send_on_enter
             ></textarea>
-            <Show
-                when=move || busy.get()
-                fallback=move || view! {
-                    <button part="send" class="send" type="submit" aria-label=t(|t| &t.send)
+            {show_else(
+                move || busy.get(),
+                move || view! {
+                    <button part="stop" class="send stop" type="button" aria-label=texts.stop.clone()
+                        on:click=move |_| chat.stop()>
+                        <svg viewBox="0 0 24 24" width="18" height="18" aria-hidden="true" focusable="false">
+                            <rect x="6" y="6" width="12" height="12" rx="2" fill="currentColor"/>
+                        </svg>
+                    </button>
+                },
+                move || view! {
+                    <button part="send" class="send" type="submit" aria-label=texts.send.clone()
                         disabled=move || draft.with(|d| d.trim().is_empty())>
                         <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true" focusable="false">
                             <path fill="currentColor" d="M3 20.5 21 12 3 3.5v6.6L15 12 3 13.9z"/>
                         </svg>
                     </button>
-                }
-            >
-                <button part="stop" class="send stop" type="button" aria-label=t(|t| &t.stop)
-                    on:click=move |_| chat.stop()>
-                    <svg viewBox="0 0 24 24" width="18" height="18" aria-hidden="true" focusable="false">
-                        <rect x="6" y="6" width="12" height="12" rx="2" fill="currentColor"/>
-                    </svg>
-                </button>
-            </Show>
+                },
+            )}
         </form>
     }
 }
