@@ -230,7 +230,7 @@ fn record_db_ids(docs: &Value, st: &mut TurnState) {
             d.get("db_doc_id").and_then(Value::as_i64),
             d.get("document_id").and_then(Value::as_str),
         ) {
-            st.db_ids.insert(db, id.to_string());
+            st.set_db_id(db, id);
         }
     }
 }
@@ -267,7 +267,7 @@ fn message_detail(v: &Value, st: &mut TurnState, out: &mut Vec<ChatEvent>) {
             .filter_map(|(k, db)| {
                 let n = k.trim().parse::<u32>().ok()?;
                 let id = match db {
-                    Value::Number(num) => st.db_ids.get(&num.as_i64()?)?.clone(),
+                    Value::Number(num) => st.db_id(num.as_i64()?)?.to_string(),
                     Value::String(s) => s.clone(),
                     _ => return None,
                 };
