@@ -66,7 +66,6 @@
 //! [`plain_text`] gives the text of a tree for the clipboard and for screen readers.
 
 use crate::citations::{MARK_CLOSE, MARK_OPEN};
-use std::collections::BTreeMap;
 
 /// Containers nested deeper than this are flattened into their ancestor.
 pub const MAX_DEPTH: usize = 24;
@@ -516,8 +515,10 @@ struct BNode {
     content_line: usize,
 }
 
-/// Reference definitions: normalised label → (destination, title), both unescaped.
-type Refs = BTreeMap<String, (String, String)>;
+/// Reference definitions: (normalised label, destination, title), the last two unescaped.
+/// A plain vector (a message has a handful at most): a `BTreeMap` of this type would add its
+/// own copy of the tree code to the wasm.
+type Refs = Vec<(String, String, String)>;
 
 /// How an open block takes the next line.
 enum Cont {
@@ -1655,7 +1656,9 @@ fn delimiter_row(line: &str) -> Option<Vec<Align>> {
 fn take_definitions(text: &str, refs: &mut Refs) -> String {
     let mut rest = text;
     while let Some((label, dest, title, used)) = definition(rest) {
-        refs.entry(label).or_insert((dest, title));
+        if !refs.iter().any(|(l, _, _)| *l == label) {
+            refs.push((label, dest, title));
+        }
         rest = rest.get(used..).unwrap_or("");
     }
     rest.to_string()
@@ -1737,11 +1740,14 @@ fn link_label(s: &str, i: usize) -> Option<(&str, usize)> {
 
 /// Labels match case-insensitively, with runs of whitespace as one space.
 fn normalize_label(label: &str) -> String {
-    label
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .to_lowercase()
+    let mut out = String::new();
+    for word in label.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out.to_lowercase()
 }
 
 /// A link destination at `i`: `<…>` (no line ending, no unescaped `<`/`>`) or a run without
@@ -2171,7 +2177,8 @@ impl InlineParser<'_> {
             Some((_, end)) => (text, end),
             None => (text, i + 1),
         };
-        let (dest, title) = self.refs.get(&normalize_label(label))?;
+        let label = normalize_label(label);
+        let (_, dest, title) = self.refs.iter().find(|(l, _, _)| *l == label)?;
         Some((dest.clone(), title.clone(), end))
     }
 
