@@ -436,7 +436,12 @@ impl<T: FromJson> FromJson for Option<T> {
 /// Every item must read.
 impl<T: FromJson> FromJson for Vec<T> {
     fn from_json(v: &Value) -> Option<Self> {
-        v.as_array()?.iter().map(T::from_json).collect()
+        let items = v.as_array()?;
+        let mut out = Vec::with_capacity(items.len());
+        for item in items {
+            out.push(T::from_json(item)?);
+        }
+        Some(out)
     }
 }
 

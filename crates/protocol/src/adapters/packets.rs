@@ -39,9 +39,11 @@ pub fn document(v: &Value) -> Option<Document> {
 
 /// A list of SearchDoc objects.
 pub fn documents(v: Option<&Value>) -> Vec<Document> {
-    v.and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(document).collect())
-        .unwrap_or_default()
+    let mut docs = Vec::new();
+    for d in v.and_then(Value::as_array).into_iter().flatten() {
+        docs.extend(document(d));
+    }
+    docs
 }
 
 /// Decodes one JSON value from an Onyx-family server, whatever its generation.
@@ -451,11 +453,9 @@ fn as_u32(v: &Value) -> Option<u32> {
 }
 
 fn strings(v: Option<&Value>) -> Vec<String> {
-    v.and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(|s| s.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
+    let mut out = Vec::new();
+    for s in v.and_then(Value::as_array).into_iter().flatten() {
+        out.extend(s.as_str().map(str::to_string));
+    }
+    out
 }
