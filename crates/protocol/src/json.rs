@@ -212,6 +212,15 @@ impl Value {
         matches!(self, Value::Object(_))
     }
 
+    /// An object with these members, in this order (what [`object!`] builds).
+    pub fn from_members(members: Vec<(&str, Value)>) -> Value {
+        let mut out = Vec::with_capacity(members.len());
+        for (k, v) in members {
+            out.push((k.to_string(), v));
+        }
+        Value::Object(out)
+    }
+
     /// Sets an object's member: replaces the value of an existing key, or appends the member.
     /// Does nothing on other values.
     pub fn set(&mut self, key: &str, value: impl Into<Value>) {
@@ -317,8 +326,8 @@ fn write_string(s: &str, out: &mut String) {
 #[macro_export]
 macro_rules! object {
     ($($key:literal : $value:expr),* $(,)?) => {
-        $crate::json::Value::Object(vec![
-            $(($key.to_string(), $crate::json::Value::from($value)),)*
+        $crate::json::Value::from_members(vec![
+            $(($key, $crate::json::Value::from($value)),)*
         ])
     };
 }

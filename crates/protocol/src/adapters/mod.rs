@@ -232,13 +232,13 @@ impl TurnState {
 /// Whether a text starts like an HTML document.
 pub(crate) fn looks_like_html(text: &str) -> bool {
     let t = text.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
-    let head: String = t.chars().take(15).collect::<String>().to_ascii_lowercase();
-    head.starts_with("<!doctype")
-        || head.starts_with("<html")
-        || head.starts_with("<head")
-        || head.starts_with("<body")
-        || head.starts_with("<!--")
-        || head.starts_with("<?xml")
+    ["<!doctype", "<html", "<head", "<body", "<!--", "<?xml"]
+        .iter()
+        .any(|start| {
+            t.as_bytes()
+                .get(..start.len())
+                .is_some_and(|head| head.eq_ignore_ascii_case(start.as_bytes()))
+        })
 }
 
 /// A list of strings (for list filters), `null` when empty.
