@@ -376,16 +376,20 @@ fn fit(nodes: Vec<Node>, room: usize, out: &mut Vec<Node>) {
     }
 }
 
+/// Children of a container get one level less; no room for them: splice them here.
+fn wrap(children: Vec<Node>, room: usize, out: &mut Vec<Node>, make: &dyn Fn(Vec<Node>) -> Node) {
+    if room >= 2 {
+        let mut inner = Vec::with_capacity(children.len());
+        fit(children, room - 1, &mut inner);
+        out.push(make(inner));
+    } else {
+        fit(children, room, out);
+    }
+}
+
 fn fit_node(node: Node, room: usize, out: &mut Vec<Node>) {
-    // Children of a container get one level less; no room for them: splice them here.
-    let wrap = |children: Vec<Node>, out: &mut Vec<Node>, make: &dyn Fn(Vec<Node>) -> Node| {
-        if room >= 2 {
-            let mut inner = Vec::with_capacity(children.len());
-            fit(children, room - 1, &mut inner);
-            out.push(make(inner));
-        } else {
-            fit(children, room, out);
-        }
+    let wrap = |children, out: &mut Vec<Node>, make: &dyn Fn(Vec<Node>) -> Node| {
+        wrap(children, room, out, make)
     };
     match node {
         Node::Paragraph(c) => wrap(c, out, &Node::Paragraph),
@@ -413,18 +417,24 @@ fn fit_node(node: Node, room: usize, out: &mut Vec<Node>) {
             rows,
         } => {
             if room >= 3 {
-                let cell = |c: Cell| {
-                    let mut inner = Vec::with_capacity(c.len());
-                    fit(c, room - 2, &mut inner);
-                    inner
+                let cells = |row: Vec<Cell>| {
+                    let mut fitted = Vec::with_capacity(row.len());
+                    for c in row {
+                        let mut inner = Vec::with_capacity(c.len());
+                        fit(c, room - 2, &mut inner);
+                        fitted.push(inner);
+                    }
+                    fitted
                 };
+                let head = cells(head);
+                let mut fitted_rows = Vec::with_capacity(rows.len());
+                for row in rows {
+                    fitted_rows.push(cells(row));
+                }
                 out.push(Node::Table {
                     alignments,
-                    head: head.into_iter().map(cell).collect(),
-                    rows: rows
-                        .into_iter()
-                        .map(|row| row.into_iter().map(cell).collect())
-                        .collect(),
+                    head,
+                    rows: fitted_rows,
                 });
             } else {
                 for c in head.into_iter().chain(rows.into_iter().flatten()) {
@@ -1210,12 +1220,20 @@ impl BlockParser {
             }
             BKind::Table { aligns, head, rows } => {
                 let cells = |row: &[String]| -> Vec<Cell> {
-                    row.iter().map(|c| inlines(c, &self.refs)).collect()
+                    let mut out = Vec::with_capacity(row.len());
+                    for c in row {
+                        out.push(inlines(c, &self.refs));
+                    }
+                    out
                 };
+                let mut body = Vec::with_capacity(rows.len());
+                for r in rows {
+                    body.push(cells(r));
+                }
                 out.push(Node::Table {
                     alignments: aligns.clone(),
                     head: cells(head),
-                    rows: rows.iter().map(|r| cells(r)).collect(),
+                    rows: body,
                 });
             }
         }
