@@ -202,27 +202,35 @@ pub fn server_detail(body: &[u8]) -> Option<String> {
 pub(crate) fn detail_of(v: &Value) -> Option<String> {
     let text = match v.get("detail") {
         Some(Value::String(s)) => s.clone(),
-        Some(Value::Array(items)) => items
-            .iter()
-            .filter_map(|i| {
-                let msg = i.get("msg")?.as_str()?;
-                let loc: Vec<String> = i
+        Some(Value::Array(items)) => {
+            // FastAPI's 422 list: "msg (loc.path); msg (loc.path)".
+            let mut text = String::new();
+            let mut first = true;
+            for item in items {
+                let Some(msg) = item.get("msg").and_then(Value::as_str) else {
+                    continue;
+                };
+                if !std::mem::take(&mut first) {
+                    text.push_str("; ");
+                }
+                text.push_str(msg);
+                let loc = item
                     .get("loc")
                     .and_then(Value::as_array)
-                    .map(|l| {
-                        l.iter()
-                            .map(|p| p.as_str().map_or_else(|| p.stringify(), str::to_string))
-                            .collect()
-                    })
                     .unwrap_or_default();
-                Some(if loc.is_empty() {
-                    msg.to_string()
-                } else {
-                    format!("{} ({})", msg, loc.join("."))
-                })
-            })
-            .collect::<Vec<_>>()
-            .join("; "),
+                for (n, part) in loc.iter().enumerate() {
+                    text.push_str(if n == 0 { " (" } else { "." });
+                    match part.as_str() {
+                        Some(s) => text.push_str(s),
+                        None => text.push_str(&part.stringify()),
+                    }
+                }
+                if !loc.is_empty() {
+                    text.push(')');
+                }
+            }
+            text
+        }
         Some(d @ Value::Object(_)) => d.get("message").and_then(Value::as_str)?.to_string(),
         _ => match (v.get("error"), v.get("message"), v.get("error_msg")) {
             (Some(Value::String(s)), _, _) => s.clone(),

@@ -212,6 +212,15 @@ impl Value {
         matches!(self, Value::Object(_))
     }
 
+    /// An object with these members, in this order (what [`object!`] builds).
+    pub fn from_members(members: Vec<(&str, Value)>) -> Value {
+        let mut out = Vec::with_capacity(members.len());
+        for (k, v) in members {
+            out.push((k.to_string(), v));
+        }
+        Value::Object(out)
+    }
+
     /// Sets an object's member: replaces the value of an existing key, or appends the member.
     /// Does nothing on other values.
     pub fn set(&mut self, key: &str, value: impl Into<Value>) {
@@ -317,8 +326,8 @@ fn write_string(s: &str, out: &mut String) {
 #[macro_export]
 macro_rules! object {
     ($($key:literal : $value:expr),* $(,)?) => {
-        $crate::json::Value::Object(vec![
-            $(($key.to_string(), $crate::json::Value::from($value)),)*
+        $crate::json::Value::from_members(vec![
+            $(($key, $crate::json::Value::from($value)),)*
         ])
     };
 }
@@ -436,7 +445,12 @@ impl<T: FromJson> FromJson for Option<T> {
 /// Every item must read.
 impl<T: FromJson> FromJson for Vec<T> {
     fn from_json(v: &Value) -> Option<Self> {
-        v.as_array()?.iter().map(T::from_json).collect()
+        let items = v.as_array()?;
+        let mut out = Vec::with_capacity(items.len());
+        for item in items {
+            out.push(T::from_json(item)?);
+        }
+        Some(out)
     }
 }
 

@@ -66,7 +66,6 @@
 //! [`plain_text`] gives the text of a tree for the clipboard and for screen readers.
 
 use crate::citations::{MARK_CLOSE, MARK_OPEN};
-use std::collections::BTreeMap;
 
 /// Containers nested deeper than this are flattened into their ancestor.
 pub const MAX_DEPTH: usize = 24;
@@ -377,16 +376,20 @@ fn fit(nodes: Vec<Node>, room: usize, out: &mut Vec<Node>) {
     }
 }
 
+/// Children of a container get one level less; no room for them: splice them here.
+fn wrap(children: Vec<Node>, room: usize, out: &mut Vec<Node>, make: &dyn Fn(Vec<Node>) -> Node) {
+    if room >= 2 {
+        let mut inner = Vec::with_capacity(children.len());
+        fit(children, room - 1, &mut inner);
+        out.push(make(inner));
+    } else {
+        fit(children, room, out);
+    }
+}
+
 fn fit_node(node: Node, room: usize, out: &mut Vec<Node>) {
-    // Children of a container get one level less; no room for them: splice them here.
-    let wrap = |children: Vec<Node>, out: &mut Vec<Node>, make: &dyn Fn(Vec<Node>) -> Node| {
-        if room >= 2 {
-            let mut inner = Vec::with_capacity(children.len());
-            fit(children, room - 1, &mut inner);
-            out.push(make(inner));
-        } else {
-            fit(children, room, out);
-        }
+    let wrap = |children, out: &mut Vec<Node>, make: &dyn Fn(Vec<Node>) -> Node| {
+        wrap(children, room, out, make)
     };
     match node {
         Node::Paragraph(c) => wrap(c, out, &Node::Paragraph),
@@ -414,18 +417,24 @@ fn fit_node(node: Node, room: usize, out: &mut Vec<Node>) {
             rows,
         } => {
             if room >= 3 {
-                let cell = |c: Cell| {
-                    let mut inner = Vec::with_capacity(c.len());
-                    fit(c, room - 2, &mut inner);
-                    inner
+                let cells = |row: Vec<Cell>| {
+                    let mut fitted = Vec::with_capacity(row.len());
+                    for c in row {
+                        let mut inner = Vec::with_capacity(c.len());
+                        fit(c, room - 2, &mut inner);
+                        fitted.push(inner);
+                    }
+                    fitted
                 };
+                let head = cells(head);
+                let mut fitted_rows = Vec::with_capacity(rows.len());
+                for row in rows {
+                    fitted_rows.push(cells(row));
+                }
                 out.push(Node::Table {
                     alignments,
-                    head: head.into_iter().map(cell).collect(),
-                    rows: rows
-                        .into_iter()
-                        .map(|row| row.into_iter().map(cell).collect())
-                        .collect(),
+                    head,
+                    rows: fitted_rows,
                 });
             } else {
                 for c in head.into_iter().chain(rows.into_iter().flatten()) {
@@ -516,8 +525,10 @@ struct BNode {
     content_line: usize,
 }
 
-/// Reference definitions: normalised label → (destination, title), both unescaped.
-type Refs = BTreeMap<String, (String, String)>;
+/// Reference definitions: (normalised label, destination, title), the last two unescaped.
+/// A plain vector (a message has a handful at most): a `BTreeMap` of this type would add its
+/// own copy of the tree code to the wasm.
+type Refs = Vec<(String, String, String)>;
 
 /// How an open block takes the next line.
 enum Cont {
@@ -1209,12 +1220,20 @@ impl BlockParser {
             }
             BKind::Table { aligns, head, rows } => {
                 let cells = |row: &[String]| -> Vec<Cell> {
-                    row.iter().map(|c| inlines(c, &self.refs)).collect()
+                    let mut out = Vec::with_capacity(row.len());
+                    for c in row {
+                        out.push(inlines(c, &self.refs));
+                    }
+                    out
                 };
+                let mut body = Vec::with_capacity(rows.len());
+                for r in rows {
+                    body.push(cells(r));
+                }
                 out.push(Node::Table {
                     alignments: aligns.clone(),
                     head: cells(head),
-                    rows: rows.iter().map(|r| cells(r)).collect(),
+                    rows: body,
                 });
             }
         }
@@ -1655,7 +1674,9 @@ fn delimiter_row(line: &str) -> Option<Vec<Align>> {
 fn take_definitions(text: &str, refs: &mut Refs) -> String {
     let mut rest = text;
     while let Some((label, dest, title, used)) = definition(rest) {
-        refs.entry(label).or_insert((dest, title));
+        if !refs.iter().any(|(l, _, _)| *l == label) {
+            refs.push((label, dest, title));
+        }
         rest = rest.get(used..).unwrap_or("");
     }
     rest.to_string()
@@ -1737,11 +1758,14 @@ fn link_label(s: &str, i: usize) -> Option<(&str, usize)> {
 
 /// Labels match case-insensitively, with runs of whitespace as one space.
 fn normalize_label(label: &str) -> String {
-    label
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .to_lowercase()
+    let mut out = String::new();
+    for word in label.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out.to_lowercase()
 }
 
 /// A link destination at `i`: `<…>` (no line ending, no unescaped `<`/`>`) or a run without
@@ -2171,7 +2195,8 @@ impl InlineParser<'_> {
             Some((_, end)) => (text, end),
             None => (text, i + 1),
         };
-        let (dest, title) = self.refs.get(&normalize_label(label))?;
+        let label = normalize_label(label);
+        let (_, dest, title) = self.refs.iter().find(|(l, _, _)| *l == label)?;
         Some((dest.clone(), title.clone(), end))
     }
 

@@ -13,8 +13,6 @@ pub mod onyx_simple;
 pub mod packets;
 pub mod stream;
 
-use std::collections::{HashMap, HashSet};
-
 use crate::backend::{
     join_url, onyx_headers, Adapter, BackendKind, BackendOptions, Conversation, HttpRequest,
 };
@@ -53,11 +51,15 @@ pub struct TurnState {
     answering: bool,
     /// Legacy streams: the `stop_reason` seen; the turn ends at the ChatMessageDetail or EOF.
     pub(crate) pending_stop: Option<StopReason>,
-    docs_seen: HashSet<String>,
-    citations_seen: HashMap<u32, String>,
+    // The sets and maps below are plain vectors: a turn has a few dozen entries at most, and
+    // std's HashMap would add its hashing and table code to the wasm for three small uses.
+    /// Ids of the documents announced.
+    docs_seen: Vec<String>,
+    /// Citation number → document id, as announced.
+    citations_seen: Vec<(u32, String)>,
     last_ids: Option<(Option<i64>, Option<i64>)>,
     /// Legacy: database document id → connector document id (from `db_doc_id`).
-    pub(crate) db_ids: HashMap<i64, String>,
+    db_ids: Vec<(i64, String)>,
 }
 
 impl TurnState {
@@ -84,10 +86,13 @@ impl TurnState {
 
     /// Documents; those already announced in this turn are left out.
     pub fn documents(&mut self, docs: Vec<Document>, out: &mut Vec<ChatEvent>) {
-        let fresh: Vec<Document> = docs
-            .into_iter()
-            .filter(|d| self.docs_seen.insert(d.id.clone()))
-            .collect();
+        let mut fresh = Vec::new();
+        for d in docs {
+            if !self.docs_seen.contains(&d.id) {
+                self.docs_seen.push(d.id.clone());
+                fresh.push(d);
+            }
+        }
         if !fresh.is_empty() {
             out.push(ChatEvent::Documents(fresh));
         }
@@ -95,12 +100,14 @@ impl TurnState {
 
     /// Citation `number` → `document_id`, unless that exact mapping was already announced.
     pub fn citation(&mut self, number: u32, document_id: &str, out: &mut Vec<ChatEvent>) {
-        if document_id.is_empty()
-            || self.citations_seen.get(&number).map(String::as_str) == Some(document_id)
-        {
+        if document_id.is_empty() {
             return;
         }
-        self.citations_seen.insert(number, document_id.to_string());
+        match self.citations_seen.iter_mut().find(|(n, _)| *n == number) {
+            Some((_, id)) if id == document_id => return,
+            Some((_, id)) => *id = document_id.to_string(),
+            None => self.citations_seen.push((number, document_id.to_string())),
+        }
         out.push(ChatEvent::Citation {
             number,
             document_id: document_id.to_string(),
@@ -109,7 +116,21 @@ impl TurnState {
 
     /// Whether citation `number` already has a document.
     pub fn has_citation(&self, number: u32) -> bool {
-        self.citations_seen.contains_key(&number)
+        self.citations_seen.iter().any(|(n, _)| *n == number)
+    }
+
+    /// Remembers legacy database document id `db` → connector document id `id`.
+    pub(crate) fn set_db_id(&mut self, db: i64, id: &str) {
+        match self.db_ids.iter_mut().find(|(d, _)| *d == db) {
+            Some((_, old)) => *old = id.to_string(),
+            None => self.db_ids.push((db, id.to_string())),
+        }
+    }
+
+    /// The connector document id of legacy database document id `db`.
+    pub(crate) fn db_id(&self, db: i64) -> Option<&str> {
+        let (_, id) = self.db_ids.iter().find(|(d, _)| *d == db)?;
+        Some(id)
     }
 
     /// Message ids of the turn, unless they repeat the last ones announced.
@@ -211,13 +232,13 @@ impl TurnState {
 /// Whether a text starts like an HTML document.
 pub(crate) fn looks_like_html(text: &str) -> bool {
     let t = text.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
-    let head: String = t.chars().take(15).collect::<String>().to_ascii_lowercase();
-    head.starts_with("<!doctype")
-        || head.starts_with("<html")
-        || head.starts_with("<head")
-        || head.starts_with("<body")
-        || head.starts_with("<!--")
-        || head.starts_with("<?xml")
+    ["<!doctype", "<html", "<head", "<body", "<!--", "<?xml"]
+        .iter()
+        .any(|start| {
+            t.as_bytes()
+                .get(..start.len())
+                .is_some_and(|head| head.eq_ignore_ascii_case(start.as_bytes()))
+        })
 }
 
 /// A list of strings (for list filters), `null` when empty.

@@ -174,19 +174,13 @@ fn reply(v: &Value, st: &mut TurnState, out: &mut Vec<ChatEvent>) {
             st.citation(n, id, out);
         }
     }
-    let follow_ups: Vec<String> = data
-        .get("followUps")
-        .and_then(|f| f.get("questions"))
-        .and_then(Value::as_array)
-        .map(|qs| {
-            qs.iter()
-                .filter_map(Value::as_str)
-                .map(str::trim)
-                .filter(|q| !q.is_empty())
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default();
+    let mut follow_ups = Vec::new();
+    let questions = data.get("followUps").and_then(|f| f.get("questions"));
+    for q in questions.and_then(Value::as_array).into_iter().flatten() {
+        if let Some(q) = trimmed(Some(q)) {
+            follow_ups.push(q);
+        }
+    }
     if !follow_ups.is_empty() {
         out.push(ChatEvent::FollowUps(follow_ups));
     }
@@ -223,33 +217,36 @@ fn answer_text<'a>(data: &'a Value, steps: &'a [Value]) -> Option<&'a str> {
 /// `sourceSnips` as documents: id `chunkid`, title `filename` or `displaytext`, link `url`,
 /// blurb `content` or `displaytext`, source type `filetype`.
 fn snips(v: Option<&Value>) -> Vec<Document> {
-    let Some(list) = v.and_then(Value::as_array) else {
-        return Vec::new();
-    };
-    list.iter()
+    let mut docs = Vec::new();
+    for (i, s) in v
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
         .enumerate()
-        .filter(|(_, s)| s.is_object())
-        .map(|(i, s)| {
-            let text = |k: &str| {
-                s.get(k)
-                    .and_then(Value::as_str)
-                    .map(str::trim)
-                    .filter(|t| !t.is_empty())
-                    .map(str::to_string)
-            };
-            let id = text("chunkid").unwrap_or_else(|| format!("snip-{}", i + 1));
-            let title = text("filename")
+    {
+        if !s.is_object() {
+            continue;
+        }
+        let text = |k: &str| trimmed(s.get(k));
+        let id = text("chunkid").unwrap_or_else(|| format!("snip-{}", i + 1));
+        let title = text("filename")
+            .or_else(|| text("displaytext"))
+            .unwrap_or_else(|| id.clone());
+        docs.push(Document {
+            link: text("url"),
+            blurb: text("content")
                 .or_else(|| text("displaytext"))
-                .unwrap_or_else(|| id.clone());
-            Document {
-                link: text("url"),
-                blurb: text("content")
-                    .or_else(|| text("displaytext"))
-                    .unwrap_or_default(),
-                source_type: text("filetype").unwrap_or_default(),
-                title,
-                id,
-            }
-        })
-        .collect()
+                .unwrap_or_default(),
+            source_type: text("filetype").unwrap_or_default(),
+            title,
+            id,
+        });
+    }
+    docs
+}
+
+/// A string value, trimmed, unless blank.
+fn trimmed(v: Option<&Value>) -> Option<String> {
+    let t = v?.as_str()?.trim();
+    (!t.is_empty()).then(|| t.to_string())
 }

@@ -39,9 +39,11 @@ pub fn document(v: &Value) -> Option<Document> {
 
 /// A list of SearchDoc objects.
 pub fn documents(v: Option<&Value>) -> Vec<Document> {
-    v.and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(document).collect())
-        .unwrap_or_default()
+    let mut docs = Vec::new();
+    for d in v.and_then(Value::as_array).into_iter().flatten() {
+        docs.extend(document(d));
+    }
+    docs
 }
 
 /// Decodes one JSON value from an Onyx-family server, whatever its generation.
@@ -99,10 +101,7 @@ fn top_level_error(v: &Value, st: &mut TurnState, out: &mut Vec<ChatEvent>) -> b
     let text = if message.is_empty() {
         "The server reported an error while answering.".to_string()
     } else {
-        format!(
-            "The server reported an error while answering: {}",
-            crate::errors::clean_detail(&message)
-        )
+        server_error_text(&message)
     };
     let mut e = ChatError::fatal(text, retryable);
     e.code = Some(
@@ -118,12 +117,8 @@ fn top_level_error(v: &Value, st: &mut TurnState, out: &mut Vec<ChatEvent>) -> b
 /// Objects told apart by their keys: the session and ids lines of every generation and the
 /// legacy flat objects. Several keys in one object are all honoured.
 fn flat_keys(v: &Value, st: &mut TurnState, out: &mut Vec<ChatEvent>) {
-    if let Some(id) = v.get("chat_session_id").and_then(Value::as_str) {
-        if v.get("message_id").is_none() && !id.trim().is_empty() {
-            out.push(ChatEvent::Session {
-                id: id.trim().to_string(),
-            });
-        }
+    if v.get("message_id").is_none() {
+        session(v, out);
     }
     if v.get("reserved_assistant_message_id").is_some() || v.get("user_message_id").is_some() {
         let assistant = v
@@ -163,8 +158,7 @@ fn flat_keys(v: &Value, st: &mut TurnState, out: &mut Vec<ChatEvent>) {
         }
     }
     if let Some(docs) = v.get("top_documents") {
-        record_db_ids(docs, st);
-        st.documents(documents(Some(docs)), out);
+        saved_documents(docs, st, out);
     }
     if let Some(piece) = v.get("answer_piece").and_then(Value::as_str) {
         // Agentic sub-answers are not the main answer.
@@ -174,22 +168,8 @@ fn flat_keys(v: &Value, st: &mut TurnState, out: &mut Vec<ChatEvent>) {
             st.text(piece, out);
         }
     }
-    if let (Some(n), Some(id)) = (
-        v.get("citation_num").and_then(as_u32),
-        v.get("document_id").and_then(Value::as_str),
-    ) {
-        st.citation(n, id, out);
-    }
-    if let Some(list) = v.get("citations").and_then(Value::as_array) {
-        for c in list {
-            if let (Some(n), Some(id)) = (
-                c.get("citation_num").and_then(as_u32),
-                c.get("document_id").and_then(Value::as_str),
-            ) {
-                st.citation(n, id, out);
-            }
-        }
-    }
+    citation(v, "citation_num", st, out);
+    citation_list(v.get("citations"), "citation_num", st, out);
     if let Some(reason) = v.get("stop_reason").and_then(Value::as_str) {
         let main = v
             .get("stream_type")
@@ -222,17 +202,18 @@ fn legacy_stop(reason: &str, st: &mut TurnState, out: &mut Vec<ChatEvent>) {
     st.pending_stop = Some(reason);
 }
 
-/// Remembers `db_doc_id` → `document_id` from SavedSearchDocs, so the DB ids in a
-/// ChatMessageDetail's `citations` can be resolved.
-fn record_db_ids(docs: &Value, st: &mut TurnState) {
+/// A list of SavedSearchDocs: announced as documents, and `db_doc_id` → `document_id`
+/// remembered, so the DB ids in a ChatMessageDetail's `citations` can be resolved.
+fn saved_documents(docs: &Value, st: &mut TurnState, out: &mut Vec<ChatEvent>) {
     for d in docs.as_array().into_iter().flatten() {
         if let (Some(db), Some(id)) = (
             d.get("db_doc_id").and_then(Value::as_i64),
             d.get("document_id").and_then(Value::as_str),
         ) {
-            st.db_ids.insert(db, id.to_string());
+            st.set_db_id(db, id);
         }
     }
+    st.documents(documents(Some(docs)), out);
 }
 
 fn is_message_detail(v: &Value) -> bool {
@@ -258,27 +239,12 @@ fn message_detail(v: &Value, st: &mut TurnState, out: &mut Vec<ChatEvent>) {
         out,
     );
     if let Some(docs) = v.get("context_docs").and_then(|c| c.get("top_documents")) {
-        record_db_ids(docs, st);
-        st.documents(documents(Some(docs)), out);
+        saved_documents(docs, st, out);
     }
-    if let Some(map) = v.get("citations").and_then(Value::as_object) {
-        let mut pairs: Vec<(u32, String)> = map
-            .iter()
-            .filter_map(|(k, db)| {
-                let n = k.trim().parse::<u32>().ok()?;
-                let id = match db {
-                    Value::Number(num) => st.db_ids.get(&num.as_i64()?)?.clone(),
-                    Value::String(s) => s.clone(),
-                    _ => return None,
-                };
-                Some((n, id))
-            })
-            .collect();
-        pairs.sort();
-        for (n, id) in pairs {
-            if !st.has_citation(n) {
-                st.citation(n, &id, out);
-            }
+    // `{"1": db_doc_id or document_id, …}`.
+    for (n, id) in numbered(v.get("citations"), Some(st)) {
+        if !st.has_citation(n) {
+            st.citation(n, &id, out);
         }
     }
     if !st.has_text {
@@ -294,11 +260,10 @@ fn message_detail(v: &Value, st: &mut TurnState, out: &mut Vec<ChatEvent>) {
         .and_then(Value::as_str)
         .filter(|e| !e.trim().is_empty())
     {
-        let msg = format!(
-            "The server reported an error while answering: {}",
-            crate::errors::clean_detail(err)
+        st.fail(
+            ChatError::fatal(server_error_text(err), true).with_code("stream_error"),
+            out,
         );
-        st.fail(ChatError::fatal(msg, true).with_code("stream_error"), out);
         return;
     }
     let reason = st.pending_stop.unwrap_or(StopReason::Finished);
@@ -308,40 +273,15 @@ fn message_detail(v: &Value, st: &mut TurnState, out: &mut Vec<ChatEvent>) {
 /// A single-body reply (`ChatFullResponse` or the simple API's `ChatBasicResponse`).
 /// `error_msg` set at HTTP 200 is a fatal error; an empty answer is reported as such.
 pub fn full_response(v: &Value, st: &mut TurnState, out: &mut Vec<ChatEvent>) {
-    if let Some(id) = v.get("chat_session_id").and_then(Value::as_str) {
-        if !id.trim().is_empty() {
-            out.push(ChatEvent::Session {
-                id: id.trim().to_string(),
-            });
-        }
-    }
+    session(v, out);
     st.ids(None, v.get("message_id").and_then(Value::as_i64), out);
     if let Some(docs) = v.get("top_documents") {
-        record_db_ids(docs, st);
-        st.documents(documents(Some(docs)), out);
+        saved_documents(docs, st, out);
     }
-    for c in v
-        .get("citation_info")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        if let (Some(n), Some(id)) = (
-            c.get("citation_number").and_then(as_u32),
-            c.get("document_id").and_then(Value::as_str),
-        ) {
-            st.citation(n, id, out);
-        }
-    }
-    if let Some(map) = v.get("cited_documents").and_then(Value::as_object) {
-        let mut pairs: Vec<(u32, &str)> = map
-            .iter()
-            .filter_map(|(k, id)| Some((k.trim().parse::<u32>().ok()?, id.as_str()?)))
-            .collect();
-        pairs.sort();
-        for (n, id) in pairs {
-            st.citation(n, id, out);
-        }
+    citation_list(v.get("citation_info"), "citation_number", st, out);
+    // `{"1": document_id, …}`.
+    for (n, id) in numbered(v.get("cited_documents"), None) {
+        st.citation(n, &id, out);
     }
     let answer = v.get("answer").and_then(Value::as_str).unwrap_or_default();
     if !answer.trim().is_empty() {
@@ -354,13 +294,10 @@ pub fn full_response(v: &Value, st: &mut TurnState, out: &mut Vec<ChatEvent>) {
         .map(str::trim)
         .filter(|e| !e.is_empty());
     match error {
-        Some(e) => {
-            let msg = format!(
-                "The server reported an error while answering: {}",
-                crate::errors::clean_detail(e)
-            );
-            st.fail(ChatError::fatal(msg, true).with_code("server_error"), out);
-        }
+        Some(e) => st.fail(
+            ChatError::fatal(server_error_text(e), true).with_code("server_error"),
+            out,
+        ),
         None if answer.trim().is_empty() => st.fail(no_answer_error(), out),
         None => st.done(StopReason::Finished, out),
     }
@@ -427,29 +364,8 @@ pub fn packet_obj(obj: &Value, st: &mut TurnState, out: &mut Vec<ChatEvent>) {
                 st.text(c, out);
             }
         }
-        "citation_info" => {
-            if let (Some(n), Some(id)) = (
-                obj.get("citation_number").and_then(as_u32),
-                obj.get("document_id").and_then(Value::as_str),
-            ) {
-                st.citation(n, id, out);
-            }
-        }
-        "citation_delta" => {
-            for c in obj
-                .get("citations")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
-                if let (Some(n), Some(id)) = (
-                    c.get("citation_num").and_then(as_u32),
-                    c.get("document_id").and_then(Value::as_str),
-                ) {
-                    st.citation(n, id, out);
-                }
-            }
-        }
+        "citation_info" => citation(obj, "citation_number", st, out),
+        "citation_delta" => citation_list(obj.get("citations"), "citation_num", st, out),
         "stop" => {
             let reason = match obj.get("stop_reason").and_then(Value::as_str) {
                 Some("user_cancelled") => StopReason::Stopped,
@@ -475,16 +391,71 @@ pub fn packet_obj(obj: &Value, st: &mut TurnState, out: &mut Vec<ChatEvent>) {
     }
 }
 
+/// A citation object: number under `num_key`, `document_id`.
+fn citation(c: &Value, num_key: &str, st: &mut TurnState, out: &mut Vec<ChatEvent>) {
+    if let (Some(n), Some(id)) = (
+        c.get(num_key).and_then(as_u32),
+        c.get("document_id").and_then(Value::as_str),
+    ) {
+        st.citation(n, id, out);
+    }
+}
+
+/// A list of citation objects (see [`citation`]).
+fn citation_list(v: Option<&Value>, num_key: &str, st: &mut TurnState, out: &mut Vec<ChatEvent>) {
+    for c in v.and_then(Value::as_array).into_iter().flatten() {
+        citation(c, num_key, st, out);
+    }
+}
+
+/// An object mapping citation numbers to document ids (strings) or, with `db_ids`, to legacy
+/// database ids (numbers, resolved with the SavedSearchDocs seen), in number order. Other
+/// members are skipped.
+fn numbered(v: Option<&Value>, db_ids: Option<&TurnState>) -> Vec<(u32, String)> {
+    let mut pairs = Vec::new();
+    for (k, id) in v.and_then(Value::as_object).into_iter().flatten() {
+        let Ok(n) = k.trim().parse::<u32>() else {
+            continue;
+        };
+        let id = match id {
+            Value::Number(db) => db_ids.zip(db.as_i64()).and_then(|(st, db)| st.db_id(db)),
+            Value::String(s) => Some(s.as_str()),
+            _ => None,
+        };
+        if let Some(id) = id {
+            pairs.push((n, id.to_string()));
+        }
+    }
+    pairs.sort();
+    pairs
+}
+
+/// The top-level `chat_session_id`, unless blank.
+fn session(v: &Value, out: &mut Vec<ChatEvent>) {
+    if let Some(id) = v.get("chat_session_id").and_then(Value::as_str) {
+        if !id.trim().is_empty() {
+            out.push(ChatEvent::Session {
+                id: id.trim().to_string(),
+            });
+        }
+    }
+}
+
+/// "The server reported an error while answering: …" with the server's text cleaned up.
+fn server_error_text(detail: &str) -> String {
+    let mut text = String::from("The server reported an error while answering: ");
+    text.push_str(&crate::errors::clean_detail(detail));
+    text
+}
+
 fn as_u32(v: &Value) -> Option<u32> {
     v.as_u64().and_then(|n| u32::try_from(n).ok())
 }
 
 fn strings(v: Option<&Value>) -> Vec<String> {
-    v.and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(|s| s.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
+    let mut out = Vec::new();
+    for s in v.and_then(Value::as_array).into_iter().flatten() {
+        out.extend(s.as_str().map(str::to_string));
+    }
+    out
 }
