@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use sherpa_protocol::backend::Tag;
 
-use crate::i18n::{self, Strings};
+use crate::i18n::{self, Strings, Text};
 use sherpa_protocol::{BackendKind, BackendOptions};
 
 /// Attribute names without the `data-` prefix, mapped to their values.
@@ -262,8 +262,12 @@ impl Config {
             options,
             mode,
             title: get("title").unwrap_or("Help").to_string(),
-            welcome: get("welcome").unwrap_or(&texts.welcome).to_string(),
-            placeholder: get("placeholder").unwrap_or(&texts.placeholder).to_string(),
+            welcome: get("welcome")
+                .unwrap_or(texts.get(Text::Welcome))
+                .to_string(),
+            placeholder: get("placeholder")
+                .unwrap_or(texts.get(Text::Placeholder))
+                .to_string(),
             starter_questions: a
                 .get("starter-questions")
                 .map(|s| {
@@ -377,13 +381,14 @@ mod tests {
             ("text-send", "Go"),
             ("text-nope", "x"),
         ]));
-        assert_eq!(c.texts.send, "Go");
+        assert_eq!(c.texts.get(Text::Send), "Go");
         assert_ne!(
             c.welcome,
             Config::from_attrs(&attrs(&[("api-base", "/api")])).welcome
         );
         assert_eq!(
-            c.welcome, c.texts.welcome,
+            c.welcome,
+            c.texts.get(Text::Welcome),
             "welcome defaults to the language's text"
         );
         assert!(c.problems.is_empty(), "{:?}", c.problems);
