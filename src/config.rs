@@ -4,15 +4,14 @@
 //! script tag (defaults for every instance) and of each `[data-sherpa]` element, merges them
 //! with [`merge`], and calls [`Config::from_attrs`].
 
-use std::collections::BTreeMap;
-
 use sherpa_protocol::backend::Tag;
 
 use crate::i18n::{self, Strings, Text};
+use crate::map::SortedMap;
 use sherpa_protocol::{BackendKind, BackendOptions};
 
 /// Attribute names without the `data-` prefix, mapped to their values.
-pub type Attrs = BTreeMap<String, String>;
+pub type Attrs = SortedMap<String, String>;
 
 /// Launcher bubble or inline panel.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -79,7 +78,9 @@ pub struct Config {
 /// `defaults` (the script tag's attributes) overridden by `own` (the element's).
 pub fn merge(defaults: &Attrs, own: &Attrs) -> Attrs {
     let mut out = defaults.clone();
-    out.extend(own.iter().map(|(k, v)| (k.clone(), v.clone())));
+    for (k, v) in own.iter() {
+        out.insert(k.clone(), v.clone());
+    }
     out
 }
 

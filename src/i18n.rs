@@ -14,7 +14,8 @@
 //! table; the compiler rejects a table that misses a field.
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
+
+use crate::config::Attrs;
 
 /// Which way the widget's text and layout run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -590,9 +591,9 @@ impl Strings {
     /// Returns one message per problem, ready to show as a configuration problem: an unknown
     /// name, an empty value (the default text is kept), or a placeholder that the text does not
     /// provide (the override is still applied, and the placeholder shows literally).
-    pub fn apply_overrides(&mut self, attrs: &BTreeMap<String, String>) -> Vec<String> {
+    pub fn apply_overrides(&mut self, attrs: &Attrs) -> Vec<String> {
         let mut problems = Vec::new();
-        for (name, value) in attrs {
+        for (name, value) in attrs.iter() {
             let Some(key) = name.strip_prefix("text-") else {
                 continue;
             };
@@ -647,7 +648,7 @@ impl Strings {
 mod tests {
     use super::*;
 
-    fn attrs(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+    fn attrs(pairs: &[(&str, &str)]) -> Attrs {
         pairs
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))

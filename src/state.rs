@@ -2,7 +2,6 @@
 //! backend's events. Components read the signals; actions go through [`Chat`].
 
 use std::cell::{Cell, RefCell};
-use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use leptos::prelude::*;
@@ -16,6 +15,7 @@ use web_sys::{AbortController, HtmlElement};
 
 use crate::config::Config;
 use crate::events;
+use crate::map::SortedMap;
 use crate::storage::{SavedMessage, Snapshot, Store};
 use crate::transport::{self, Failure};
 
@@ -89,7 +89,7 @@ pub struct Message {
     pub error: RwSignal<Option<ChatError>>,
     pub documents: RwSignal<Vec<Document>>,
     /// Citation number → document id.
-    pub citations: RwSignal<BTreeMap<u32, String>>,
+    pub citations: RwSignal<SortedMap<u32, String>>,
     pub follow_ups: RwSignal<Vec<String>>,
     /// The server's id for this message (feedback, chaining).
     pub server_id: RwSignal<Option<i64>>,
@@ -112,7 +112,7 @@ impl Message {
             status: RwSignal::new(None),
             error: RwSignal::new(None),
             documents: RwSignal::new(Vec::new()),
-            citations: RwSignal::new(BTreeMap::new()),
+            citations: RwSignal::new(SortedMap::new()),
             follow_ups: RwSignal::new(Vec::new()),
             server_id: RwSignal::new(None),
             feedback: RwSignal::new(None),
@@ -156,7 +156,7 @@ impl Message {
         self.status.set(None);
         self.error.set(None);
         self.documents.set(Vec::new());
-        self.citations.set(BTreeMap::new());
+        self.citations.set(SortedMap::new());
         self.follow_ups.set(Vec::new());
         self.server_id.set(None);
         self.feedback.set(None);
