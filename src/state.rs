@@ -83,7 +83,8 @@ pub struct Message {
     pub blocks: RwSignal<Vec<Block>>,
     /// The block still growing.
     pub tail: RwSignal<String>,
-    splitter: StoredValue<BlockSplitter, LocalStorage>,
+    /// What nothing renders, in one arena slot.
+    extra: StoredValue<Rc<MessageExtra>, LocalStorage>,
     pub state: RwSignal<MsgState>,
     pub status: RwSignal<Option<Status>>,
     pub error: RwSignal<Option<ChatError>>,
@@ -95,8 +96,14 @@ pub struct Message {
     pub server_id: RwSignal<Option<i64>>,
     /// Thumbs up (`true`) or down (`false`) sent for this answer.
     pub feedback: RwSignal<Option<bool>>,
+}
+
+/// The parts of a [`Message`] that nothing renders.
+#[derive(Default)]
+struct MessageExtra {
+    splitter: RefCell<BlockSplitter>,
     /// The conversation's parent id before this turn (so a retry branches from the same place).
-    parent_before: StoredValue<Option<i64>>,
+    parent_before: Cell<Option<i64>>,
 }
 
 impl Message {
@@ -107,7 +114,7 @@ impl Message {
             text: RwSignal::new(String::new()),
             blocks: RwSignal::new(Vec::new()),
             tail: RwSignal::new(String::new()),
-            splitter: StoredValue::new_local(BlockSplitter::new()),
+            extra: StoredValue::new_local(Rc::default()),
             state: RwSignal::new(state),
             status: RwSignal::new(None),
             error: RwSignal::new(None),
@@ -116,29 +123,30 @@ impl Message {
             follow_ups: RwSignal::new(Vec::new()),
             server_id: RwSignal::new(None),
             feedback: RwSignal::new(None),
-            parent_before: StoredValue::new(None),
         }
     }
 
     /// Appends text: work proportional to the delta and the open tail block.
     fn push_text(&self, delta: &str) {
         self.text.update(|s| s.push_str(delta));
-        let committed = self
-            .splitter
-            .try_update_value(|sp| sp.push(delta))
-            .unwrap_or_default();
+        let (committed, tail) = {
+            let extra = self.extra.get_value();
+            let mut splitter = extra.splitter.borrow_mut();
+            let committed = splitter.push(delta);
+            (committed, splitter.tail().to_string())
+        };
         if !committed.is_empty() {
             self.blocks.update(|b| b.extend(committed));
         }
-        let tail = self.splitter.with_value(|sp| sp.tail().to_string());
         self.tail.set(tail);
     }
 
     /// The text is complete: the tail becomes a finished block.
     fn seal(&self) {
         let rest = self
-            .splitter
-            .try_update_value(|sp| sp.finish())
+            .extra
+            .try_get_value()
+            .map(|extra| extra.splitter.borrow_mut().finish())
             .unwrap_or_default();
         if !rest.is_empty() {
             self.blocks.update(|b| b.extend(rest));
@@ -151,7 +159,9 @@ impl Message {
         self.text.set(String::new());
         self.blocks.set(Vec::new());
         self.tail.set(String::new());
-        self.splitter.set_value(BlockSplitter::new());
+        if let Some(extra) = self.extra.try_get_value() {
+            extra.splitter.replace(BlockSplitter::new());
+        }
         self.state.set(MsgState::Pending);
         self.status.set(None);
         self.error.set(None);
@@ -228,7 +238,7 @@ impl Message {
             follow_ups: self.follow_ups.get_untracked(),
             server_id: self.server_id.get_untracked(),
             error: self.error.get_untracked(),
-            parent_before: self.parent_before.get_value(),
+            parent_before: self.extra.get_value().parent_before.get(),
         }
     }
 
@@ -249,7 +259,7 @@ impl Message {
         msg.follow_ups.set(m.follow_ups);
         msg.server_id.set(m.server_id);
         msg.error.set(error);
-        msg.parent_before.set_value(m.parent_before);
+        msg.extra.get_value().parent_before.set(m.parent_before);
         msg
     }
 }
@@ -409,9 +419,8 @@ impl Chat {
         let answer = self.new_message(|id| Message::new(id, Role::Assistant, MsgState::Pending));
         user.push_text(question);
         user.seal();
-        answer
-            .parent_before
-            .set_value(self.inner().conv.borrow().parent_message_id);
+        let parent = self.inner().conv.borrow().parent_message_id;
+        answer.extra.get_value().parent_before.set(parent);
         self.messages.update(|m| {
             m.push(user);
             m.push(answer);
@@ -440,7 +449,7 @@ impl Chat {
             return;
         };
         let answer = msgs[pos];
-        let parent = answer.parent_before.get_value();
+        let parent = answer.extra.get_value().parent_before.get();
         self.inner().conv.borrow_mut().parent_message_id = parent;
         answer.reset();
         self.start(question, answer);
