@@ -86,7 +86,8 @@ if (!/\.launcher\{/.test(launcherCss)) {
 function i18nFacts(rs) {
   const unrust = (lit) => JSON.parse('"' + lit.replace(/\\u\{([0-9a-fA-F]+)\}/g,
     (_, h) => '\\u' + h.padStart(4, '0')) + '"');
-  const langs = [...rs.matchAll(/\("([a-z]{2,3})",\s*&([A-Z]+)\)/g)];
+  // LANGS entries: ("fr", FR.list()).
+  const langs = [...rs.matchAll(/\("([a-z]{2,3})",\s*([A-Z]+)\.list\(\)\)/g)];
   const open = {};
   for (const [, code, table] of langs) {
     const body = rs.slice(rs.indexOf(`const ${table}: Table = Table {`));

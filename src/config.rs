@@ -4,15 +4,14 @@
 //! script tag (defaults for every instance) and of each `[data-sherpa]` element, merges them
 //! with [`merge`], and calls [`Config::from_attrs`].
 
-use std::collections::BTreeMap;
-
 use sherpa_protocol::backend::Tag;
 
-use crate::i18n::{self, Strings};
+use crate::i18n::{self, Strings, Text};
+use crate::map::SortedMap;
 use sherpa_protocol::{BackendKind, BackendOptions};
 
 /// Attribute names without the `data-` prefix, mapped to their values.
-pub type Attrs = BTreeMap<String, String>;
+pub type Attrs = SortedMap<String, String>;
 
 /// Launcher bubble or inline panel.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -79,7 +78,9 @@ pub struct Config {
 /// `defaults` (the script tag's attributes) overridden by `own` (the element's).
 pub fn merge(defaults: &Attrs, own: &Attrs) -> Attrs {
     let mut out = defaults.clone();
-    out.extend(own.iter().map(|(k, v)| (k.clone(), v.clone())));
+    for (k, v) in own.iter() {
+        out.insert(k.clone(), v.clone());
+    }
     out
 }
 
@@ -262,8 +263,12 @@ impl Config {
             options,
             mode,
             title: get("title").unwrap_or("Help").to_string(),
-            welcome: get("welcome").unwrap_or(&texts.welcome).to_string(),
-            placeholder: get("placeholder").unwrap_or(&texts.placeholder).to_string(),
+            welcome: get("welcome")
+                .unwrap_or(texts.get(Text::Welcome))
+                .to_string(),
+            placeholder: get("placeholder")
+                .unwrap_or(texts.get(Text::Placeholder))
+                .to_string(),
             starter_questions: a
                 .get("starter-questions")
                 .map(|s| {
@@ -377,13 +382,14 @@ mod tests {
             ("text-send", "Go"),
             ("text-nope", "x"),
         ]));
-        assert_eq!(c.texts.send, "Go");
+        assert_eq!(c.texts.get(Text::Send), "Go");
         assert_ne!(
             c.welcome,
             Config::from_attrs(&attrs(&[("api-base", "/api")])).welcome
         );
         assert_eq!(
-            c.welcome, c.texts.welcome,
+            c.welcome,
+            c.texts.get(Text::Welcome),
             "welcome defaults to the language's text"
         );
         assert!(c.problems.is_empty(), "{:?}", c.problems);

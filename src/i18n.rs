@@ -13,7 +13,9 @@
 //! Adding a text means one line in the `texts!` invocation below and one line in each language
 //! table; the compiler rejects a table that misses a field.
 
-use std::collections::BTreeMap;
+use std::borrow::Cow;
+
+use crate::config::Attrs;
 
 /// Which way the widget's text and layout run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -34,25 +36,22 @@ impl Dir {
     }
 }
 
-/// Declares every text once: the [`Strings`] field (with its documentation), the matching field
-/// of the per-language `Table`, and its attribute name (the part after `data-text-`).
+/// Declares every text once: its [`Text`] name (with its documentation), the matching field of
+/// the per-language `Table`, and its attribute name (the part after `data-text-`).
 macro_rules! texts {
-    ($( $(#[$doc:meta])* $field:ident / $key:literal, )*) => {
-        /// Every text the widget shows or announces, in one language.
-        ///
-        /// Build it with [`for_lang`], adjust it with [`Strings::apply_overrides`], and fill
-        /// templates with [`fill`].
-        #[derive(Clone, Debug, PartialEq, Eq)]
-        pub struct Strings {
-            $( $(#[$doc])* pub $field: String, )*
+    ($( $(#[$doc:meta])* $id:ident $field:ident / $key:literal, )*) => {
+        /// Names every text the widget shows or announces; [`Strings::get`] reads one.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub enum Text {
+            $( $(#[$doc])* $id, )*
         }
 
-        /// One language's texts as static strings; [`Table::to_strings`] makes them owned.
+        /// One language's texts; the compiler rejects a table that misses a field.
         struct Table {
             $( $field: &'static str, )*
         }
 
-        /// Attribute names of the texts (after `data-text-`), in declaration order.
+        /// Attribute names of the texts (after `data-text-`), in [`Text`] order.
         const KEYS: &[&str] = &[$($key),*];
 
         /// The Rust field names, to check that each key is its field name with dashes.
@@ -60,126 +59,106 @@ macro_rules! texts {
         const FIELDS: &[&str] = &[$(stringify!($field)),*];
 
         impl Table {
-            fn to_strings(&self) -> Strings {
-                Strings { $( $field: self.$field.to_owned(), )* }
-            }
-
-            fn get(&self, key: &str) -> Option<&'static str> {
-                match key {
-                    $( $key => Some(self.$field), )*
-                    _ => None,
-                }
-            }
-        }
-
-        impl Strings {
-            /// The text for an attribute name such as `"new-chat"`, if there is one.
-            pub fn get(&self, key: &str) -> Option<&str> {
-                match key {
-                    $( $key => Some(self.$field.as_str()), )*
-                    _ => None,
-                }
-            }
-
-            fn get_mut(&mut self, key: &str) -> Option<&mut String> {
-                match key {
-                    $( $key => Some(&mut self.$field), )*
-                    _ => None,
-                }
+            /// The texts in [`Text`] order, so that `Text::X as usize` indexes them.
+            const fn list(&self) -> List {
+                [$(self.$field),*]
             }
         }
     };
 }
 
+/// One language's texts in [`Text`] order.
+type List = [&'static str; KEYS.len()];
+
 texts! {
     /// Accessible label of the launcher button; `{title}` is the widget's title.
-    open_chat / "open-chat",
+    OpenChat open_chat / "open-chat",
     /// Label of the button that closes the panel (launcher mode).
-    close / "close",
+    Close close / "close",
     /// Label of the button that clears the thread and starts a new conversation.
-    new_chat / "new-chat",
+    NewChat new_chat / "new-chat",
     /// Label of the send button.
-    send / "send",
+    Send send / "send",
     /// Label of the button that stops the answer being written.
-    stop / "stop",
+    Stop stop / "stop",
     /// Accessible label of the question input.
-    input_label / "input-label",
+    InputLabel input_label / "input-label",
     /// Placeholder shown in the empty question input.
-    placeholder / "placeholder",
+    Placeholder placeholder / "placeholder",
     /// Greeting shown before the first message.
-    welcome / "welcome",
+    Welcome welcome / "welcome",
     /// Status while waiting for the first sign of life, and while the model reasons.
-    thinking / "thinking",
+    Thinking thinking / "thinking",
     /// Status while searching, before the search queries are known.
-    searching / "searching",
+    Searching searching / "searching",
     /// Status while searching for a known query; `{query}` is the query.
-    searching_for / "searching-for",
+    SearchingFor searching_for / "searching-for",
     /// Status while the assistant reads the documents it found.
-    reading / "reading",
+    Reading reading / "reading",
     /// Status while the assistant runs a tool whose name is unknown.
-    running_tool / "running-tool",
+    RunningTool running_tool / "running-tool",
     /// Status while the assistant runs a named tool; `{tool}` is its name.
-    running_tool_named / "running-tool-named",
+    RunningToolNamed running_tool_named / "running-tool-named",
     /// Status once the answer text is being written.
-    answering / "answering",
+    Answering answering / "answering",
     /// Heading of the list of source cards under an answer.
-    sources / "sources",
+    Sources sources / "sources",
     /// Button that expands a long source list; `{n}` is the number of sources.
-    show_all_sources / "show-all-sources",
+    ShowAllSources show_all_sources / "show-all-sources",
     /// Button that collapses the expanded source list again.
-    show_fewer / "show-fewer",
+    ShowFewer show_fewer / "show-fewer",
     /// Heading of the follow-up question chips under an answer.
-    follow_ups / "follow-ups",
+    FollowUps follow_ups / "follow-ups",
     /// Heading of the starter questions offered before the first message.
-    starters / "starters",
+    Starters starters / "starters",
     /// Button that asks the same question again after a failure.
-    retry / "retry",
+    Retry retry / "retry",
     /// Button that asks for a new answer to the same question.
-    regenerate / "regenerate",
+    Regenerate regenerate / "regenerate",
     /// Button that copies an answer to the clipboard.
-    copy / "copy",
+    Copy copy / "copy",
     /// Confirmation shown briefly after something was copied.
-    copied / "copied",
+    Copied copied / "copied",
     /// Button that copies a code block to the clipboard.
-    copy_code / "copy-code",
+    CopyCode copy_code / "copy-code",
     /// Thumbs-up feedback button.
-    feedback_up / "feedback-up",
+    FeedbackUp feedback_up / "feedback-up",
     /// Thumbs-down feedback button.
-    feedback_down / "feedback-down",
+    FeedbackDown feedback_down / "feedback-down",
     /// Confirmation shown after feedback was sent.
-    feedback_thanks / "feedback-thanks",
+    FeedbackThanks feedback_thanks / "feedback-thanks",
     /// Button that scrolls the thread back to the newest message.
-    jump_to_latest / "jump-to-latest",
+    JumpToLatest jump_to_latest / "jump-to-latest",
     /// Shown above the thread once its oldest messages have been let go (long conversations).
-    earlier_hidden / "earlier-hidden",
+    EarlierHidden earlier_hidden / "earlier-hidden",
     /// Note under an answer the user stopped.
-    stopped / "stopped",
+    Stopped stopped / "stopped",
     /// Note under an answer that broke off (connection lost, page reloaded mid-answer…).
-    interrupted / "interrupted",
+    Interrupted interrupted / "interrupted",
     /// Word put before an error message (a space follows it), e.g. for screen readers.
-    error_prefix / "error-prefix",
+    ErrorPrefix error_prefix / "error-prefix",
     /// Accessible label of the message thread.
-    conversation / "conversation",
+    Conversation conversation / "conversation",
     /// Accessible label of a citation marker; `{n}` is its number, `{title}` the document.
-    citation_label / "citation-label",
+    CitationLabel citation_label / "citation-label",
     /// Hint added to the accessible label of links that open in a new tab.
-    opens_in_new_tab / "opens-in-new-tab",
+    OpensInNewTab opens_in_new_tab / "opens-in-new-tab",
     /// Heading of the box that lists configuration problems instead of the chat.
-    config_error_title / "config-error-title",
+    ConfigErrorTitle config_error_title / "config-error-title",
     /// Screen-reader announcement when an answer has finished.
-    answer_ready / "answer-ready",
+    AnswerReady answer_ready / "answer-ready",
     /// Advice after a rate limit; `{seconds}` is the wait in seconds.
-    retry_after / "retry-after",
+    RetryAfter retry_after / "retry-after",
     /// Accessible name of the user's messages.
-    you / "you",
+    You you / "you",
     /// Accessible name of the assistant's messages.
-    assistant / "assistant",
+    Assistant assistant / "assistant",
     /// Title shown for a source that has none.
-    untitled / "untitled",
+    Untitled untitled / "untitled",
     /// Error shown when the chat server cannot be reached at all.
-    error_network / "error-network",
+    ErrorNetwork error_network / "error-network",
     /// Error shown when something failed and nothing more specific is known.
-    error_generic / "error-generic",
+    ErrorGeneric error_generic / "error-generic",
 }
 
 const EN: Table = Table {
@@ -425,13 +404,16 @@ const AR: Table = Table {
 };
 
 /// The languages with their own texts, by primary language subtag.
-const LANGS: &[(&str, &Table)] = &[
-    ("en", &EN),
-    ("fr", &FR),
-    ("de", &DE),
-    ("es", &ES),
-    ("ar", &AR),
+const LANGS: &[(&str, List)] = &[
+    ("en", EN.list()),
+    ("fr", FR.list()),
+    ("de", DE.list()),
+    ("es", ES.list()),
+    ("ar", AR.list()),
 ];
+
+/// The English texts, the fallback and the reference for placeholders.
+const ENGLISH: &List = &LANGS[0].1;
 
 /// Primary language subtags written right to left.
 const RTL_LANGS: &[&str] = &[
@@ -456,18 +438,18 @@ pub fn ui_lang(lang: &str) -> &'static str {
     find_table(lang).0
 }
 
-fn find_table(lang: &str) -> (&'static str, &'static Table) {
+fn find_table(lang: &str) -> (&'static str, &'static List) {
     let primary = subtags(lang).next().unwrap_or_default();
     LANGS
         .iter()
         .find(|(code, _)| code.eq_ignore_ascii_case(primary))
-        .map_or(("en", &EN), |&(code, table)| (code, table))
+        .map_or(("en", ENGLISH), |(code, list)| (code, list))
 }
 
 /// The texts for a `data-lang` value (a BCP 47 tag such as `de`, `fr-CA` or `ar-EG`). The
 /// region and anything after the primary subtag are ignored; unknown languages get English.
 pub fn for_lang(lang: &str) -> Strings {
-    find_table(lang).1.to_strings()
+    Strings::from_list(find_table(lang).1)
 }
 
 /// The text direction for a language tag. A script subtag decides when there is one
@@ -563,14 +545,45 @@ pub fn fill(template: &str, args: &[(&str, &str)]) -> String {
     out
 }
 
+/// The index of the text with attribute name `key` (such as `"new-chat"`), if there is one.
+fn index(key: &str) -> Option<usize> {
+    KEYS.iter().position(|k| *k == key)
+}
+
+/// Every text the widget shows or announces, in one language.
+///
+/// Build it with [`for_lang`], adjust it with [`Strings::apply_overrides`], read a text with
+/// [`Strings::get`], and fill templates with [`fill`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Strings {
+    /// In [`Text`] order: the language's static texts, and the site owner's overrides.
+    texts: [Cow<'static, str>; KEYS.len()],
+}
+
 impl Default for Strings {
     /// The English texts.
     fn default() -> Self {
-        EN.to_strings()
+        Strings::from_list(ENGLISH)
     }
 }
 
 impl Strings {
+    fn from_list(list: &'static List) -> Self {
+        Strings {
+            texts: list.map(Cow::Borrowed),
+        }
+    }
+
+    /// One text.
+    pub fn get(&self, text: Text) -> &str {
+        &self.texts[text as usize]
+    }
+
+    /// The text for an attribute name such as `"new-chat"`, if there is one.
+    pub fn by_key(&self, key: &str) -> Option<&str> {
+        index(key).map(|i| &*self.texts[i])
+    }
+
     /// Applies `data-text-<name>` overrides. `attrs` maps attribute names without the `data-`
     /// prefix to their values; attributes not starting with `text-` are ignored. Values are
     /// trimmed.
@@ -578,13 +591,13 @@ impl Strings {
     /// Returns one message per problem, ready to show as a configuration problem: an unknown
     /// name, an empty value (the default text is kept), or a placeholder that the text does not
     /// provide (the override is still applied, and the placeholder shows literally).
-    pub fn apply_overrides(&mut self, attrs: &BTreeMap<String, String>) -> Vec<String> {
+    pub fn apply_overrides(&mut self, attrs: &Attrs) -> Vec<String> {
         let mut problems = Vec::new();
-        for (name, value) in attrs {
+        for (name, value) in attrs.iter() {
             let Some(key) = name.strip_prefix("text-") else {
                 continue;
             };
-            let Some(english) = EN.get(key) else {
+            let Some(i) = index(key) else {
                 problems.push(format!(
                     "data-{name} is not a known text; known texts (each set with \
                      data-text-<name>): {}.",
@@ -592,6 +605,7 @@ impl Strings {
                 ));
                 continue;
             };
+            let english = ENGLISH[i];
             let value = value.trim();
             if value.is_empty() {
                 problems.push(format!(
@@ -624,9 +638,7 @@ impl Strings {
                     used.join(", ")
                 ));
             }
-            if let Some(slot) = self.get_mut(key) {
-                *slot = value.to_owned();
-            }
+            self.texts[i] = Cow::Owned(value.to_owned());
         }
         problems
     }
@@ -636,7 +648,7 @@ impl Strings {
 mod tests {
     use super::*;
 
-    fn attrs(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+    fn attrs(pairs: &[(&str, &str)]) -> Attrs {
         pairs
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -650,24 +662,20 @@ mod tests {
 
     #[test]
     fn every_language_defines_every_text_with_the_english_placeholders() {
-        let english = EN.to_strings();
-        for (code, table) in LANGS {
-            let strings = table.to_strings();
-            for key in keys() {
-                let text = strings.get(key).unwrap_or_default();
+        let english = Strings::default();
+        for (code, list) in LANGS {
+            let strings = Strings::from_list(list);
+            for (i, key) in keys().iter().enumerate() {
+                let text = strings.by_key(key).unwrap_or_default();
                 assert!(!text.trim().is_empty(), "{code}: {key} is empty");
-                let en = english.get(key).unwrap_or_default();
+                let en = english.by_key(key).unwrap_or_default();
                 assert_eq!(
                     sorted(placeholders(text)),
                     sorted(placeholders(en)),
                     "{code}: {key} = {text:?} must use the placeholders of {en:?}"
                 );
                 assert!(!text.contains("..."), "{code}: {key} should use … not ...");
-                assert_eq!(
-                    table.get(key),
-                    Some(text),
-                    "{code}: table and Strings agree"
-                );
+                assert_eq!(list[i], text, "{code}: table and Strings agree");
             }
         }
     }
@@ -683,13 +691,12 @@ mod tests {
         unique.dedup();
         assert_eq!(unique.len(), KEYS.len());
         assert!(keys().contains(&"new-chat") && keys().contains(&"show-all-sources"));
-        assert_eq!(Strings::default().get("nope"), None);
+        assert_eq!(Strings::default().by_key("nope"), None);
     }
 
     #[test]
     fn french_punctuation_has_no_break_spaces() {
-        for key in keys() {
-            let text = FR.get(key).unwrap_or_default();
+        for (key, text) in keys().iter().zip(FR.list()) {
             for mark in [" :", " !", " ?", "« ", " »"] {
                 assert!(
                     !text.contains(mark),
@@ -701,8 +708,7 @@ mod tests {
 
     #[test]
     fn arabic_texts_are_in_arabic_script() {
-        for key in keys() {
-            let text = AR.get(key).unwrap_or_default();
+        for (key, text) in keys().iter().zip(AR.list()) {
             assert!(
                 text.chars().any(|c| ('\u{600}'..='\u{6ff}').contains(&c)),
                 "ar {key}: {text:?}"
@@ -717,15 +723,15 @@ mod tests {
         assert_eq!(for_lang("es_MX"), for_lang("es"));
         assert_eq!(for_lang("AR-eg"), for_lang("ar"));
         assert_eq!(for_lang(" FR "), for_lang("fr"));
-        assert_eq!(for_lang("de").send, "Senden");
-        assert_eq!(for_lang("fr").send, "Envoyer");
-        assert_eq!(for_lang("es").send, "Enviar");
-        assert_eq!(for_lang("ar").send, "إرسال");
+        assert_eq!(for_lang("de").get(Text::Send), "Senden");
+        assert_eq!(for_lang("fr").get(Text::Send), "Envoyer");
+        assert_eq!(for_lang("es").get(Text::Send), "Enviar");
+        assert_eq!(for_lang("ar").get(Text::Send), "إرسال");
         for unknown in ["pt", "pt-BR", "", "-", "zz-ZZ", "english", "f", "frr"] {
             assert_eq!(for_lang(unknown), Strings::default(), "{unknown:?}");
             assert_eq!(ui_lang(unknown), "en", "{unknown:?}");
         }
-        assert_eq!(for_lang("en-GB").send, "Send");
+        assert_eq!(for_lang("en-GB").get(Text::Send), "Send");
         assert_eq!(ui_lang("fr-CA"), "fr");
         assert_eq!(ui_lang("ar-SA"), "ar");
     }
@@ -800,16 +806,20 @@ mod tests {
             ("lang", "de"),
         ]));
         assert!(problems.is_empty(), "{problems:?}");
-        assert_eq!(s.new_chat, "Start over");
-        assert_eq!(s.send, "Go");
-        assert_eq!(s.show_all_sources, "All sources ({n})");
-        assert_eq!(s.stop, "Stoppen", "untouched texts keep the language");
+        assert_eq!(s.get(Text::NewChat), "Start over");
+        assert_eq!(s.get(Text::Send), "Go");
+        assert_eq!(s.get(Text::ShowAllSources), "All sources ({n})");
+        assert_eq!(
+            s.get(Text::Stop),
+            "Stoppen",
+            "untouched texts keep the language"
+        );
         // An override may leave out placeholders.
         let mut s = Strings::default();
         assert!(s
             .apply_overrides(&attrs(&[("text-citation-label", "Source")]))
             .is_empty());
-        assert_eq!(s.citation_label, "Source");
+        assert_eq!(s.get(Text::CitationLabel), "Source");
     }
 
     #[test]
@@ -836,7 +846,7 @@ mod tests {
             problems[0].contains("data-text-send is empty"),
             "{problems:?}"
         );
-        assert_eq!(s.send, "Envoyer");
+        assert_eq!(s.get(Text::Send), "Envoyer");
     }
 
     #[test]
@@ -854,6 +864,6 @@ mod tests {
         assert!(problems
             .iter()
             .any(|p| p.contains("data-text-send uses {n}") && p.contains("no placeholders")));
-        assert_eq!(s.searching_for, "Looking up {q} {q}…");
+        assert_eq!(s.get(Text::SearchingFor), "Looking up {q} {q}…");
     }
 }

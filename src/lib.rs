@@ -11,6 +11,7 @@ pub mod events;
 pub mod i18n;
 #[cfg(target_arch = "wasm32")]
 pub mod instance;
+pub mod map;
 #[cfg(target_arch = "wasm32")]
 pub mod mount;
 #[cfg(target_arch = "wasm32")]

@@ -116,7 +116,9 @@ fn mount_inline_with(el: &HtmlElement, defaults: &Attrs) {
     }
     let mut own = data_attrs(el);
     own.remove("sherpa");
-    own.entry("mode".into()).or_insert_with(|| "inline".into());
+    if own.get("mode").is_none() {
+        own.insert("mode".into(), "inline".into());
+    }
     mount_into(el, Config::from_attrs(&merge(defaults, &own)));
 }
 

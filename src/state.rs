@@ -1,7 +1,7 @@
 //! Conversation state: messages as signals, and the turn runner that feeds them from the
 //! backend's events. Components read the signals; actions go through [`Chat`].
 
-use std::collections::BTreeMap;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use leptos::prelude::*;
@@ -15,6 +15,7 @@ use web_sys::{AbortController, HtmlElement};
 
 use crate::config::Config;
 use crate::events;
+use crate::map::SortedMap;
 use crate::storage::{SavedMessage, Snapshot, Store};
 use crate::transport::{self, Failure};
 
@@ -82,20 +83,27 @@ pub struct Message {
     pub blocks: RwSignal<Vec<Block>>,
     /// The block still growing.
     pub tail: RwSignal<String>,
-    splitter: StoredValue<BlockSplitter, LocalStorage>,
+    /// What nothing renders, in one arena slot.
+    extra: StoredValue<Rc<MessageExtra>, LocalStorage>,
     pub state: RwSignal<MsgState>,
     pub status: RwSignal<Option<Status>>,
     pub error: RwSignal<Option<ChatError>>,
     pub documents: RwSignal<Vec<Document>>,
     /// Citation number → document id.
-    pub citations: RwSignal<BTreeMap<u32, String>>,
+    pub citations: RwSignal<SortedMap<u32, String>>,
     pub follow_ups: RwSignal<Vec<String>>,
     /// The server's id for this message (feedback, chaining).
     pub server_id: RwSignal<Option<i64>>,
     /// Thumbs up (`true`) or down (`false`) sent for this answer.
     pub feedback: RwSignal<Option<bool>>,
+}
+
+/// The parts of a [`Message`] that nothing renders.
+#[derive(Default)]
+struct MessageExtra {
+    splitter: RefCell<BlockSplitter>,
     /// The conversation's parent id before this turn (so a retry branches from the same place).
-    parent_before: StoredValue<Option<i64>>,
+    parent_before: Cell<Option<i64>>,
 }
 
 impl Message {
@@ -106,38 +114,39 @@ impl Message {
             text: RwSignal::new(String::new()),
             blocks: RwSignal::new(Vec::new()),
             tail: RwSignal::new(String::new()),
-            splitter: StoredValue::new_local(BlockSplitter::new()),
+            extra: StoredValue::new_local(Rc::default()),
             state: RwSignal::new(state),
             status: RwSignal::new(None),
             error: RwSignal::new(None),
             documents: RwSignal::new(Vec::new()),
-            citations: RwSignal::new(BTreeMap::new()),
+            citations: RwSignal::new(SortedMap::new()),
             follow_ups: RwSignal::new(Vec::new()),
             server_id: RwSignal::new(None),
             feedback: RwSignal::new(None),
-            parent_before: StoredValue::new(None),
         }
     }
 
     /// Appends text: work proportional to the delta and the open tail block.
     fn push_text(&self, delta: &str) {
         self.text.update(|s| s.push_str(delta));
-        let committed = self
-            .splitter
-            .try_update_value(|sp| sp.push(delta))
-            .unwrap_or_default();
+        let (committed, tail) = {
+            let extra = self.extra.get_value();
+            let mut splitter = extra.splitter.borrow_mut();
+            let committed = splitter.push(delta);
+            (committed, splitter.tail().to_string())
+        };
         if !committed.is_empty() {
             self.blocks.update(|b| b.extend(committed));
         }
-        let tail = self.splitter.with_value(|sp| sp.tail().to_string());
         self.tail.set(tail);
     }
 
     /// The text is complete: the tail becomes a finished block.
     fn seal(&self) {
         let rest = self
-            .splitter
-            .try_update_value(|sp| sp.finish())
+            .extra
+            .try_get_value()
+            .map(|extra| extra.splitter.borrow_mut().finish())
             .unwrap_or_default();
         if !rest.is_empty() {
             self.blocks.update(|b| b.extend(rest));
@@ -150,12 +159,14 @@ impl Message {
         self.text.set(String::new());
         self.blocks.set(Vec::new());
         self.tail.set(String::new());
-        self.splitter.set_value(BlockSplitter::new());
+        if let Some(extra) = self.extra.try_get_value() {
+            extra.splitter.replace(BlockSplitter::new());
+        }
         self.state.set(MsgState::Pending);
         self.status.set(None);
         self.error.set(None);
         self.documents.set(Vec::new());
-        self.citations.set(BTreeMap::new());
+        self.citations.set(SortedMap::new());
         self.follow_ups.set(Vec::new());
         self.server_id.set(None);
         self.feedback.set(None);
@@ -227,7 +238,7 @@ impl Message {
             follow_ups: self.follow_ups.get_untracked(),
             server_id: self.server_id.get_untracked(),
             error: self.error.get_untracked(),
-            parent_before: self.parent_before.get_value(),
+            parent_before: self.extra.get_value().parent_before.get(),
         }
     }
 
@@ -248,7 +259,7 @@ impl Message {
         msg.follow_ups.set(m.follow_ups);
         msg.server_id.set(m.server_id);
         msg.error.set(error);
-        msg.parent_before.set_value(m.parent_before);
+        msg.extra.get_value().parent_before.set(m.parent_before);
         msg
     }
 }
@@ -257,16 +268,8 @@ impl Message {
 /// handle into the reactive arena, so components can capture it freely.
 #[derive(Clone, Copy)]
 pub struct Chat {
-    config: StoredValue<Rc<Config>, LocalStorage>,
-    adapter: StoredValue<Rc<dyn Adapter>, LocalStorage>,
-    /// Parent of the messages' owners. Messages are created in event handlers and tasks whose
-    /// own owner may be disposed (a starter chip disappears once clicked), so each message
-    /// gets a child of this long-lived owner instead.
-    owner: StoredValue<Owner, LocalStorage>,
-    /// Each message's owner (by message id): dropping it frees the message's signals.
-    message_owners: StoredValue<Vec<(u64, Owner)>, LocalStorage>,
-    store: StoredValue<Store, LocalStorage>,
-    host: StoredValue<Option<HtmlElement>, LocalStorage>,
+    /// Everything that is not a signal, behind one stored handle.
+    inner: StoredValue<Rc<Inner>, LocalStorage>,
     pub messages: RwSignal<Vec<Message>>,
     /// Messages dropped from the start of the thread (beyond [`MAX_MESSAGES`]).
     pub dropped: RwSignal<usize>,
@@ -278,15 +281,30 @@ pub struct Chat {
     pub announcement: RwSignal<String>,
     /// Bumped whenever the thread grows (the thread follows it when pinned to the bottom).
     pub grew: RwSignal<u64>,
+}
+
+/// The parts of a [`Chat`] that nothing renders, in one arena slot (one stored type instead of
+/// one per field).
+struct Inner {
+    config: Rc<Config>,
+    adapter: Rc<dyn Adapter>,
+    /// Parent of the messages' owners. Messages are created in event handlers and tasks whose
+    /// own owner may be disposed (a starter chip disappears once clicked), so each message
+    /// gets a child of this long-lived owner instead.
+    owner: Owner,
+    /// Each message's owner (by message id): dropping it frees the message's signals.
+    message_owners: RefCell<Vec<(u64, Owner)>>,
+    store: Store,
+    host: Option<HtmlElement>,
     /// Text streamed since the last announcement.
-    speech: StoredValue<String, LocalStorage>,
-    conv: StoredValue<Conversation, LocalStorage>,
-    abort: StoredValue<Option<AbortController>, LocalStorage>,
-    next_id: StoredValue<u64, LocalStorage>,
+    speech: RefCell<String>,
+    conv: RefCell<Conversation>,
+    abort: RefCell<Option<AbortController>>,
+    next_id: Cell<u64>,
     /// The page is being left (`pagehide`): what was saved then stands. The running fetch is
     /// about to fail with a network error, which must not overwrite the saved live answer
     /// (restored as "reloaded before this answer finished", with the partial text).
-    leaving: StoredValue<bool, LocalStorage>,
+    leaving: Cell<bool>,
 }
 
 impl Chat {
@@ -300,23 +318,25 @@ impl Chat {
             instance,
         );
         let chat = Chat {
-            owner: StoredValue::new_local(Owner::new()),
-            message_owners: StoredValue::new_local(Vec::new()),
             dropped: RwSignal::new(0),
             starters: RwSignal::new(config.starter_questions.clone()),
-            config: StoredValue::new_local(config),
-            adapter: StoredValue::new_local(adapter),
-            store: StoredValue::new_local(store),
-            host: StoredValue::new_local(host),
+            inner: StoredValue::new_local(Rc::new(Inner {
+                config,
+                adapter,
+                owner: Owner::new(),
+                message_owners: RefCell::default(),
+                store,
+                host,
+                speech: RefCell::default(),
+                conv: RefCell::default(),
+                abort: RefCell::default(),
+                next_id: Cell::new(1),
+                leaving: Cell::new(false),
+            })),
             messages: RwSignal::new(Vec::new()),
             busy: RwSignal::new(false),
             announcement: RwSignal::new(String::new()),
             grew: RwSignal::new(0),
-            speech: StoredValue::new_local(String::new()),
-            conv: StoredValue::new_local(Conversation::default()),
-            abort: StoredValue::new_local(None),
-            next_id: StoredValue::new_local(1),
-            leaving: StoredValue::new_local(false),
         };
         chat.restore();
         chat
@@ -324,16 +344,21 @@ impl Chat {
 
     /// The instance's configuration.
     pub fn config(&self) -> Rc<Config> {
-        self.config.get_value()
+        self.inner().config.clone()
+    }
+
+    fn inner(&self) -> Rc<Inner> {
+        self.inner.get_value()
     }
 
     fn adapter(&self) -> Rc<dyn Adapter> {
-        self.adapter.get_value()
+        self.inner().adapter.clone()
     }
 
     fn alloc_id(&self) -> u64 {
-        let id = self.next_id.get_value();
-        self.next_id.set_value(id + 1);
+        let next_id = &self.inner().next_id;
+        let id = next_id.get();
+        next_id.set(id + 1);
         id
     }
 
@@ -341,9 +366,10 @@ impl Chat {
     /// [`Chat::forget`].
     fn new_message(&self, make: impl FnOnce(u64) -> Message) -> Message {
         let id = self.alloc_id();
-        let owner = self.owner.with_value(Owner::child);
+        let inner = self.inner();
+        let owner = inner.owner.child();
         let msg = owner.with(|| make(id));
-        self.message_owners.update_value(|o| o.push((id, owner)));
+        inner.message_owners.borrow_mut().push((id, owner));
         msg
     }
 
@@ -354,16 +380,15 @@ impl Chat {
         if gone.is_empty() {
             return;
         }
-        let owners: Vec<Owner> = self
-            .message_owners
-            .try_update_value(|all| {
-                let (dead, live) = std::mem::take(all)
-                    .into_iter()
-                    .partition(|(id, _)| gone.iter().any(|m| m.id == *id));
-                *all = live;
-                dead.into_iter().map(|(_, o)| o).collect()
-            })
-            .unwrap_or_default();
+        let Some(inner) = self.inner.try_get_value() else {
+            return;
+        };
+        let mut all = inner.message_owners.borrow_mut();
+        let (dead, live): (Vec<_>, _) = std::mem::take(&mut *all)
+            .into_iter()
+            .partition(|(id, _)| gone.iter().any(|m| m.id == *id));
+        *all = live;
+        let owners: Vec<Owner> = dead.into_iter().map(|(_, o)| o).collect();
         set_timeout(move || drop(owners), std::time::Duration::ZERO);
     }
 
@@ -394,9 +419,8 @@ impl Chat {
         let answer = self.new_message(|id| Message::new(id, Role::Assistant, MsgState::Pending));
         user.push_text(question);
         user.seal();
-        answer
-            .parent_before
-            .set_value(self.conv.with_value(|c| c.parent_message_id));
+        let parent = self.inner().conv.borrow().parent_message_id;
+        answer.extra.get_value().parent_before.set(parent);
         self.messages.update(|m| {
             m.push(user);
             m.push(answer);
@@ -425,22 +449,24 @@ impl Chat {
             return;
         };
         let answer = msgs[pos];
-        let parent = answer.parent_before.get_value();
-        self.conv.update_value(|c| c.parent_message_id = parent);
+        let parent = answer.extra.get_value().parent_before.get();
+        self.inner().conv.borrow_mut().parent_message_id = parent;
         answer.reset();
         self.start(question, answer);
     }
 
     /// Stops the running answer: aborts the fetch and asks the server to stop generating.
     pub fn stop(&self) {
-        if let Some(ctrl) = self.abort.get_value() {
+        let inner = self.inner();
+        let ctrl = inner.abort.borrow().clone();
+        if let Some(ctrl) = ctrl {
             ctrl.abort();
         }
-        let cfg = self.config();
-        if let Some(req) = self
-            .adapter()
-            .stop_request(&cfg.options, &self.conv.get_value())
-        {
+        let cfg = &inner.config;
+        let req = inner
+            .adapter
+            .stop_request(&cfg.options, &inner.conv.borrow());
+        if let Some(req) = req {
             let creds = cfg.credentials_include;
             spawn_local(async move {
                 let _ = transport::fire(&req, creds).await;
@@ -456,8 +482,9 @@ impl Chat {
         let gone = self.messages.try_update(std::mem::take).unwrap_or_default();
         self.forget(&gone);
         self.dropped.set(0);
-        self.conv.set_value(Conversation::default());
-        self.store.with_value(Store::clear);
+        let inner = self.inner();
+        inner.conv.take();
+        inner.store.clear();
         self.announcement.set(String::new());
     }
 
@@ -521,28 +548,29 @@ impl Chat {
     /// The page is going away (`pagehide`): save now, and nothing after (see `leaving`).
     pub fn page_hidden(&self) {
         self.save();
-        self.leaving.set_value(true);
+        self.inner().leaving.set(true);
     }
 
     /// The page is shown again (`pageshow`, e.g. back from the back/forward cache).
     pub fn page_shown(&self) {
-        self.leaving.set_value(false);
+        self.inner().leaving.set(false);
     }
 
     /// Saves the conversation (called when a turn ends and when the page is hidden).
     pub fn save(&self) {
-        if self.leaving.get_value() {
+        let inner = self.inner();
+        if inner.leaving.get() {
             return;
         }
         let messages = self
             .messages
             .with_untracked(|m| m.iter().map(Message::save).collect());
-        let snap = Snapshot::new(self.conv.get_value(), messages);
-        self.store.with_value(|s| s.save(&snap));
+        let snap = Snapshot::new(inner.conv.borrow().clone(), messages);
+        inner.store.save(&snap);
     }
 
     fn restore(&self) {
-        let Some(snap) = self.store.with_value(Store::load) else {
+        let Some(snap) = self.inner().store.load() else {
             return;
         };
         let interrupted = "The page was reloaded before this answer finished.";
@@ -551,7 +579,7 @@ impl Chat {
             .into_iter()
             .map(|m| self.new_message(|id| Message::restore(id, m, interrupted)))
             .collect();
-        self.conv.set_value(snap.conversation);
+        self.inner().conv.replace(snap.conversation);
         self.messages.set(msgs);
     }
 
@@ -563,9 +591,10 @@ impl Chat {
             )));
             return;
         };
-        self.abort.set_value(Some(ctrl.clone()));
+        let inner = self.inner();
+        inner.abort.replace(Some(ctrl.clone()));
         self.busy.set(true);
-        self.speech.set_value(String::new());
+        inner.speech.take();
         self.save();
         spawn_local(async move {
             let outcome = this.run_turn(&question, answer, &ctrl).await;
@@ -578,7 +607,9 @@ impl Chat {
                 }
                 Err(Failure::Error(e)) => this.apply(answer, &ChatEvent::Error(e)),
             }
-            this.abort.set_value(None);
+            if let Some(inner) = this.inner.try_get_value() {
+                inner.abort.take();
+            }
             this.busy.set(false);
             this.finish_turn(&question, answer);
         });
@@ -591,33 +622,30 @@ impl Chat {
         ctrl: &AbortController,
     ) -> Result<(), Failure> {
         let signal = ctrl.signal();
-        let cfg = self.config();
-        let adapter = self.adapter();
+        let inner = self.inner();
+        let (cfg, adapter, conv) = (&inner.config, &inner.adapter, &inner.conv);
         let opts = &cfg.options;
         let creds = cfg.credentials_include;
-        if adapter.needs_client_conversation_id()
-            && self.conv.with_value(|c| c.session_id.is_none())
-        {
-            let id = new_conversation_id(random_bytes());
-            self.conv.update_value(|c| c.session_id = Some(id));
+        if adapter.needs_client_conversation_id() && conv.borrow().session_id.is_none() {
+            conv.borrow_mut().session_id = Some(new_conversation_id(random_bytes()));
         }
-        let conv = self.conv.get_value();
-        if let Some(req) = adapter.session_request(opts, &conv) {
+        let snapshot = conv.borrow().clone();
+        if let Some(req) = adapter.session_request(opts, &snapshot) {
             let resp = transport::send(&req, &signal, creds).await?;
             if sherpa_protocol::errors::is_failure(&resp.meta()) {
                 return Err(resp.into_error(&signal).await);
             }
             let body = resp.bytes(&signal, 1 << 20).await?;
             let id = adapter.parse_session(&body)?;
-            self.conv.update_value(|c| c.session_id = Some(id));
+            conv.borrow_mut().session_id = Some(id);
         }
-        let req = adapter.message_request(opts, &self.conv.get_value(), question);
+        let req = adapter.message_request(opts, &conv.borrow(), question);
         let resp = transport::send(&req, &signal, creds).await?;
         if sherpa_protocol::errors::is_failure(&resp.meta()) {
             return Err(resp.into_error(&signal).await);
         }
         let mut decoder = adapter.decoder(resp.content_type.as_deref());
-        self.conv.update_value(|c| c.turns += 1);
+        conv.borrow_mut().turns += 1;
         let idle_ms = cfg.idle_timeout_seconds.saturating_mul(1000);
         loop {
             match resp.chunk_within(&signal, Some(idle_ms)).await {
@@ -646,7 +674,9 @@ impl Chat {
     }
 
     fn apply(&self, answer: Message, ev: &ChatEvent) {
-        self.conv.update_value(|c| advance(c, ev));
+        if let Some(inner) = self.inner.try_get_value() {
+            advance(&mut inner.conv.borrow_mut(), ev);
+        }
         answer.apply(ev);
         if let ChatEvent::TextDelta(t) = ev {
             self.speak(t);
@@ -656,22 +686,25 @@ impl Chat {
 
     /// Collects streamed text and announces it a sentence at a time (never per token).
     fn speak(&self, delta: &str) {
-        let ready = self
-            .speech
-            .try_update_value(|buf| {
-                // Earlier text held no sentence end, so only the new text (and the one
-                // character before it, which may end a sentence) needs scanning.
-                let mut from = buf.len().saturating_sub(1);
-                while !buf.is_char_boundary(from) {
-                    from -= 1;
-                }
-                buf.push_str(&strip_markers(delta));
-                let cut = from + last_sentence_end(&buf[from..])?;
+        let Some(inner) = self.inner.try_get_value() else {
+            return;
+        };
+        let ready = {
+            let buf = &mut *inner.speech.borrow_mut();
+            // Earlier text held no sentence end, so only the new text (and the one
+            // character before it, which may end a sentence) needs scanning.
+            let mut from = buf.len().saturating_sub(1);
+            while !buf.is_char_boundary(from) {
+                from -= 1;
+            }
+            buf.push_str(&strip_markers(delta));
+            last_sentence_end(&buf[from..]).map(|end| {
+                let cut = from + end;
                 let sentence = buf[..cut].to_string();
                 buf.replace_range(..cut, "");
-                Some(sentence)
+                sentence
             })
-            .flatten();
+        };
         if let Some(s) = ready {
             self.announce(&s);
         }
@@ -686,18 +719,18 @@ impl Chat {
 
     fn finish_turn(&self, question: &str, answer: Message) {
         let rest = self
-            .speech
-            .try_update_value(std::mem::take)
+            .inner
+            .try_get_value()
+            .map(|inner| inner.speech.take())
             .unwrap_or_default();
         self.announce(&rest);
         self.grew.update(|n| *n += 1);
         self.save();
         let state = answer.state.get_untracked();
-        let host = self.host.get_value();
-        if let Some(host) = host {
+        if let Some(host) = &self.inner().host {
             if let Some(e) = answer.error.get_untracked() {
                 events::emit(
-                    &host,
+                    host,
                     "sherpa:error",
                     &events::detail(&[
                         ("message", JsValue::from_str(&e.message)),
@@ -713,7 +746,7 @@ impl Chat {
                 );
             }
             events::emit(
-                &host,
+                host,
                 "sherpa:message",
                 &events::detail(&[
                     ("question", JsValue::from_str(question)),

@@ -3,12 +3,11 @@
 //! Saving happens when a turn ends and when the page is hidden or unloaded, never per token.
 //! Storage that is disabled, full or corrupt falls back to memory without an error.
 
-use std::collections::BTreeMap;
-
 use sherpa_protocol::json::{self, FromJson, Value};
 use sherpa_protocol::{object, ChatError, Conversation, Document};
 
 use crate::config::Persist;
+use crate::map::SortedMap;
 
 /// Bumped when the saved shape changes; older snapshots are ignored.
 const VERSION: u32 = 1;
@@ -21,7 +20,7 @@ pub struct SavedMessage {
     /// `data-state` value of an assistant message.
     pub state: String,
     pub documents: Vec<Document>,
-    pub citations: BTreeMap<u32, String>,
+    pub citations: SortedMap<u32, String>,
     pub follow_ups: Vec<String>,
     pub server_id: Option<i64>,
     pub error: Option<ChatError>,
@@ -55,7 +54,7 @@ impl FromJson for SavedMessage {
         if !v.is_object() {
             return None;
         }
-        let mut citations = BTreeMap::new();
+        let mut citations = SortedMap::new();
         if let Some(map) = v.get("citations").filter(|c| !c.is_null()) {
             for (number, id) in map.as_object()? {
                 citations.insert(number.parse().ok()?, String::from_json(id)?);
@@ -199,7 +198,7 @@ mod tests {
                     title: "T".into(),
                     ..Default::default()
                 }],
-                citations: BTreeMap::from([(1, "d".to_string())]),
+                citations: SortedMap::from([(1, "d".to_string())]),
                 follow_ups: vec!["More?".into()],
                 server_id: Some(42),
                 error: None,
@@ -236,7 +235,7 @@ mod tests {
                     ..Default::default()
                 },
             ],
-            citations: BTreeMap::from([(1, "DOC-1".to_string()), (12, "DOC-2".to_string())]),
+            citations: SortedMap::from([(1, "DOC-1".to_string()), (12, "DOC-2".to_string())]),
             follow_ups: vec!["And exchanges?".into()],
             server_id: Some(17),
             error: None,

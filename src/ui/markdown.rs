@@ -9,6 +9,7 @@ use leptos::either::Either;
 use leptos::prelude::*;
 use sherpa_protocol::markdown::{parse, Align, Node};
 
+use crate::i18n::Text;
 use crate::state::Message;
 use crate::ui::{copy_to_clipboard, keyed_list, Texts};
 
@@ -123,7 +124,7 @@ fn render_node(node: Node, ctx: CiteCtx) -> AnyView {
             children,
         } => match href {
             Some(href) => {
-                let label = ctx.texts.opens_in_new_tab.clone();
+                let label = ctx.texts.get(Text::OpensInNewTab).to_owned();
                 view! {
                     <a href=href title=(!title.is_empty()).then_some(title) target="_blank"
                         rel="noopener noreferrer" aria-description=label>
@@ -163,7 +164,10 @@ fn render_node(node: Node, ctx: CiteCtx) -> AnyView {
 
 fn code_block(lang: Option<String>, code: String, ctx: CiteCtx) -> AnyView {
     let copied = RwSignal::new(false);
-    let (copy, done) = (ctx.texts.copy_code.clone(), ctx.texts.copied.clone());
+    let (copy, done) = (
+        ctx.texts.get(Text::CopyCode).to_owned(),
+        ctx.texts.get(Text::Copied).to_owned(),
+    );
     let text = code.clone();
     let class = lang.as_ref().map(|l| format!("language-{l}"));
     view! {
@@ -197,7 +201,7 @@ fn Citation(n: u32, ctx: CiteCtx) -> impl IntoView {
     move || match doc() {
         Some((id, title)) => {
             let label = crate::i18n::fill(
-                &ctx.texts.citation_label,
+                ctx.texts.get(Text::CitationLabel),
                 &[("n", &n.to_string()), ("title", &title)],
             );
             Some(Either::Left(view! {

@@ -9,7 +9,7 @@ use wasm_bindgen::JsCast;
 
 use super::markdown::{Answer, CiteCtx};
 use super::{copy_to_clipboard, show, Texts};
-use crate::i18n::fill;
+use crate::i18n::{fill, Text};
 use crate::state::{Chat, Message, MsgState, Role};
 
 /// How many source cards show before "show all".
@@ -81,13 +81,13 @@ fn AssistantMessage(
         let t = texts;
         Some(match s {
             Some(Status::Searching { queries }) if !queries.is_empty() => {
-                fill(&t.searching_for, &[("query", &queries.join(", "))])
+                fill(t.get(Text::SearchingFor), &[("query", &queries.join(", "))])
             }
-            Some(Status::Searching { .. }) => t.searching.clone(),
-            Some(Status::Reading) => t.reading.clone(),
-            Some(Status::RunningTool { .. }) => t.running_tool.clone(),
-            Some(Status::Thinking) | None => t.thinking.clone(),
-            Some(Status::Answering) => t.answering.clone(),
+            Some(Status::Searching { .. }) => t.get(Text::Searching).to_owned(),
+            Some(Status::Reading) => t.get(Text::Reading).to_owned(),
+            Some(Status::RunningTool { .. }) => t.get(Text::RunningTool).to_owned(),
+            Some(Status::Thinking) | None => t.get(Text::Thinking).to_owned(),
+            Some(Status::Answering) => t.get(Text::Answering).to_owned(),
         })
     };
     let waiting = move || msg.state.get().is_live() && msg.text.with(String::is_empty);
@@ -108,17 +108,17 @@ fn AssistantMessage(
             })}
             <Answer ctx=ctx/>
             {show(move || msg.state.get() == MsgState::Stopped, move || view! {
-                <p class="note">{texts.stopped.clone()}</p>
+                <p class="note">{texts.get(Text::Stopped).to_owned()}</p>
             })}
             {move || msg.error.get().map(|e| {
-                let wait = e.retry_after_seconds.map(|s| fill(&texts.retry_after, &[("seconds", &s.to_string())]));
+                let wait = e.retry_after_seconds.map(|s| fill(texts.get(Text::RetryAfter), &[("seconds", &s.to_string())]));
                 view! {
                     <div part="error" class="error" role="alert">
                         <span>{e.message.clone()}</span>
                         {wait.map(|w| view! { <span>" " {w}</span> })}
                         {show(move || e.retryable || is_last.get(), move || view! {
                             <button type="button" part="retry" class="small" on:click=move |_| chat.retry()>
-                                {texts.retry.clone()}
+                                {texts.get(Text::Retry).to_owned()}
                             </button>
                         })}
                     </div>
@@ -165,8 +165,8 @@ fn Sources(
     };
     view! {
         {show(move || sources.with(|s| !s.is_empty()), move || view! {
-            <section part="sources" class="sources" aria-label=texts.sources.clone()>
-                <h3 class="sources-title">{texts.sources.clone()}</h3>
+            <section part="sources" class="sources" aria-label=texts.get(Text::Sources).to_owned()>
+                <h3 class="sources-title">{texts.get(Text::Sources).to_owned()}</h3>
                 <ul>
                     {move || {
                         let all = sources.get();
@@ -201,9 +201,9 @@ fn Sources(
                         aria-expanded=move || expanded.get().to_string()
                         on:click=move |_| expanded.update(|e| *e = !*e)>
                         {move || if expanded.get() {
-                            texts.show_fewer.clone()
+                            texts.get(Text::ShowFewer).to_owned()
                         } else {
-                            fill(&texts.show_all_sources.clone(), &[("n", &sources.with(Vec::len).to_string())])
+                            fill(texts.get(Text::ShowAllSources), &[("n", &sources.with(Vec::len).to_string())])
                         }}
                     </button>
                 })}
@@ -215,7 +215,7 @@ fn Sources(
 /// Questions the backend suggests next; a click (or Enter) sends one.
 #[component]
 fn FollowUps(msg: Message, chat: Chat, texts: &'static Texts) -> impl IntoView {
-    let label = texts.follow_ups.clone();
+    let label = texts.get(Text::FollowUps).to_owned();
     view! {
         {show(move || msg.follow_ups.with(|f| !f.is_empty()) && !msg.state.get().is_live(), move || view! {
             <div part="follow-ups" class="chips" role="group" aria-label=label.clone()>
@@ -246,17 +246,17 @@ fn Actions(
         <div class="actions">
             <button type="button" part="copy" class="small"
                 on:click=move |_| { copy_to_clipboard(&msg.plain_text()); copied.set(true); }>
-                {move || if copied.get() { texts.copied.clone() } else { texts.copy.clone() }}
+                {move || if copied.get() { texts.get(Text::Copied).to_owned() } else { texts.get(Text::Copy).to_owned() }}
             </button>
             {show(move || is_last.get(), move || view! {
                 <button type="button" part="regenerate" class="small"
                     disabled=move || chat.busy.get() on:click=move |_| chat.retry()>
-                    {texts.regenerate.clone()}
+                    {texts.get(Text::Regenerate).to_owned()}
                 </button>
             })}
             {(feedback).then(|| view! {
                 <button type="button" part="feedback-up" class="small icon-btn"
-                    aria-label=texts.feedback_up.clone()
+                    aria-label=texts.get(Text::FeedbackUp).to_owned()
                     aria-pressed=move || (msg.feedback.get() == Some(true)).to_string()
                     disabled=move || msg.server_id.get().is_none()
                     on:click=move |_| chat.feedback(msg, true)>
@@ -265,7 +265,7 @@ fn Actions(
                     </svg>
                 </button>
                 <button type="button" part="feedback-down" class="small icon-btn"
-                    aria-label=texts.feedback_down.clone()
+                    aria-label=texts.get(Text::FeedbackDown).to_owned()
                     aria-pressed=move || (msg.feedback.get() == Some(false)).to_string()
                     disabled=move || msg.server_id.get().is_none()
                     on:click=move |_| chat.feedback(msg, false)>
@@ -274,7 +274,7 @@ fn Actions(
                     </svg>
                 </button>
                 {show(move || msg.feedback.get().is_some(), move || view! {
-                    <span class="note" role="status">{texts.feedback_thanks.clone()}</span>
+                    <span class="note" role="status">{texts.get(Text::FeedbackThanks).to_owned()}</span>
                 })}
             })}
         </div>

@@ -14,6 +14,7 @@ use web_sys::HtmlElement;
 
 use crate::config::{Mode, Position, Theme};
 use crate::events;
+use crate::i18n::Text;
 use crate::state::{Chat, Role};
 use message::MessageView;
 
@@ -152,7 +153,7 @@ pub fn App(
     };
     let title = cfg.title.clone();
     let problems = cfg.problems.clone();
-    let launcher_label = crate::i18n::fill(&texts.open_chat, &[("title", &title)]);
+    let launcher_label = crate::i18n::fill(texts.get(Text::OpenChat), &[("title", &title)]);
 
     view! {
         <div class="sherpa" data-mode=if inline { "inline" } else { "launcher" }
@@ -186,8 +187,8 @@ pub fn App(
                 <header part="header" class="header">
                     <h2 class="title">{cfg.title.clone()}</h2>
                     {problems.is_empty().then(|| view! {
-                        <button type="button" part="new-chat" class="icon" aria-label=texts.new_chat.clone()
-                            title=texts.new_chat.clone()
+                        <button type="button" part="new-chat" class="icon" aria-label=texts.get(Text::NewChat).to_owned()
+                            title=texts.get(Text::NewChat).to_owned()
                             on:click=move |_| {
                                 chat.reset();
                                 if let Some(i) = input_ref.get_untracked() { let _ = i.focus(); }
@@ -198,8 +199,8 @@ pub fn App(
                         </button>
                     })}
                     {(!inline).then(|| view! {
-                        <button type="button" part="close" class="icon" aria-label=texts.close.clone()
-                            title=texts.close.clone() on:click=move |_| open.set(false)>
+                        <button type="button" part="close" class="icon" aria-label=texts.get(Text::Close).to_owned()
+                            title=texts.get(Text::Close).to_owned() on:click=move |_| open.set(false)>
                             <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true" focusable="false">
                                 <path fill="currentColor" d="M6.4 5 12 10.6 17.6 5 19 6.4 13.4 12 19 17.6 17.6 19 12 13.4 6.4 19 5 17.6 10.6 12 5 6.4z"/>
                             </svg>
@@ -226,7 +227,7 @@ pub fn App(
 fn ConfigProblems(problems: Vec<String>, texts: &'static Texts) -> impl IntoView {
     view! {
         <div part="error" class="error config-error" role="alert">
-            <p><strong>{texts.config_error_title.clone()}</strong></p>
+            <p><strong>{texts.get(Text::ConfigErrorTitle).to_owned()}</strong></p>
             <ul>{problems.into_iter().map(|p| view! { <li>{p}</li> }).collect_view()}</ul>
         </div>
     }
@@ -297,20 +298,20 @@ fn Conversation(
     let welcome = cfg.welcome.clone();
     let placeholder = cfg.placeholder.clone();
     let placeholder = if placeholder.is_empty() {
-        texts.placeholder.clone()
+        texts.get(Text::Placeholder).to_owned()
     } else {
         placeholder
     };
 
     view! {
         <div class="thread-wrap">
-            <div part="thread" class="thread" role="log" aria-label=texts.conversation.clone()
+            <div part="thread" class="thread" role="log" aria-label=texts.get(Text::Conversation).to_owned()
                 node_ref=thread_ref on:scroll=on_scroll tabindex="0">
                 {show(move || messages.with(Vec::is_empty), move || view! {
                     <div class="welcome">
                         <p>{welcome.clone()}</p>
                         {show(move || chat.starters.with(|s| !s.is_empty()), move || view! {
-                            <div part="starters" class="chips" role="group" aria-label=texts.starters.clone()>
+                            <div part="starters" class="chips" role="group" aria-label=texts.get(Text::Starters).to_owned()>
                                 {move || chat.starters.get().into_iter().map(|q| {
                                     let send_q = q.clone();
                                     view! {
@@ -323,7 +324,7 @@ fn Conversation(
                     </div>
                 })}
                 {show(move || chat.dropped.get() != 0, move || view! {
-                    <p part="earlier" class="earlier">{texts.earlier_hidden.clone()}</p>
+                    <p part="earlier" class="earlier">{texts.get(Text::EarlierHidden).to_owned()}</p>
                 })}
                 {keyed_list(
                     Signal::derive(move || messages.with(|m| m.iter().map(|m| m.id).collect())),
@@ -340,7 +341,7 @@ fn Conversation(
             {show(move || !pinned.get() && messages.with(|m| !m.is_empty()), move || view! {
                 <button type="button" part="jump" class="jump"
                     on:click=move |_| { pinned.set(true); scroll_to_bottom(); }>
-                    {texts.jump_to_latest.clone()}
+                    {texts.get(Text::JumpToLatest).to_owned()}
                 </button>
             })}
         </div>
@@ -353,7 +354,7 @@ fn Conversation(
                 class="input"
                 rows="1"
                 node_ref=input_ref
-                aria-label=texts.input_label.clone()
+                aria-label=texts.get(Text::InputLabel).to_owned()
                 placeholder=placeholder
                 prop:value=move || draft.get()
                 on:input=move |e| draft.set(event_target_value(&e))
@@ -362,7 +363,7 @@ fn Conversation(
             {show_else(
                 move || busy.get(),
                 move || view! {
-                    <button part="stop" class="send stop" type="button" aria-label=texts.stop.clone()
+                    <button part="stop" class="send stop" type="button" aria-label=texts.get(Text::Stop).to_owned()
                         on:click=move |_| chat.stop()>
                         <svg viewBox="0 0 24 24" width="18" height="18" aria-hidden="true" focusable="false">
                             <rect x="6" y="6" width="12" height="12" rx="2" fill="currentColor"/>
@@ -370,7 +371,7 @@ fn Conversation(
                     </button>
                 },
                 move || view! {
-                    <button part="send" class="send" type="submit" aria-label=texts.send.clone()
+                    <button part="send" class="send" type="submit" aria-label=texts.get(Text::Send).to_owned()
                         disabled=move || draft.with(|d| d.trim().is_empty())>
                         <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true" focusable="false">
                             <path fill="currentColor" d="M3 20.5 21 12 3 3.5v6.6L15 12 3 13.9z"/>
