@@ -31,6 +31,12 @@ pub fn for_kind(kind: BackendKind) -> Box<dyn Adapter> {
     }
 }
 
+/// The most documents one turn announces (and remembers the ids of); later ones are ignored.
+/// Onyx sends tens.
+pub const MAX_DOCUMENTS: usize = 500;
+/// The most citation numbers one turn maps to documents; later ones are ignored.
+pub const MAX_CITATIONS: usize = 1000;
+
 /// State shared by the decoders of one turn.
 #[derive(Debug, Default)]
 pub struct TurnState {
@@ -51,8 +57,10 @@ pub struct TurnState {
     answering: bool,
     /// Legacy streams: the `stop_reason` seen; the turn ends at the ChatMessageDetail or EOF.
     pub(crate) pending_stop: Option<StopReason>,
-    // The sets and maps below are plain vectors: a turn has a few dozen entries at most, and
+    // The sets and maps below are plain vectors: a real turn has a few dozen entries, and
     // std's HashMap would add its hashing and table code to the wasm for three small uses.
+    // Lookups are linear, so each is capped ([`MAX_DOCUMENTS`], [`MAX_CITATIONS`]): a reply
+    // with a million documents costs bounded work and memory instead of n² comparisons.
     /// Ids of the documents announced.
     docs_seen: Vec<String>,
     /// Citation number → document id, as announced.
@@ -88,6 +96,9 @@ impl TurnState {
     pub fn documents(&mut self, docs: Vec<Document>, out: &mut Vec<ChatEvent>) {
         let mut fresh = Vec::new();
         for d in docs {
+            if self.docs_seen.len() >= MAX_DOCUMENTS {
+                break;
+            }
             if !self.docs_seen.contains(&d.id) {
                 self.docs_seen.push(d.id.clone());
                 fresh.push(d);
@@ -103,9 +114,11 @@ impl TurnState {
         if document_id.is_empty() {
             return;
         }
+        let full = self.citations_seen.len() >= MAX_CITATIONS;
         match self.citations_seen.iter_mut().find(|(n, _)| *n == number) {
             Some((_, id)) if id == document_id => return,
             Some((_, id)) => *id = document_id.to_string(),
+            None if full => return,
             None => self.citations_seen.push((number, document_id.to_string())),
         }
         out.push(ChatEvent::Citation {
@@ -121,8 +134,10 @@ impl TurnState {
 
     /// Remembers legacy database document id `db` → connector document id `id`.
     pub(crate) fn set_db_id(&mut self, db: i64, id: &str) {
+        let full = self.db_ids.len() >= MAX_DOCUMENTS;
         match self.db_ids.iter_mut().find(|(d, _)| *d == db) {
             Some((_, old)) => *old = id.to_string(),
+            None if full => {}
             None => self.db_ids.push((db, id.to_string())),
         }
     }
@@ -364,4 +379,59 @@ pub(crate) fn trim_body(body: &[u8]) -> &[u8] {
         .rposition(|c| !c.is_ascii_whitespace())
         .map_or(start, |e| e + 1);
     b.get(start..end).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(i: usize) -> Document {
+        Document {
+            id: format!("doc-{i}"),
+            title: format!("Document {i}"),
+            ..Document::default()
+        }
+    }
+
+    #[test]
+    fn documents_are_announced_once_and_capped() {
+        let mut st = TurnState::default();
+        let mut out = Vec::new();
+        st.documents((0..3).map(doc).collect(), &mut out);
+        st.documents((1..5).map(doc).collect(), &mut out);
+        let ids: Vec<String> = out
+            .iter()
+            .flat_map(|e| match e {
+                ChatEvent::Documents(d) => d.iter().map(|d| d.id.clone()).collect(),
+                _ => Vec::new(),
+            })
+            .collect();
+        assert_eq!(ids, ["doc-0", "doc-1", "doc-2", "doc-3", "doc-4"]);
+
+        out.clear();
+        st.documents((0..MAX_DOCUMENTS * 3).map(doc).collect(), &mut out);
+        let fresh: usize = out
+            .iter()
+            .map(|e| match e {
+                ChatEvent::Documents(d) => d.len(),
+                _ => 0,
+            })
+            .sum();
+        assert_eq!(fresh, MAX_DOCUMENTS - 5);
+    }
+
+    #[test]
+    fn citations_are_capped() {
+        let mut st = TurnState::default();
+        let mut out = Vec::new();
+        for n in 0..(MAX_CITATIONS as u32 + 50) {
+            st.citation(n, "doc", &mut out);
+        }
+        assert_eq!(out.len(), MAX_CITATIONS);
+        assert!(st.has_citation(0));
+        assert!(!st.has_citation(MAX_CITATIONS as u32));
+        // A known number can still be remapped at the cap.
+        st.citation(0, "other", &mut out);
+        assert_eq!(out.len(), MAX_CITATIONS + 1);
+    }
 }
