@@ -32,10 +32,10 @@ pub fn for_kind(kind: BackendKind) -> Box<dyn Adapter> {
 }
 
 /// The most documents one turn announces (and remembers the ids of); later ones are ignored.
-/// Onyx sends tens.
-pub const MAX_DOCUMENTS: usize = 500;
+/// Onyx usually sends tens; §10 stream 12 sends 2,000 in one packet.
+pub const MAX_DOCUMENTS: usize = 10_000;
 /// The most citation numbers one turn maps to documents; later ones are ignored.
-pub const MAX_CITATIONS: usize = 1000;
+pub const MAX_CITATIONS: usize = 10_000;
 
 /// State shared by the decoders of one turn.
 #[derive(Debug, Default)]
