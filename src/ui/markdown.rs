@@ -54,12 +54,12 @@ pub fn render_nodes(nodes: Vec<Node>, ctx: CiteCtx) -> AnyView {
 
 /// An element with only children: one element type (`custom` with a tag name) for all of
 /// them, so the rendering code is compiled once instead of once per tag.
-fn element(tag: &'static str, children: AnyView) -> AnyView {
+pub(super) fn element(tag: &'static str, children: AnyView) -> AnyView {
     element_with(tag, "", None, children)
 }
 
 /// [`element`] with one attribute (`value: None` leaves it out): the same single element type.
-fn element_with(
+pub(super) fn element_with(
     tag: &'static str,
     key: &'static str,
     value: Option<String>,
