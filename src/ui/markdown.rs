@@ -135,7 +135,7 @@ fn render_node(node: Node, ctx: CiteCtx) -> AnyView {
             }
             .into_any()
         }
-        Node::ThematicBreak => view! { <hr/> }.into_any(),
+        Node::ThematicBreak => element("hr", ().into_any()),
         Node::Text(t) => t.into_any(),
         Node::Code(c) => element("code", c.into_any()),
         Node::Emphasis(c) => element("em", render_nodes(c, ctx)),
@@ -180,7 +180,7 @@ fn render_node(node: Node, ctx: CiteCtx) -> AnyView {
         }
         Node::Citation(n) => view! { <Citation n=n ctx=ctx/> }.into_any(),
         Node::SoftBreak => " ".into_any(),
-        Node::HardBreak => view! { <br/> }.into_any(),
+        Node::HardBreak => element("br", ().into_any()),
         Node::TaskMarker(done) => {
             view! { <input type="checkbox" disabled=true checked=done aria-hidden="true"/> }
                 .into_any()
@@ -199,13 +199,13 @@ fn code_block(lang: Option<String>, code: String, ctx: CiteCtx) -> AnyView {
     view! {
         <div class="code">
             <div class="code-bar">
-                <span class="code-lang">{lang.unwrap_or_default()}</span>
+                {element_with("span", "class", Some("code-lang".into()), lang.unwrap_or_default().into_any())}
                 <button type="button" part="copy-code" class="small"
                     on:click=move |_| { copy_to_clipboard(&text); copied.set(true); }>
                     {move || if copied.get() { done.clone() } else { copy.clone() }}
                 </button>
             </div>
-            <pre><code class=class>{code}</code></pre>
+            {element("pre", element_with("code", "class", class, code.into_any()))}
         </div>
     }
     .into_any()
