@@ -187,7 +187,7 @@ fn Sources(
                                             None => element_with("span", "class", Some("source-title".into()), d.title.clone().into_any()),
                                         }}
                                     </div>
-                                    <div class="source-site">{site}</div>
+                                    {element_with("div", "class", Some("source-site".into()), site.into_any())}
                                     {(!d.blurb.is_empty()).then(|| element_with("p", "class", Some("source-blurb".into()), d.blurb.clone().into_any()))}
                                 </li>
                             }

@@ -228,7 +228,7 @@ pub fn App(
 fn ConfigProblems(problems: Vec<String>, texts: &'static Texts) -> impl IntoView {
     view! {
         <div part="error" class="error config-error" role="alert">
-            <p><strong>{texts.get(Text::ConfigErrorTitle).to_owned()}</strong></p>
+            {element("p", element("strong", texts.get(Text::ConfigErrorTitle).to_owned().into_any()))}
             <ul>{problems.into_iter().map(|p| element("li", p.into_any())).collect_view()}</ul>
         </div>
     }
