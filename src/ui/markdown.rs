@@ -54,8 +54,21 @@ pub fn render_nodes(nodes: Vec<Node>, ctx: CiteCtx) -> AnyView {
 
 /// An element with only children: one element type (`custom` with a tag name) for all of
 /// them, so the rendering code is compiled once instead of once per tag.
-fn element(tag: &'static str, children: AnyView) -> AnyView {
-    leptos::html::custom(tag).child(children).into_any()
+pub(super) fn element(tag: &'static str, children: AnyView) -> AnyView {
+    element_with(tag, "", None, children)
+}
+
+/// [`element`] with one attribute (`value: None` leaves it out): the same single element type.
+pub(super) fn element_with(
+    tag: &'static str,
+    key: &'static str,
+    value: Option<String>,
+    children: AnyView,
+) -> AnyView {
+    leptos::html::custom(tag)
+        .attr(key, value)
+        .child(children)
+        .into_any()
 }
 
 fn render_node(node: Node, ctx: CiteCtx) -> AnyView {
@@ -73,7 +86,7 @@ fn render_node(node: Node, ctx: CiteCtx) -> AnyView {
         }
         Node::BlockQuote(c) => element("blockquote", render_nodes(c, ctx)),
         Node::List { start, items } => match start {
-            Some(s) => view! { <ol start=s.to_string()>{render_nodes(items, ctx)}</ol> }.into_any(),
+            Some(s) => element_with("ol", "start", Some(s.to_string()), render_nodes(items, ctx)),
             None => element("ul", render_nodes(items, ctx)),
         },
         Node::Item(c) => element("li", render_nodes(c, ctx)),
@@ -92,7 +105,14 @@ fn render_node(node: Node, ctx: CiteCtx) -> AnyView {
             let head = head
                 .into_iter()
                 .enumerate()
-                .map(|(i, cell)| view! { <th data-align=align(i)>{render_nodes(cell, ctx)}</th> })
+                .map(|(i, cell)| {
+                    element_with(
+                        "th",
+                        "data-align",
+                        Some(align(i).into()),
+                        render_nodes(cell, ctx),
+                    )
+                })
                 .collect_view();
             let rows = rows
                 .into_iter()
@@ -100,7 +120,10 @@ fn render_node(node: Node, ctx: CiteCtx) -> AnyView {
                     let cells = row
                         .into_iter()
                         .enumerate()
-                        .map(|(i, cell)| view! { <td data-align=align(i)>{render_nodes(cell, ctx)}</td> })
+                        .map(|(i, cell)| {
+                            let children = render_nodes(cell, ctx);
+                            element_with("td", "data-align", Some(align(i).into()), children)
+                        })
                         .collect_view();
                     element("tr", cells.into_any())
                 })
@@ -112,7 +135,7 @@ fn render_node(node: Node, ctx: CiteCtx) -> AnyView {
             }
             .into_any()
         }
-        Node::ThematicBreak => view! { <hr/> }.into_any(),
+        Node::ThematicBreak => element("hr", ().into_any()),
         Node::Text(t) => t.into_any(),
         Node::Code(c) => element("code", c.into_any()),
         Node::Emphasis(c) => element("em", render_nodes(c, ctx)),
@@ -133,9 +156,12 @@ fn render_node(node: Node, ctx: CiteCtx) -> AnyView {
                 }
                 .into_any()
             }
-            None => {
-                view! { <span class="link-dropped">{render_nodes(children, ctx)}</span> }.into_any()
-            }
+            None => element_with(
+                "span",
+                "class",
+                Some("link-dropped".into()),
+                render_nodes(children, ctx),
+            ),
         },
         // Images are never loaded (tracking, mixed content): shown as a link to the image.
         Node::Image { href, alt, .. } => {
@@ -149,12 +175,12 @@ fn render_node(node: Node, ctx: CiteCtx) -> AnyView {
                     <a class="image-link" href=href target="_blank" rel="noopener noreferrer">{text}</a>
                 }
                 .into_any(),
-                None => view! { <span class="image-link">{text}</span> }.into_any(),
+                None => element_with("span", "class", Some("image-link".into()), text.into_any()),
             }
         }
         Node::Citation(n) => view! { <Citation n=n ctx=ctx/> }.into_any(),
         Node::SoftBreak => " ".into_any(),
-        Node::HardBreak => view! { <br/> }.into_any(),
+        Node::HardBreak => element("br", ().into_any()),
         Node::TaskMarker(done) => {
             view! { <input type="checkbox" disabled=true checked=done aria-hidden="true"/> }
                 .into_any()
@@ -173,13 +199,13 @@ fn code_block(lang: Option<String>, code: String, ctx: CiteCtx) -> AnyView {
     view! {
         <div class="code">
             <div class="code-bar">
-                <span class="code-lang">{lang.unwrap_or_default()}</span>
+                {element_with("span", "class", Some("code-lang".into()), lang.unwrap_or_default().into_any())}
                 <button type="button" part="copy-code" class="small"
                     on:click=move |_| { copy_to_clipboard(&text); copied.set(true); }>
                     {move || if copied.get() { done.clone() } else { copy.clone() }}
                 </button>
             </div>
-            <pre><code class=class>{code}</code></pre>
+            {element("pre", element_with("code", "class", class, code.into_any()))}
         </div>
     }
     .into_any()

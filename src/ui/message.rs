@@ -7,7 +7,7 @@ use sherpa_protocol::markdown::safe_href;
 use sherpa_protocol::{Document, Status};
 use wasm_bindgen::JsCast;
 
-use super::markdown::{Answer, CiteCtx};
+use super::markdown::{element, element_with, Answer, CiteCtx};
 use super::{copy_to_clipboard, show, Texts};
 use crate::i18n::{fill, Text};
 use crate::state::{Chat, Message, MsgState, Role};
@@ -103,18 +103,16 @@ fn AssistantMessage(
             {show(waiting, move || view! {
                 <div part="status" class="status">
                     <span class="typing" aria-hidden="true"><i></i><i></i><i></i></span>
-                    <span>{status_text}</span>
+                    {element("span", status_text.into_any())}
                 </div>
             })}
             <Answer ctx=ctx/>
-            {show(move || msg.state.get() == MsgState::Stopped, move || view! {
-                <p class="note">{texts.get(Text::Stopped).to_owned()}</p>
-            })}
+            {show(move || msg.state.get() == MsgState::Stopped, move || element_with("p", "class", Some("note".into()), texts.get(Text::Stopped).to_owned().into_any()))}
             {move || msg.error.get().map(|e| {
                 let wait = e.retry_after_seconds.map(|s| fill(texts.get(Text::RetryAfter), &[("seconds", &s.to_string())]));
                 view! {
                     <div part="error" class="error" role="alert">
-                        <span>{e.message.clone()}</span>
+                        {element("span", e.message.clone().into_any())}
                         {wait.map(|w| view! { <span>" " {w}</span> })}
                         {show(move || e.retryable || is_last.get(), move || view! {
                             <button type="button" part="retry" class="small" on:click=move |_| chat.retry()>
@@ -166,7 +164,7 @@ fn Sources(
     view! {
         {show(move || sources.with(|s| !s.is_empty()), move || view! {
             <section part="sources" class="sources" aria-label=texts.get(Text::Sources).to_owned()>
-                <h3 class="sources-title">{texts.get(Text::Sources).to_owned()}</h3>
+                {element_with("h3", "class", Some("sources-title".into()), texts.get(Text::Sources).to_owned().into_any())}
                 <ul>
                     {move || {
                         let all = sources.get();
@@ -181,16 +179,16 @@ fn Sources(
                                 <li part="source-card" class="source-card" class:highlight=hl dir="auto"
                                     data-doc=d.id.clone() tabindex="-1">
                                     <div class="source-head">
-                                        {n.map(|n| view! { <span class="source-n">{n}</span> })}
+                                        {n.map(|n| element_with("span", "class", Some("source-n".into()), n.into_any()))}
                                         {match href {
                                             Some(h) => view! {
                                                 <a href=h target="_blank" rel="noopener noreferrer" class="source-title">{d.title.clone()}</a>
                                             }.into_any(),
-                                            None => view! { <span class="source-title">{d.title.clone()}</span> }.into_any(),
+                                            None => element_with("span", "class", Some("source-title".into()), d.title.clone().into_any()),
                                         }}
                                     </div>
-                                    <div class="source-site">{site}</div>
-                                    {(!d.blurb.is_empty()).then(|| view! { <p class="source-blurb">{d.blurb.clone()}</p> })}
+                                    {element_with("div", "class", Some("source-site".into()), site.into_any())}
+                                    {(!d.blurb.is_empty()).then(|| element_with("p", "class", Some("source-blurb".into()), d.blurb.clone().into_any()))}
                                 </li>
                             }
                         }).collect_view()

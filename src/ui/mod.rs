@@ -16,6 +16,7 @@ use crate::config::{Mode, Position, Theme};
 use crate::events;
 use crate::i18n::Text;
 use crate::state::{Chat, Role};
+use markdown::{element, element_with};
 use message::MessageView;
 
 /// The UI strings of an instance (language defaults with attribute overrides).
@@ -185,7 +186,7 @@ pub fn App(
                 on:keydown=on_keydown
             >
                 <header part="header" class="header">
-                    <h2 class="title">{cfg.title.clone()}</h2>
+                    {element_with("h2", "class", Some("title".into()), cfg.title.clone().into_any())}
                     {problems.is_empty().then(|| view! {
                         <button type="button" part="new-chat" class="icon" aria-label=texts.get(Text::NewChat).to_owned()
                             title=texts.get(Text::NewChat).to_owned()
@@ -209,7 +210,7 @@ pub fn App(
                 </header>
                 {(!cfg.warnings.is_empty()).then(|| view! {
                     <ul class="notice" role="note">
-                        {cfg.warnings.iter().map(|w| view! { <li>{w.clone()}</li> }).collect_view()}
+                        {cfg.warnings.iter().map(|w| element("li", w.clone().into_any())).collect_view()}
                     </ul>
                 })}
                 {if problems.is_empty() {
@@ -227,8 +228,8 @@ pub fn App(
 fn ConfigProblems(problems: Vec<String>, texts: &'static Texts) -> impl IntoView {
     view! {
         <div part="error" class="error config-error" role="alert">
-            <p><strong>{texts.get(Text::ConfigErrorTitle).to_owned()}</strong></p>
-            <ul>{problems.into_iter().map(|p| view! { <li>{p}</li> }).collect_view()}</ul>
+            {element("p", element("strong", texts.get(Text::ConfigErrorTitle).to_owned().into_any()))}
+            <ul>{problems.into_iter().map(|p| element("li", p.into_any())).collect_view()}</ul>
         </div>
     }
 }
@@ -309,7 +310,7 @@ fn Conversation(
                 node_ref=thread_ref on:scroll=on_scroll tabindex="0">
                 {show(move || messages.with(Vec::is_empty), move || view! {
                     <div class="welcome">
-                        <p>{welcome.clone()}</p>
+                        {element("p", welcome.clone().into_any())}
                         {show(move || chat.starters.with(|s| !s.is_empty()), move || view! {
                             <div part="starters" class="chips" role="group" aria-label=texts.get(Text::Starters).to_owned()>
                                 {move || chat.starters.get().into_iter().map(|q| {
