@@ -238,10 +238,12 @@ fn top_level_blocks(text: &str) -> Vec<TopBlock> {
     let Some(root) = doc.nodes.first() else {
         return Vec::new();
     };
-    root.children
-        .iter()
-        .filter_map(|&id| doc.nodes.get(id))
-        .map(|b| TopBlock {
+    let mut out = Vec::with_capacity(root.children.len());
+    for &id in &root.children {
+        let Some(b) = doc.nodes.get(id) else {
+            continue;
+        };
+        out.push(TopBlock {
             start: b.start,
             end: b.end,
             kind: match b.kind {
@@ -249,8 +251,9 @@ fn top_level_blocks(text: &str) -> Vec<TopBlock> {
                 BKind::Fenced { ch, closed, .. } => TopKind::Fenced { ch, closed },
                 _ => TopKind::Open,
             },
-        })
-        .collect()
+        });
+    }
+    out
 }
 
 /// Whether any of these complete lines might close a fence of `ch`. Generous on purpose:
@@ -437,8 +440,13 @@ fn fit_node(node: Node, room: usize, out: &mut Vec<Node>) {
                     rows: fitted_rows,
                 });
             } else {
-                for c in head.into_iter().chain(rows.into_iter().flatten()) {
+                for c in head {
                     fit(c, room, out);
+                }
+                for row in rows {
+                    for c in row {
+                        fit(c, room, out);
+                    }
                 }
             }
         }
@@ -648,11 +656,7 @@ impl BlockParser {
             let rest = ln.rest();
             let depth = self.matched;
             if ln.byte(ln.nn) == b'>' && depth < BLOCK_DEPTH {
-                ln.skip_to_nonspace();
-                ln.advance(1, false);
-                if matches!(ln.byte(ln.pos), b' ' | b'\t') {
-                    ln.advance(1, true);
-                }
+                ln.quote_marker();
                 container = self.add_block(BKind::Quote, start);
                 started = true;
                 continue;
@@ -768,11 +772,7 @@ impl BlockParser {
             BKind::Document | BKind::List { .. } => Cont::Yes,
             BKind::Quote => {
                 if ln.indent <= 3 && ln.byte(ln.nn) == b'>' {
-                    ln.skip_to_nonspace();
-                    ln.advance(1, false);
-                    if matches!(ln.byte(ln.pos), b' ' | b'\t') {
-                        ln.advance(1, true);
-                    }
+                    ln.quote_marker();
                     Cont::Yes
                 } else {
                     Cont::No
@@ -1017,9 +1017,7 @@ impl BlockParser {
             // Blank after the marker, or indented code inside: content starts one column in.
             (ln.pos, ln.col, ln.partial_tab) = saved;
             ln.scan();
-            if matches!(ln.byte(ln.pos), b' ' | b'\t') {
-                ln.advance(1, true);
-            }
+            ln.skip_one_space();
             width + 1
         } else {
             width + spaces
@@ -1050,6 +1048,7 @@ impl BlockParser {
     }
 
     /// Adds a new open block under the innermost matched block that can hold it.
+    #[inline(never)]
     fn add_block(&mut self, kind: BKind, start: usize) -> usize {
         self.close_unmatched();
         while self.open.len() > 1 {
@@ -1084,6 +1083,7 @@ impl BlockParser {
     }
 
     /// Closes the innermost open block and finishes it.
+    #[inline(never)]
     fn close_tip(&mut self) {
         if self.open.len() <= 1 {
             return;
@@ -1338,6 +1338,7 @@ impl<'a> Line<'a> {
     }
 
     /// Finds the next non-space character.
+    #[inline(never)]
     fn scan(&mut self) {
         let (mut i, mut col) = (self.pos, self.col);
         loop {
@@ -1355,6 +1356,7 @@ impl<'a> Line<'a> {
     }
 
     /// Moves forward `count` characters, or `count` columns if `columns` (splitting a tab).
+    #[inline(never)]
     fn advance(&mut self, mut count: usize, columns: bool) {
         while count > 0 {
             match self.text.as_bytes().get(self.pos) {
@@ -1387,6 +1389,22 @@ impl<'a> Line<'a> {
         self.scan();
     }
 
+    /// Consumes a block quote marker `>` (the next non-space character) and a space after it.
+    #[inline(never)]
+    fn quote_marker(&mut self) {
+        self.skip_to_nonspace();
+        self.advance(1, false);
+        self.skip_one_space();
+    }
+
+    /// Consumes one column of a space or tab at the cursor, if there is one.
+    fn skip_one_space(&mut self) {
+        if matches!(self.byte(self.pos), b' ' | b'\t') {
+            self.advance(1, true);
+        }
+    }
+
+    #[inline(never)]
     fn skip_to_nonspace(&mut self) {
         self.pos = self.nn;
         self.col = self.nn_col;
@@ -1621,6 +1639,7 @@ fn html_start(line: &str, in_para: bool) -> Option<HtmlEnd> {
 
 /// The cells of a table row: outer pipes dropped, split at unescaped `|`, `\|` turned into
 /// `|`, each cell trimmed.
+#[inline(never)]
 fn split_row(line: &str) -> Vec<String> {
     let line = line.trim();
     let line = line.strip_prefix('|').unwrap_or(line);
@@ -1650,27 +1669,28 @@ fn delimiter_row(line: &str) -> Option<Vec<Align>> {
     if !line.contains('|') {
         return None;
     }
-    split_row(line)
-        .iter()
-        .map(|cell| {
-            let left = cell.starts_with(':');
-            let right = cell.ends_with(':') && cell.len() > 1;
-            let dashes = cell.trim_start_matches(':').trim_end_matches(':');
-            if dashes.is_empty() || !dashes.bytes().all(|b| b == b'-') {
-                return None;
-            }
-            Some(match (left, right) {
-                (true, true) => Align::Center,
-                (true, false) => Align::Left,
-                (false, true) => Align::Right,
-                (false, false) => Align::None,
-            })
-        })
-        .collect()
+    let cells = split_row(line);
+    let mut aligns = Vec::with_capacity(cells.len());
+    for cell in &cells {
+        let left = cell.starts_with(':');
+        let right = cell.ends_with(':') && cell.len() > 1;
+        let dashes = cell.trim_start_matches(':').trim_end_matches(':');
+        if dashes.is_empty() || !dashes.bytes().all(|b| b == b'-') {
+            return None;
+        }
+        aligns.push(match (left, right) {
+            (true, true) => Align::Center,
+            (true, false) => Align::Left,
+            (false, true) => Align::Right,
+            (false, false) => Align::None,
+        });
+    }
+    Some(aligns)
 }
 
 /// Removes link reference definitions from the start of a paragraph's text, recording them
 /// (the first definition of a label wins); returns the rest.
+#[inline(never)]
 fn take_definitions(text: &str, refs: &mut Refs) -> String {
     let mut rest = text;
     while let Some((label, dest, title, used)) = definition(rest) {
@@ -1929,6 +1949,7 @@ impl InlineParser<'_> {
         self.src.as_bytes().get(i).copied().unwrap_or(0)
     }
 
+    #[inline(never)]
     fn push(&mut self, piece: Piece) -> usize {
         let id = self.pieces.len();
         self.pieces.push(piece);
@@ -1941,6 +1962,7 @@ impl InlineParser<'_> {
     }
 
     /// Appends literal text, merged into a text piece just before.
+    #[inline(never)]
     fn text(&mut self, s: &str) {
         if s.is_empty() {
             return;
@@ -2751,6 +2773,7 @@ fn push_text(text: &str, linkify: bool, out: &mut Vec<Node>) {
     append_text(text.get(from..).unwrap_or(""), out);
 }
 
+#[inline(never)]
 fn append_text(text: &str, out: &mut Vec<Node>) {
     if text.is_empty() {
         return;
