@@ -379,41 +379,39 @@ fn fit(nodes: Vec<Node>, room: usize, out: &mut Vec<Node>) {
     }
 }
 
-/// Children of a container get one level less; no room for them: splice them here.
-fn wrap(children: Vec<Node>, room: usize, out: &mut Vec<Node>, make: &dyn Fn(Vec<Node>) -> Node) {
-    if room >= 2 {
-        let mut inner = Vec::with_capacity(children.len());
-        fit(children, room - 1, &mut inner);
-        out.push(make(inner));
-    } else {
-        fit(children, room, out);
+/// The children of a container node other than a table.
+fn children_mut(node: &mut Node) -> Option<&mut Vec<Node>> {
+    match node {
+        Node::Paragraph(c)
+        | Node::BlockQuote(c)
+        | Node::Item(c)
+        | Node::Emphasis(c)
+        | Node::Strong(c)
+        | Node::Strikethrough(c)
+        | Node::Heading { children: c, .. }
+        | Node::List { items: c, .. }
+        | Node::Link { children: c, .. } => Some(c),
+        _ => None,
     }
 }
 
-fn fit_node(node: Node, room: usize, out: &mut Vec<Node>) {
-    let wrap = |children, out: &mut Vec<Node>, make: &dyn Fn(Vec<Node>) -> Node| {
-        wrap(children, room, out, make)
-    };
-    match node {
-        Node::Paragraph(c) => wrap(c, out, &Node::Paragraph),
-        Node::BlockQuote(c) => wrap(c, out, &Node::BlockQuote),
-        Node::Item(c) => wrap(c, out, &Node::Item),
-        Node::Emphasis(c) => wrap(c, out, &Node::Emphasis),
-        Node::Strong(c) => wrap(c, out, &Node::Strong),
-        Node::Strikethrough(c) => wrap(c, out, &Node::Strikethrough),
-        Node::Heading { level, children } => {
-            wrap(children, out, &|children| Node::Heading { level, children })
+/// Children of a container get one level less; no room for them: splice them here.
+fn fit_node(mut node: Node, room: usize, out: &mut Vec<Node>) {
+    if let Some(c) = children_mut(&mut node) {
+        let children = std::mem::take(c);
+        if room >= 2 {
+            let mut inner = Vec::with_capacity(children.len());
+            fit(children, room - 1, &mut inner);
+            if let Some(c) = children_mut(&mut node) {
+                *c = inner;
+            }
+            out.push(node);
+        } else {
+            fit(children, room, out);
         }
-        Node::List { start, items } => wrap(items, out, &|items| Node::List { start, items }),
-        Node::Link {
-            href,
-            title,
-            children,
-        } => wrap(children, out, &|children| Node::Link {
-            href: href.clone(),
-            title: title.clone(),
-            children,
-        }),
+        return;
+    }
+    match node {
         Node::Table {
             alignments,
             head,
