@@ -238,10 +238,12 @@ fn top_level_blocks(text: &str) -> Vec<TopBlock> {
     let Some(root) = doc.nodes.first() else {
         return Vec::new();
     };
-    root.children
-        .iter()
-        .filter_map(|&id| doc.nodes.get(id))
-        .map(|b| TopBlock {
+    let mut out = Vec::with_capacity(root.children.len());
+    for &id in &root.children {
+        let Some(b) = doc.nodes.get(id) else {
+            continue;
+        };
+        out.push(TopBlock {
             start: b.start,
             end: b.end,
             kind: match b.kind {
@@ -249,8 +251,9 @@ fn top_level_blocks(text: &str) -> Vec<TopBlock> {
                 BKind::Fenced { ch, closed, .. } => TopKind::Fenced { ch, closed },
                 _ => TopKind::Open,
             },
-        })
-        .collect()
+        });
+    }
+    out
 }
 
 /// Whether any of these complete lines might close a fence of `ch`. Generous on purpose:
@@ -376,41 +379,39 @@ fn fit(nodes: Vec<Node>, room: usize, out: &mut Vec<Node>) {
     }
 }
 
-/// Children of a container get one level less; no room for them: splice them here.
-fn wrap(children: Vec<Node>, room: usize, out: &mut Vec<Node>, make: &dyn Fn(Vec<Node>) -> Node) {
-    if room >= 2 {
-        let mut inner = Vec::with_capacity(children.len());
-        fit(children, room - 1, &mut inner);
-        out.push(make(inner));
-    } else {
-        fit(children, room, out);
+/// The children of a container node other than a table.
+fn children_mut(node: &mut Node) -> Option<&mut Vec<Node>> {
+    match node {
+        Node::Paragraph(c)
+        | Node::BlockQuote(c)
+        | Node::Item(c)
+        | Node::Emphasis(c)
+        | Node::Strong(c)
+        | Node::Strikethrough(c)
+        | Node::Heading { children: c, .. }
+        | Node::List { items: c, .. }
+        | Node::Link { children: c, .. } => Some(c),
+        _ => None,
     }
 }
 
-fn fit_node(node: Node, room: usize, out: &mut Vec<Node>) {
-    let wrap = |children, out: &mut Vec<Node>, make: &dyn Fn(Vec<Node>) -> Node| {
-        wrap(children, room, out, make)
-    };
-    match node {
-        Node::Paragraph(c) => wrap(c, out, &Node::Paragraph),
-        Node::BlockQuote(c) => wrap(c, out, &Node::BlockQuote),
-        Node::Item(c) => wrap(c, out, &Node::Item),
-        Node::Emphasis(c) => wrap(c, out, &Node::Emphasis),
-        Node::Strong(c) => wrap(c, out, &Node::Strong),
-        Node::Strikethrough(c) => wrap(c, out, &Node::Strikethrough),
-        Node::Heading { level, children } => {
-            wrap(children, out, &|children| Node::Heading { level, children })
+/// Children of a container get one level less; no room for them: splice them here.
+fn fit_node(mut node: Node, room: usize, out: &mut Vec<Node>) {
+    if let Some(c) = children_mut(&mut node) {
+        let children = std::mem::take(c);
+        if room >= 2 {
+            let mut inner = Vec::with_capacity(children.len());
+            fit(children, room - 1, &mut inner);
+            if let Some(c) = children_mut(&mut node) {
+                *c = inner;
+            }
+            out.push(node);
+        } else {
+            fit(children, room, out);
         }
-        Node::List { start, items } => wrap(items, out, &|items| Node::List { start, items }),
-        Node::Link {
-            href,
-            title,
-            children,
-        } => wrap(children, out, &|children| Node::Link {
-            href: href.clone(),
-            title: title.clone(),
-            children,
-        }),
+        return;
+    }
+    match node {
         Node::Table {
             alignments,
             head,
@@ -437,8 +438,13 @@ fn fit_node(node: Node, room: usize, out: &mut Vec<Node>) {
                     rows: fitted_rows,
                 });
             } else {
-                for c in head.into_iter().chain(rows.into_iter().flatten()) {
+                for c in head {
                     fit(c, room, out);
+                }
+                for row in rows {
+                    for c in row {
+                        fit(c, room, out);
+                    }
                 }
             }
         }
@@ -648,11 +654,7 @@ impl BlockParser {
             let rest = ln.rest();
             let depth = self.matched;
             if ln.byte(ln.nn) == b'>' && depth < BLOCK_DEPTH {
-                ln.skip_to_nonspace();
-                ln.advance(1, false);
-                if matches!(ln.byte(ln.pos), b' ' | b'\t') {
-                    ln.advance(1, true);
-                }
+                ln.quote_marker();
                 container = self.add_block(BKind::Quote, start);
                 started = true;
                 continue;
@@ -768,11 +770,7 @@ impl BlockParser {
             BKind::Document | BKind::List { .. } => Cont::Yes,
             BKind::Quote => {
                 if ln.indent <= 3 && ln.byte(ln.nn) == b'>' {
-                    ln.skip_to_nonspace();
-                    ln.advance(1, false);
-                    if matches!(ln.byte(ln.pos), b' ' | b'\t') {
-                        ln.advance(1, true);
-                    }
+                    ln.quote_marker();
                     Cont::Yes
                 } else {
                     Cont::No
@@ -1017,9 +1015,7 @@ impl BlockParser {
             // Blank after the marker, or indented code inside: content starts one column in.
             (ln.pos, ln.col, ln.partial_tab) = saved;
             ln.scan();
-            if matches!(ln.byte(ln.pos), b' ' | b'\t') {
-                ln.advance(1, true);
-            }
+            ln.skip_one_space();
             width + 1
         } else {
             width + spaces
@@ -1050,6 +1046,7 @@ impl BlockParser {
     }
 
     /// Adds a new open block under the innermost matched block that can hold it.
+    #[inline(never)]
     fn add_block(&mut self, kind: BKind, start: usize) -> usize {
         self.close_unmatched();
         while self.open.len() > 1 {
@@ -1084,6 +1081,7 @@ impl BlockParser {
     }
 
     /// Closes the innermost open block and finishes it.
+    #[inline(never)]
     fn close_tip(&mut self) {
         if self.open.len() <= 1 {
             return;
@@ -1338,6 +1336,7 @@ impl<'a> Line<'a> {
     }
 
     /// Finds the next non-space character.
+    #[inline(never)]
     fn scan(&mut self) {
         let (mut i, mut col) = (self.pos, self.col);
         loop {
@@ -1355,6 +1354,7 @@ impl<'a> Line<'a> {
     }
 
     /// Moves forward `count` characters, or `count` columns if `columns` (splitting a tab).
+    #[inline(never)]
     fn advance(&mut self, mut count: usize, columns: bool) {
         while count > 0 {
             match self.text.as_bytes().get(self.pos) {
@@ -1387,6 +1387,22 @@ impl<'a> Line<'a> {
         self.scan();
     }
 
+    /// Consumes a block quote marker `>` (the next non-space character) and a space after it.
+    #[inline(never)]
+    fn quote_marker(&mut self) {
+        self.skip_to_nonspace();
+        self.advance(1, false);
+        self.skip_one_space();
+    }
+
+    /// Consumes one column of a space or tab at the cursor, if there is one.
+    fn skip_one_space(&mut self) {
+        if matches!(self.byte(self.pos), b' ' | b'\t') {
+            self.advance(1, true);
+        }
+    }
+
+    #[inline(never)]
     fn skip_to_nonspace(&mut self) {
         self.pos = self.nn;
         self.col = self.nn_col;
@@ -1621,6 +1637,7 @@ fn html_start(line: &str, in_para: bool) -> Option<HtmlEnd> {
 
 /// The cells of a table row: outer pipes dropped, split at unescaped `|`, `\|` turned into
 /// `|`, each cell trimmed.
+#[inline(never)]
 fn split_row(line: &str) -> Vec<String> {
     let line = line.trim();
     let line = line.strip_prefix('|').unwrap_or(line);
@@ -1650,27 +1667,28 @@ fn delimiter_row(line: &str) -> Option<Vec<Align>> {
     if !line.contains('|') {
         return None;
     }
-    split_row(line)
-        .iter()
-        .map(|cell| {
-            let left = cell.starts_with(':');
-            let right = cell.ends_with(':') && cell.len() > 1;
-            let dashes = cell.trim_start_matches(':').trim_end_matches(':');
-            if dashes.is_empty() || !dashes.bytes().all(|b| b == b'-') {
-                return None;
-            }
-            Some(match (left, right) {
-                (true, true) => Align::Center,
-                (true, false) => Align::Left,
-                (false, true) => Align::Right,
-                (false, false) => Align::None,
-            })
-        })
-        .collect()
+    let cells = split_row(line);
+    let mut aligns = Vec::with_capacity(cells.len());
+    for cell in &cells {
+        let left = cell.starts_with(':');
+        let right = cell.ends_with(':') && cell.len() > 1;
+        let dashes = cell.trim_start_matches(':').trim_end_matches(':');
+        if dashes.is_empty() || !dashes.bytes().all(|b| b == b'-') {
+            return None;
+        }
+        aligns.push(match (left, right) {
+            (true, true) => Align::Center,
+            (true, false) => Align::Left,
+            (false, true) => Align::Right,
+            (false, false) => Align::None,
+        });
+    }
+    Some(aligns)
 }
 
 /// Removes link reference definitions from the start of a paragraph's text, recording them
 /// (the first definition of a label wins); returns the rest.
+#[inline(never)]
 fn take_definitions(text: &str, refs: &mut Refs) -> String {
     let mut rest = text;
     while let Some((label, dest, title, used)) = definition(rest) {
@@ -1929,6 +1947,7 @@ impl InlineParser<'_> {
         self.src.as_bytes().get(i).copied().unwrap_or(0)
     }
 
+    #[inline(never)]
     fn push(&mut self, piece: Piece) -> usize {
         let id = self.pieces.len();
         self.pieces.push(piece);
@@ -1941,6 +1960,7 @@ impl InlineParser<'_> {
     }
 
     /// Appends literal text, merged into a text piece just before.
+    #[inline(never)]
     fn text(&mut self, s: &str) {
         if s.is_empty() {
             return;
@@ -2751,6 +2771,7 @@ fn push_text(text: &str, linkify: bool, out: &mut Vec<Node>) {
     append_text(text.get(from..).unwrap_or(""), out);
 }
 
+#[inline(never)]
 fn append_text(text: &str, out: &mut Vec<Node>) {
     if text.is_empty() {
         return;
