@@ -4,21 +4,30 @@
 // is fetched by every page view).
 //   node scripts/build-loader.mjs [out.js]
 //   node scripts/build-loader.mjs --strip file.js   comments and indentation out of
-//                                                   wasm-bindgen's glue, in place
+//                                                   wasm-bindgen's glue (an ES module), in place
 import fs from 'node:fs';
 import path from 'node:path';
 import vm from 'node:vm';
+import os from 'node:os';
+import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 /** Whole-line comments and indentation out; the result must still compile. Safe for code whose
  * multi-line strings (none in our loader or in wasm-bindgen's glue) would otherwise change. */
-function strip(code, file) {
+function strip(code, file, module = false) {
   const out = code
     .replace(/^\s*\/\*[\s\S]*?\*\/\s*$/gm, '')
     .replace(/^\s*\/\/.*$/gm, '')
     .split('\n').map((l) => l.trim()).filter(Boolean).join('\n') + '\n';
   try {
-    new vm.Script(out, { filename: file });
+    if (module) {
+      const tmp = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'sherpa-strip-')), 'check.mjs');
+      fs.writeFileSync(tmp, out);
+      execFileSync(process.execPath, ['--check', tmp], { stdio: 'pipe' });
+      fs.rmSync(path.dirname(tmp), { recursive: true });
+    } else {
+      new vm.Script(out, { filename: file });
+    }
   } catch (e) {
     console.error(`build-loader: stripping ${file} broke it (${e.message}); keeping it as is`);
     return code;
@@ -29,7 +38,7 @@ function strip(code, file) {
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 if (process.argv[2] === '--strip') {
   const file = process.argv[3];
-  fs.writeFileSync(file, strip(fs.readFileSync(file, 'utf8'), file));
+  fs.writeFileSync(file, strip(fs.readFileSync(file, 'utf8'), file, true));
   process.exit(0);
 }
 const out = process.argv[2] || path.join(root, 'dist/sherpa.js');

@@ -14,8 +14,8 @@ const dropped = new Set();
 
 for (const name of classes) {
   const pieces = [
-    // `class X { … }` up to `exports.X = X;` (with the Symbol.dispose line in between)
-    new RegExp(`\\n[ \\t]*class ${name} \\{[\\s\\S]*?\\n[ \\t]*exports\\.${name} = ${name};\\n`),
+    // `export class X { … }` up to the `Symbol.dispose` line after it
+    new RegExp(`\\n[ \\t]*export class ${name} \\{[\\s\\S]*?\\n[ \\t]*if \\(Symbol\\.dispose\\) ${name}\\.prototype\\[Symbol\\.dispose\\] = ${name}\\.prototype\\.free;\\n`),
     // `const XFinalization = (typeof FinalizationRegistry === 'undefined') ? … : new …;`
     new RegExp(`\\n[ \\t]*const ${name}Finalization = [\\s\\S]*?\\);\\n`),
   ];

@@ -10,6 +10,8 @@ pub mod config;
 pub mod events;
 pub mod i18n;
 #[cfg(target_arch = "wasm32")]
+pub mod kit;
+#[cfg(target_arch = "wasm32")]
 pub mod instance;
 pub mod map;
 #[cfg(target_arch = "wasm32")]

@@ -1,7 +1,7 @@
 //! Conversation state: messages as signals, and the turn runner that feeds them from the
 //! backend's events. Components read the signals; actions go through [`Chat`].
 
-use std::cell::{Cell, RefCell};
+use std::cell::{Cell, OnceCell, RefCell};
 use std::rc::Rc;
 
 use leptos::prelude::*;
@@ -15,6 +15,7 @@ use web_sys::{AbortController, HtmlElement};
 
 use crate::config::Config;
 use crate::events;
+use crate::kit::{self, Kit};
 use crate::map::SortedMap;
 use crate::storage::{SavedMessage, Snapshot, Store};
 use crate::transport::{self, Failure};
@@ -281,13 +282,16 @@ pub struct Chat {
     pub announcement: RwSignal<String>,
     /// Bumped whenever the thread grows (the thread follows it when pinned to the bottom).
     pub grew: RwSignal<u64>,
+    /// The answer module, once loaded ([`kit`]).
+    pub kit: RwSignal<Option<Kit>>,
 }
 
 /// The parts of a [`Chat`] that nothing renders, in one arena slot (one stored type instead of
 /// one per field).
 struct Inner {
     config: Rc<Config>,
-    adapter: Rc<dyn Adapter>,
+    /// Made on first use, by the answer module (its code lives there).
+    adapter: OnceCell<Rc<dyn Adapter>>,
     /// Parent of the messages' owners. Messages are created in event handlers and tasks whose
     /// own owner may be disposed (a starter chip disappears once clicked), so each message
     /// gets a child of this long-lived owner instead.
@@ -310,7 +314,6 @@ struct Inner {
 impl Chat {
     /// A conversation for one widget instance, restored from storage when there is one.
     pub fn new(config: Rc<Config>, host: Option<HtmlElement>, instance: &str) -> Self {
-        let adapter: Rc<dyn Adapter> = Rc::from(config.backend.adapter());
         let store = Store::new(
             config.persist,
             &config.options.api_base,
@@ -322,7 +325,7 @@ impl Chat {
             starters: RwSignal::new(config.starter_questions.clone()),
             inner: StoredValue::new_local(Rc::new(Inner {
                 config,
-                adapter,
+                adapter: OnceCell::new(),
                 owner: Owner::new(),
                 message_owners: RefCell::default(),
                 store,
@@ -337,9 +340,36 @@ impl Chat {
             busy: RwSignal::new(false),
             announcement: RwSignal::new(String::new()),
             grew: RwSignal::new(0),
+            kit: RwSignal::new(None),
         };
-        chat.restore();
+        if chat.inner().store.has_saved() {
+            chat.with_kit(move |kit| (kit.restore)(chat), |_| {
+                web_sys::console::error_1(
+                    &"sherpa: the saved conversation could not be shown: the answer module did not load"
+                        .into(),
+                );
+            });
+        }
         chat
+    }
+
+    /// Runs `f` with the answer module: at once when it is loaded, else once it is (or `failed`
+    /// with the error text when it cannot be fetched).
+    fn with_kit(&self, f: impl FnOnce(Kit) + 'static, failed: impl FnOnce(&str) + 'static) {
+        if let Some(kit) = self.kit.get_untracked() {
+            return f(kit);
+        }
+        let slot = self.kit;
+        spawn_local(async move {
+            match kit::load().await {
+                Ok(kit) => {
+                    if slot.try_set(Some(kit)).is_none() {
+                        f(kit);
+                    }
+                }
+                Err(_) => failed("The widget could not load part of itself. Check the connection and try again."),
+            }
+        });
     }
 
     /// The instance's configuration.
@@ -352,7 +382,11 @@ impl Chat {
     }
 
     fn adapter(&self) -> Rc<dyn Adapter> {
-        self.inner().adapter.clone()
+        let inner = self.inner();
+        inner
+            .adapter
+            .get_or_init(|| Rc::from(inner.config.backend.adapter()))
+            .clone()
     }
 
     fn alloc_id(&self) -> u64 {
@@ -417,8 +451,7 @@ impl Chat {
         }
         let user = self.new_message(|id| Message::new(id, Role::User, MsgState::Done));
         let answer = self.new_message(|id| Message::new(id, Role::Assistant, MsgState::Pending));
-        user.push_text(question);
-        user.seal();
+        user.text.set(question.to_string());
         let parent = self.inner().conv.borrow().parent_message_id;
         answer.extra.get_value().parent_before.set(parent);
         self.messages.update(|m| {
@@ -427,7 +460,22 @@ impl Chat {
         });
         self.trim();
         self.grew.update(|n| *n += 1);
-        self.start(question.to_string(), answer);
+        self.start_with_kit(question.to_string(), answer);
+    }
+
+    /// Starts the turn once the answer module is there; if it cannot be fetched, the answer
+    /// shows why, with a retry.
+    fn start_with_kit(&self, question: String, answer: Message) {
+        let this = *self;
+        self.busy.set(true);
+        self.with_kit(
+            move |kit| (kit.start)(this, question, answer),
+            move |why| {
+                answer.error.set(Some(ChatError::fatal(why, true).with_code("module")));
+                answer.state.set(MsgState::Error);
+                this.busy.set(false);
+            },
+        );
     }
 
     /// Asks the last question again, replacing its answer (retry after an error, or
@@ -452,19 +500,25 @@ impl Chat {
         let parent = answer.extra.get_value().parent_before.get();
         self.inner().conv.borrow_mut().parent_message_id = parent;
         answer.reset();
-        self.start(question, answer);
+        self.start_with_kit(question, answer);
     }
 
     /// Stops the running answer: aborts the fetch and asks the server to stop generating.
     pub fn stop(&self) {
+        if let Some(kit) = self.kit.get_untracked() {
+            (kit.stop)(*self);
+        }
+    }
+
+    pub(crate) fn stop_turn(&self) {
         let inner = self.inner();
         let ctrl = inner.abort.borrow().clone();
         if let Some(ctrl) = ctrl {
             ctrl.abort();
         }
         let cfg = &inner.config;
-        let req = inner
-            .adapter
+        let req = self
+            .adapter()
             .stop_request(&cfg.options, &inner.conv.borrow());
         if let Some(req) = req {
             let creds = cfg.credentials_include;
@@ -520,7 +574,7 @@ impl Chat {
         if !cfg.starter_questions.is_empty() || !cfg.problems.is_empty() {
             return;
         }
-        let Some(req) = self.adapter().starters_request(&cfg.options) else {
+        let Some(req) = cfg.backend.starters_request(&cfg.options) else {
             return;
         };
         let starters = self.starters;
@@ -546,8 +600,11 @@ impl Chat {
     }
 
     /// The page is going away (`pagehide`): save now, and nothing after (see `leaving`).
+    /// Nothing to save before the answer module has loaded (no turn has run).
     pub fn page_hidden(&self) {
-        self.save();
+        if let Some(kit) = self.kit.get_untracked() {
+            (kit.save)(*self);
+        }
         self.inner().leaving.set(true);
     }
 
@@ -556,8 +613,8 @@ impl Chat {
         self.inner().leaving.set(false);
     }
 
-    /// Saves the conversation (called when a turn ends and when the page is hidden).
-    pub fn save(&self) {
+    /// Saves the conversation (called when a turn starts and ends, and when the page is hidden).
+    pub(crate) fn save_turns(&self) {
         let inner = self.inner();
         if inner.leaving.get() {
             return;
@@ -569,7 +626,7 @@ impl Chat {
         inner.store.save(&snap);
     }
 
-    fn restore(&self) {
+    pub(crate) fn restore(&self) {
         let Some(snap) = self.inner().store.load() else {
             return;
         };
@@ -583,19 +640,20 @@ impl Chat {
         self.messages.set(msgs);
     }
 
-    fn start(&self, question: String, answer: Message) {
+    pub(crate) fn start(&self, question: String, answer: Message) {
         let this = *self;
         let Ok(ctrl) = AbortController::new() else {
             answer.apply(&ChatEvent::Error(sherpa_protocol::errors::network_error(
                 "AbortController unavailable",
             )));
+            self.busy.set(false);
             return;
         };
         let inner = self.inner();
         inner.abort.replace(Some(ctrl.clone()));
         self.busy.set(true);
         inner.speech.take();
-        self.save();
+        self.save_turns();
         spawn_local(async move {
             let outcome = this.run_turn(&question, answer, &ctrl).await;
             match outcome {
@@ -623,7 +681,8 @@ impl Chat {
     ) -> Result<(), Failure> {
         let signal = ctrl.signal();
         let inner = self.inner();
-        let (cfg, adapter, conv) = (&inner.config, &inner.adapter, &inner.conv);
+        let adapter = self.adapter();
+        let (cfg, conv) = (&inner.config, &inner.conv);
         let opts = &cfg.options;
         let creds = cfg.credentials_include;
         if adapter.needs_client_conversation_id() && conv.borrow().session_id.is_none() {
@@ -725,7 +784,7 @@ impl Chat {
             .unwrap_or_default();
         self.announce(&rest);
         self.grew.update(|n| *n += 1);
-        self.save();
+        self.save_turns();
         let state = answer.state.get_untracked();
         if let Some(host) = &self.inner().host {
             if let Some(e) = answer.error.get_untracked() {

@@ -145,7 +145,15 @@ impl Store {
         }
     }
 
-    /// The saved conversation, if any.
+    /// Whether a conversation is saved (without reading it).
+    #[cfg(target_arch = "wasm32")]
+    pub fn has_saved(&self) -> bool {
+        self.storage()
+            .and_then(|s| s.get_item(&self.key).ok().flatten())
+            .is_some()
+    }
+
+    /// The saved conversation, if there is a readable one.
     #[cfg(target_arch = "wasm32")]
     pub fn load(&self) -> Option<Snapshot> {
         let raw = self.storage()?.get_item(&self.key).ok().flatten()?;

@@ -59,23 +59,11 @@
   var shared = window.__sherpaLoader || (window.__sherpaLoader = {});
   function load() {
     if (!shared.ready) {
-      shared.ready = new Promise(function (resolve, reject) {
-        // The wasm downloads alongside the glue script, not after it (one round trip less).
-        var wasm = fetch(sibling('sherpa_core_bg.wasm'));
-        wasm.then(null, ignore);
-        var glue = doc.createElement('script');
-        glue.src = sibling('sherpa_core.js');
-        glue.async = true;
-        if (script.crossOrigin !== null) glue.crossOrigin = script.crossOrigin;
-        glue.onerror = function () { reject(new Error('cannot load ' + glue.src)); };
-        glue.onload = function () {
-          // wasm-bindgen's no-modules glue declares a global binding (not a window property).
-          /* global __sherpa_wasm */
-          var init = typeof __sherpa_wasm === 'function' ? __sherpa_wasm : null;
-          if (!init) return reject(new Error('sherpa_core.js did not define the module'));
-          init({ module_or_path: wasm }).then(function () { resolve(init); }, reject);
-        };
-        (doc.head || doc.documentElement).appendChild(glue);
+      // The wasm downloads alongside the glue module, not after it (one round trip less).
+      var wasm = fetch(sibling('sherpa_core_bg.wasm'));
+      wasm.then(null, ignore);
+      shared.ready = import(sibling('sherpa_core.js')).then(function (mod) {
+        return mod.default({ module_or_path: wasm }).then(function () { return mod; });
       });
       shared.ready.catch(fail);
     }

@@ -32,11 +32,91 @@ pub fn MessageView(
             </div>
         }
         .into_any(),
-        Role::Assistant => {
-            view! { <AssistantMessage msg=message chat=chat texts=texts is_last=is_last/> }
-                .into_any()
-        }
+        // The answer's rendering comes with the answer module (`crate::kit`); until it has
+        // loaded, the answer shows its status, or why it could not load.
+        Role::Assistant => (move || match chat.kit.get() {
+            Some(kit) => (kit.answer)(message, chat, texts, is_last),
+            None => view! {
+                <div part="message message-assistant" class="message assistant"
+                    data-state=move || message.state.get().as_str()
+                    aria-busy=move || message.state.get().is_live().to_string()>
+                    {status_line(message, texts)}
+                    {error_line(message, chat, texts, is_last)}
+                </div>
+            }
+            .into_any(),
+        })
+        .into_any(),
     }
+}
+
+/// An assistant message, fully rendered (in the answer module).
+pub fn answer_view(
+    msg: Message,
+    chat: Chat,
+    texts: &'static Texts,
+    is_last: Signal<bool>,
+) -> AnyView {
+    view! { <AssistantMessage msg=msg chat=chat texts=texts is_last=is_last/> }.into_any()
+}
+
+/// "Searching for …", "Thinking…": shown while an answer has no text yet.
+fn status_line(msg: Message, texts: &'static Texts) -> AnyView {
+    let status_text = move || {
+        let s = msg.status.get();
+        let state = msg.state.get();
+        if !state.is_live() {
+            return None;
+        }
+        let t = texts;
+        Some(match s {
+            Some(Status::Searching { queries }) if !queries.is_empty() => {
+                fill(t.get(Text::SearchingFor), &[("query", &queries.join(", "))])
+            }
+            Some(Status::Searching { .. }) => t.get(Text::Searching).to_owned(),
+            Some(Status::Reading) => t.get(Text::Reading).to_owned(),
+            Some(Status::RunningTool { .. }) => t.get(Text::RunningTool).to_owned(),
+            Some(Status::Thinking) | None => t.get(Text::Thinking).to_owned(),
+            Some(Status::Answering) => t.get(Text::Answering).to_owned(),
+        })
+    };
+    let waiting = move || msg.state.get().is_live() && msg.text.with(String::is_empty);
+    show(waiting, move || {
+        view! {
+            <div part="status" class="status">
+                <span class="typing" aria-hidden="true"><i></i><i></i><i></i></span>
+                {element("span", status_text.into_any())}
+            </div>
+        }
+    })
+}
+
+/// The answer's error, with a retry when it makes sense.
+fn error_line(
+    msg: Message,
+    chat: Chat,
+    texts: &'static Texts,
+    is_last: Signal<bool>,
+) -> AnyView {
+    (move || {
+        msg.error.get().map(|e| {
+            let wait = e.retry_after_seconds.map(|s| {
+                fill(texts.get(Text::RetryAfter), &[("seconds", &s.to_string())])
+            });
+            view! {
+                <div part="error" class="error" role="alert">
+                    {element("span", e.message.clone().into_any())}
+                    {wait.map(|w| view! { <span>" " {w}</span> })}
+                    {show(move || e.retryable || is_last.get(), move || view! {
+                        <button type="button" part="retry" class="small" on:click=move |_| chat.retry()>
+                            {texts.get(Text::Retry).to_owned()}
+                        </button>
+                    })}
+                </div>
+            }
+        })
+    })
+    .into_any()
 }
 
 #[component]
@@ -72,26 +152,6 @@ fn AssistantMessage(
     });
     let ctx = CiteCtx { msg, reveal, texts };
 
-    let status_text = move || {
-        let s = msg.status.get();
-        let state = msg.state.get();
-        if !state.is_live() {
-            return None;
-        }
-        let t = texts;
-        Some(match s {
-            Some(Status::Searching { queries }) if !queries.is_empty() => {
-                fill(t.get(Text::SearchingFor), &[("query", &queries.join(", "))])
-            }
-            Some(Status::Searching { .. }) => t.get(Text::Searching).to_owned(),
-            Some(Status::Reading) => t.get(Text::Reading).to_owned(),
-            Some(Status::RunningTool { .. }) => t.get(Text::RunningTool).to_owned(),
-            Some(Status::Thinking) | None => t.get(Text::Thinking).to_owned(),
-            Some(Status::Answering) => t.get(Text::Answering).to_owned(),
-        })
-    };
-    let waiting = move || msg.state.get().is_live() && msg.text.with(String::is_empty);
-
     view! {
         <div
             part="message message-assistant"
@@ -100,28 +160,10 @@ fn AssistantMessage(
             data-state=move || msg.state.get().as_str()
             aria-busy=move || msg.state.get().is_live().to_string()
         >
-            {show(waiting, move || view! {
-                <div part="status" class="status">
-                    <span class="typing" aria-hidden="true"><i></i><i></i><i></i></span>
-                    {element("span", status_text.into_any())}
-                </div>
-            })}
+            {status_line(msg, texts)}
             <Answer ctx=ctx/>
             {show(move || msg.state.get() == MsgState::Stopped, move || element_with("p", "class", Some("note".into()), texts.get(Text::Stopped).to_owned().into_any()))}
-            {move || msg.error.get().map(|e| {
-                let wait = e.retry_after_seconds.map(|s| fill(texts.get(Text::RetryAfter), &[("seconds", &s.to_string())]));
-                view! {
-                    <div part="error" class="error" role="alert">
-                        {element("span", e.message.clone().into_any())}
-                        {wait.map(|w| view! { <span>" " {w}</span> })}
-                        {show(move || e.retryable || is_last.get(), move || view! {
-                            <button type="button" part="retry" class="small" on:click=move |_| chat.retry()>
-                                {texts.get(Text::Retry).to_owned()}
-                            </button>
-                        })}
-                    </div>
-                }
-            })}
+            {error_line(msg, chat, texts, is_last)}
             <Sources msg=msg texts=texts expanded=expanded highlighted=highlighted/>
             <FollowUps msg=msg chat=chat texts=texts/>
             {show(

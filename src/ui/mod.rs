@@ -4,6 +4,8 @@
 mod markdown;
 mod message;
 
+pub use message::answer_view;
+
 use leptos::ev;
 use leptos::html;
 use leptos::prelude::*;

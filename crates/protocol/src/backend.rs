@@ -40,6 +40,17 @@ impl BackendKind {
         }
     }
 
+    /// The request for the questions to offer before the first message (Onyx persona
+    /// `starter_messages`), if the backend has them. Read the reply with [`parse_starters`].
+    /// A function of the kind, not of the [`Adapter`], so that asking for starters does not
+    /// bring in the adapters (the widget does this before the first question).
+    pub fn starters_request(self, opts: &BackendOptions) -> Option<HttpRequest> {
+        match self {
+            Self::Onyx | Self::OnyxLegacy | Self::OnyxSimple => Some(onyx_persona_request(opts)),
+            Self::Odyssey => None,
+        }
+    }
+
     /// The adapter for this backend.
     pub fn adapter(self) -> Box<dyn Adapter> {
         crate::adapters::for_kind(self)
@@ -208,12 +219,6 @@ pub trait Adapter {
     /// The request that tells the server to stop generating, if the backend has one.
     fn stop_request(&self, opts: &BackendOptions, conv: &Conversation) -> Option<HttpRequest> {
         let _ = (opts, conv);
-        None
-    }
-    /// The request for the questions to offer before the first message (Onyx persona
-    /// `starter_messages`), if the backend has them. Read the reply with [`parse_starters`].
-    fn starters_request(&self, opts: &BackendOptions) -> Option<HttpRequest> {
-        let _ = opts;
         None
     }
     /// The request that records thumbs up/down on an assistant message, if supported.

@@ -394,7 +394,6 @@ fn onyx_family_asks_for_persona_starters_and_odyssey_does_not() {
         BackendKind::OnyxSimple,
     ] {
         let req = kind
-            .adapter()
             .starters_request(&opts)
             .expect("a persona request");
         assert_eq!(req.method, "GET");
@@ -402,10 +401,7 @@ fn onyx_family_asks_for_persona_starters_and_odyssey_does_not() {
         assert_eq!(req.header("authorization"), Some("Bearer on_key"));
         assert_eq!(req.body, None);
     }
-    assert!(BackendKind::Odyssey
-        .adapter()
-        .starters_request(&opts)
-        .is_none());
+    assert!(BackendKind::Odyssey.starters_request(&opts).is_none());
     let body = br#"{"id": 3, "starter_messages": [{"name": "Export", "message": "How do I export?"}, {"name": "Sync", "message": ""}, {"bad": 1}]}"#;
     assert_eq!(parse_starters(body), vec!["How do I export?", "Sync"]);
     assert!(parse_starters(b"<html>").is_empty());

@@ -18,10 +18,6 @@ use crate::object;
 pub struct Onyx;
 
 impl Adapter for Onyx {
-    fn starters_request(&self, opts: &BackendOptions) -> Option<HttpRequest> {
-        Some(crate::backend::onyx_persona_request(opts))
-    }
-
     fn session_request(&self, opts: &BackendOptions, conv: &Conversation) -> Option<HttpRequest> {
         super::create_session_request(opts, conv)
     }

@@ -31,10 +31,6 @@ pub(crate) fn retrieval_options(opts: &BackendOptions) -> Value {
 }
 
 impl Adapter for OnyxLegacy {
-    fn starters_request(&self, opts: &BackendOptions) -> Option<HttpRequest> {
-        Some(crate::backend::onyx_persona_request(opts))
-    }
-
     fn session_request(&self, opts: &BackendOptions, conv: &Conversation) -> Option<HttpRequest> {
         super::create_session_request(opts, conv)
     }
