@@ -55,6 +55,7 @@ pub fn start(host: &HtmlElement, shadow: &ShadowRoot, cfg: Config) {
         let _ = w.add_event_listener_with_callback("pageshow", shown.as_ref().unchecked_ref());
         shown.forget();
     }
+    chat.restore_saved();
     chat.load_starters();
     INSTANCES.with(|all| {
         all.borrow_mut().push(Instance {

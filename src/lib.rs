@@ -10,9 +10,9 @@ pub mod config;
 pub mod events;
 pub mod i18n;
 #[cfg(target_arch = "wasm32")]
-pub mod kit;
-#[cfg(target_arch = "wasm32")]
 pub mod instance;
+#[cfg(target_arch = "wasm32")]
+pub mod kit;
 pub mod map;
 #[cfg(target_arch = "wasm32")]
 pub mod mount;

@@ -312,7 +312,7 @@ struct Inner {
 }
 
 impl Chat {
-    /// A conversation for one widget instance, restored from storage when there is one.
+    /// A conversation for one widget instance (see [`Chat::restore_saved`]).
     pub fn new(config: Rc<Config>, host: Option<HtmlElement>, instance: &str) -> Self {
         let store = Store::new(
             config.persist,
@@ -320,7 +320,7 @@ impl Chat {
             config.backend.as_str(),
             instance,
         );
-        let chat = Chat {
+        Chat {
             dropped: RwSignal::new(0),
             starters: RwSignal::new(config.starter_questions.clone()),
             inner: StoredValue::new_local(Rc::new(Inner {
@@ -341,16 +341,23 @@ impl Chat {
             announcement: RwSignal::new(String::new()),
             grew: RwSignal::new(0),
             kit: RwSignal::new(None),
-        };
-        if chat.inner().store.has_saved() {
-            chat.with_kit(move |kit| (kit.restore)(chat), |_| {
-                web_sys::console::error_1(
-                    &"sherpa: the saved conversation could not be shown: the answer module did not load"
-                        .into(),
-                );
-            });
         }
-        chat
+    }
+
+    /// Shows the saved conversation, if there is one (after mounting: the answer module that
+    /// reads it loads asynchronously).
+    pub fn restore_saved(&self) {
+        if !self.inner().store.has_saved() {
+            return;
+        }
+        let this = *self;
+        self.with_kit(
+            move |kit| (kit.restore)(this),
+            |why| {
+                let msg = format!("sherpa: the saved conversation cannot be shown: {why}");
+                web_sys::console::error_1(&msg.into());
+            },
+        );
     }
 
     /// Runs `f` with the answer module: at once when it is loaded, else once it is (or `failed`
@@ -367,7 +374,9 @@ impl Chat {
                         f(kit);
                     }
                 }
-                Err(_) => failed("The widget could not load part of itself. Check the connection and try again."),
+                Err(_) => failed(
+                    "The widget could not load part of itself. Check the connection and try again.",
+                ),
             }
         });
     }
@@ -471,7 +480,9 @@ impl Chat {
         self.with_kit(
             move |kit| (kit.start)(this, question, answer),
             move |why| {
-                answer.error.set(Some(ChatError::fatal(why, true).with_code("module")));
+                answer
+                    .error
+                    .set(Some(ChatError::fatal(why, true).with_code("module")));
                 answer.state.set(MsgState::Error);
                 this.busy.set(false);
             },

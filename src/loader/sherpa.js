@@ -2,8 +2,9 @@
  *   <script src="https://cdn.example.com/sherpa/sherpa.js" defer data-api-base="..."></script>
  *
  * It draws the launcher itself (same element, shadow root, parts and styles as the widget's)
- * and loads the widget module that sits next to it (sherpa_core.js + sherpa_core_bg.wasm,
- * with the same query string, so ?v=2 busts every cache) only when it is needed:
+ * and loads the widget module that sits next to it (sherpa_core.js, an ES module imported
+ * with import(), + sherpa_core_bg.wasm, with the same query string, so ?v=2 busts every cache)
+ * only when it is needed:
  *   - on the first hover, focus, touch or click on the launcher;
  *   - when the browser is idle after the page's load event (requestIdleCallback, or a timer
  *     where that is missing), unless the script tag says data-load="interaction" or the
@@ -14,6 +15,8 @@
  * focus in the input. The module then takes over the launcher's host element and shadow root.
  * Until then window.Sherpa is a stub: a call loads the module, mounts every instance (inline ones
  * too, wherever they are) and is replayed on the module's API.
+ * The module fetches the rest of itself (sherpa_answer.wasm: streaming, markdown, sources) on
+ * the first question, or at once when there is a saved conversation to show (src/kit.rs).
  * No eval, no inline style attributes (styles go through a constructable stylesheet and the
  * CSSOM), so a strict CSP (script-src 'self' 'wasm-unsafe-eval'; style-src 'self') is enough.
  * Several script tags on one page share one module.
@@ -43,6 +46,12 @@
     console.error('sherpa: the widget could not be loaded:', (err && err.message) || err);
   }
   function ignore() { /* reported once, by fail */ }
+  // Calls into the module: an exception there (a bug) is reported, not lost in a promise.
+  function guarded(f) {
+    return function (mod) {
+      try { f(mod); } catch (e) { fail(e); }
+    };
+  }
   function attr(el, name) {
     var v = el.getAttribute('data-' + name);
     return v == null ? null : v.trim();
@@ -81,10 +90,10 @@
 
   function boot() {
     if (!booted) {
-      booted = load().then(function (mod) {
+      booted = load().then(guarded(function (mod) {
         unstub();
         mod.boot(script, { host: host, open: clicked, inline: false });
-      });
+      }));
       booted.then(null, ignore);
     }
     return booted;
@@ -183,10 +192,10 @@
     var mount = function (target) {
       pending = pending.filter(function (t) { return t !== target; });
       if (io) io.unobserve(target);
-      return load().then(function (mod) {
+      return load().then(guarded(function (mod) {
         unstub();
         mod.mountInline(script, target);
-      });
+      }));
     };
     var io = window.IntersectionObserver && !eager && new IntersectionObserver(function (entries) {
       entries.forEach(function (e) {

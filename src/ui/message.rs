@@ -92,12 +92,7 @@ fn status_line(msg: Message, texts: &'static Texts) -> AnyView {
 }
 
 /// The answer's error, with a retry when it makes sense.
-fn error_line(
-    msg: Message,
-    chat: Chat,
-    texts: &'static Texts,
-    is_last: Signal<bool>,
-) -> AnyView {
+fn error_line(msg: Message, chat: Chat, texts: &'static Texts, is_last: Signal<bool>) -> AnyView {
     (move || {
         msg.error.get().map(|e| {
             let wait = e.retry_after_seconds.map(|s| {

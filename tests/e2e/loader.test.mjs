@@ -3,10 +3,11 @@
 // the hand-over from the loader's launcher to the widget's is invisible; a strict CSP is enough.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startDevServer, startHostSite, launchBrowser, newPage } from './harness.mjs';
+import { startDevServer, startHostSite, launchBrowser, newPage, ask, lastAnswer } from './harness.mjs';
 
 let dev, browser, site;
 const wasmRe = /sherpa_core(_bg\.wasm|\.js)/;
+const answerRe = /sherpa_answer\.wasm/;
 
 function page(body, scriptAttrs = '') {
   return `<!doctype html><html><head><title>Loader</title></head><body>
@@ -193,6 +194,44 @@ test('a module that cannot be loaded leaves the page alone and says so once in t
   const others = p.consoleErrors.filter((e) => !e.startsWith('sherpa:') && !/404/.test(e));
   assert.deepEqual(others, [], 'no unhandled rejection or other error');
   assert.equal(await p.locator('h1').innerText(), 'Host page');
+});
+
+test('the answer module comes with the first question, not with the panel', async () => {
+  const p = await open('/interaction');
+  const fetched = [];
+  p.on('request', (r) => { if (answerRe.test(r.url())) fetched.push(r.url()); });
+  await launcher(p).click();
+  await p.locator('sherpa-chat [part~="input"]').waitFor({ state: 'visible' });
+  await p.waitForTimeout(500);
+  assert.deepEqual(fetched, [], 'opening the panel fetches the main module only');
+  const w = p.locator('sherpa-chat');
+  for (const q of ['How do I export my notes?', 'How do I share a notebook?']) {
+    await ask(p, q, w);
+    await lastAnswer(w).and(w.locator('[data-state="done"]')).waitFor();
+  }
+  assert.equal(fetched.length, 1, fetched.join('\n'));
+  assert.ok((await lastAnswer(w).locator('[part~="answer"]').innerText()).length > 20);
+  assert.deepEqual(p.consoleErrors, []);
+});
+
+test('an answer module that cannot be fetched: the question stays, the answer says why, retry loads it', async () => {
+  const p = await open('/interaction');
+  let down = true;
+  await p.route(answerRe, (route) => (down ? route.fulfill({ status: 503, body: 'down' }) : route.continue()));
+  const w = p.locator('sherpa-chat');
+  await ask(p, 'How do I export my notes?', w);
+  const a = lastAnswer(w);
+  await a.and(w.locator('[data-state="error"]')).waitFor();
+  assert.match(await a.locator('[part~="error"]').innerText(), /could not load part of itself/);
+  assert.equal(await w.locator('[part~="message-user"]').innerText(), 'How do I export my notes?');
+  assert.equal(await w.locator('[part~="send"]').count(), 1, 'not busy: the composer can send again');
+  down = false;
+  await a.locator('[part~="retry"]').click();
+  await a.and(w.locator('[data-state="done"]')).waitFor();
+  assert.ok((await a.locator('[part~="answer"]').innerText()).length > 20);
+  // The failed fetch is logged by the browser and by the module loader; nothing else is.
+  const others = p.consoleErrors.filter((e) => !/503|HTTP status code is not ok/.test(e));
+  assert.deepEqual(others, []);
 });
 
 test('window.Sherpa works before the wasm is loaded: calls are kept and replayed', async () => {

@@ -393,9 +393,7 @@ fn onyx_family_asks_for_persona_starters_and_odyssey_does_not() {
         BackendKind::OnyxLegacy,
         BackendKind::OnyxSimple,
     ] {
-        let req = kind
-            .starters_request(&opts)
-            .expect("a persona request");
+        let req = kind.starters_request(&opts).expect("a persona request");
         assert_eq!(req.method, "GET");
         assert_eq!(req.url, "https://onyx.example.com/api/persona/3");
         assert_eq!(req.header("authorization"), Some("Bearer on_key"));
