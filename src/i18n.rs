@@ -131,6 +131,8 @@ texts! {
     JumpToLatest jump_to_latest / "jump-to-latest",
     /// Shown above the thread once its oldest messages have been let go (long conversations).
     EarlierHidden earlier_hidden / "earlier-hidden",
+    /// Shown for a question when the part of the widget that answers could not be fetched.
+    LoadFailed load_failed / "load-failed",
     /// Note under an answer the user stopped.
     Stopped stopped / "stopped",
     /// Note under an answer that broke off (connection lost, page reloaded mid-answer…).
@@ -192,6 +194,7 @@ const EN: Table = Table {
     feedback_thanks: "Thanks for your feedback!",
     jump_to_latest: "Jump to latest",
     earlier_hidden: "Earlier messages are no longer shown.",
+    load_failed: "Part of the chat could not be loaded. Check your connection and try again.",
     stopped: "Stopped.",
     interrupted: "This answer was interrupted.",
     error_prefix: "Error:",
@@ -240,6 +243,8 @@ const FR: Table = Table {
     feedback_thanks: "Merci pour votre retour\u{a0}!",
     jump_to_latest: "Aller au dernier message",
     earlier_hidden: "Les messages plus anciens ne sont plus affichés.",
+    load_failed:
+        "Une partie du chat n’a pas pu être chargée. Vérifiez votre connexion et réessayez.",
     stopped: "Réponse arrêtée.",
     interrupted: "Cette réponse a été interrompue.",
     error_prefix: "Erreur\u{a0}:",
@@ -289,6 +294,7 @@ const DE: Table = Table {
     feedback_thanks: "Danke für Ihr Feedback!",
     jump_to_latest: "Zur neuesten Nachricht",
     earlier_hidden: "Ältere Nachrichten werden nicht mehr angezeigt.",
+    load_failed: "Ein Teil des Chats konnte nicht geladen werden. Prüfen Sie Ihre Verbindung und versuchen Sie es erneut.",
     stopped: "Abgebrochen.",
     interrupted: "Diese Antwort wurde unterbrochen.",
     error_prefix: "Fehler:",
@@ -338,6 +344,7 @@ const ES: Table = Table {
     feedback_thanks: "¡Gracias por tus comentarios!",
     jump_to_latest: "Ir al último mensaje",
     earlier_hidden: "Los mensajes anteriores ya no se muestran.",
+    load_failed: "No se pudo cargar parte del chat. Comprueba tu conexión e inténtalo de nuevo.",
     stopped: "Respuesta detenida.",
     interrupted: "Esta respuesta se interrumpió.",
     error_prefix: "Error:",
@@ -387,6 +394,7 @@ const AR: Table = Table {
     feedback_thanks: "شكرًا على ملاحظاتك!",
     jump_to_latest: "الانتقال إلى أحدث رسالة",
     earlier_hidden: "لم تعد الرسائل الأقدم معروضة.",
+    load_failed: "تعذّر تحميل جزء من المحادثة. تحقّق من اتصالك وحاول مرة أخرى.",
     stopped: "تم إيقاف الإجابة.",
     interrupted: "انقطعت هذه الإجابة.",
     error_prefix: "خطأ:",

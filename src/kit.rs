@@ -15,18 +15,20 @@
 
 use leptos::prelude::*;
 
-use crate::state::{Chat, Message};
+use crate::state::Chat;
 use crate::ui::Texts;
 
 /// The entry points of the answer module.
 #[derive(Clone, Copy)]
 pub struct Kit {
-    /// Renders an assistant message.
-    pub answer: fn(Message, Chat, &'static Texts, Signal<bool>) -> AnyView,
-    /// Runs a turn: streams the answer to `question` into the message.
-    pub start: fn(Chat, String, Message),
+    /// Renders the conversation's messages.
+    pub thread: fn(Chat, &'static Texts) -> AnyView,
+    /// Asks a question: adds it and its answer to the thread and streams the answer.
+    pub ask: fn(Chat, String),
     /// Stops the running turn.
     pub stop: fn(Chat),
+    /// Drops every message (a new conversation).
+    pub clear: fn(Chat),
     /// Saves the conversation.
     pub save: fn(Chat),
     /// Shows the saved conversation.
@@ -43,9 +45,10 @@ impl From<leptos::wasm_split::SplitLoaderError> for LoadFailed {
 }
 
 const KIT: Kit = Kit {
-    answer: crate::ui::answer_view,
-    start: |chat, question, answer| chat.start(question, answer),
+    thread: crate::ui::thread_view,
+    ask: |chat, question| chat.ask_now(question),
     stop: |chat| chat.stop_turn(),
+    clear: |chat| chat.clear(),
     save: |chat| chat.save_turns(),
     restore: |chat| chat.restore(),
 };

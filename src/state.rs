@@ -284,6 +284,16 @@ pub struct Chat {
     pub grew: RwSignal<u64>,
     /// The answer module, once loaded ([`kit`]).
     pub kit: RwSignal<Option<Kit>>,
+    /// A question asked before the answer module had loaded.
+    pub pending: RwSignal<Option<Pending>>,
+}
+
+/// A question waiting for the answer module.
+#[derive(Clone, PartialEq)]
+pub struct Pending {
+    pub question: String,
+    /// The module could not be fetched (the question waits for a retry).
+    pub failed: bool,
 }
 
 /// The parts of a [`Chat`] that nothing renders, in one arena slot (one stored type instead of
@@ -341,6 +351,7 @@ impl Chat {
             announcement: RwSignal::new(String::new()),
             grew: RwSignal::new(0),
             kit: RwSignal::new(None),
+            pending: RwSignal::new(None),
         }
     }
 
@@ -353,16 +364,18 @@ impl Chat {
         let this = *self;
         self.with_kit(
             move |kit| (kit.restore)(this),
-            |why| {
-                let msg = format!("sherpa: the saved conversation cannot be shown: {why}");
-                web_sys::console::error_1(&msg.into());
+            || {
+                web_sys::console::error_1(
+                    &"sherpa: the saved conversation cannot be shown: part of the widget could not be loaded"
+                        .into(),
+                );
             },
         );
     }
 
     /// Runs `f` with the answer module: at once when it is loaded, else once it is (or `failed`
-    /// with the error text when it cannot be fetched).
-    fn with_kit(&self, f: impl FnOnce(Kit) + 'static, failed: impl FnOnce(&str) + 'static) {
+    /// when it cannot be fetched).
+    fn with_kit(&self, f: impl FnOnce(Kit) + 'static, failed: impl FnOnce() + 'static) {
         if let Some(kit) = self.kit.get_untracked() {
             return f(kit);
         }
@@ -374,9 +387,7 @@ impl Chat {
                         f(kit);
                     }
                 }
-                Err(_) => failed(
-                    "The widget could not load part of itself. Check the connection and try again.",
-                ),
+                Err(_) => failed(),
             }
         });
     }
@@ -452,15 +463,59 @@ impl Chat {
         }
     }
 
-    /// Sends a question: appends it and an answer placeholder, then streams the answer.
+    /// Sends a question: appends it and an answer placeholder, then streams the answer. Before
+    /// the answer module has loaded, the question waits in [`Chat::pending`] (shown with a
+    /// status line, or why the module could not be fetched and a retry).
     pub fn ask(&self, question: &str) {
         let question = question.trim();
         if question.is_empty() || self.busy.get_untracked() || !self.config().problems.is_empty() {
             return;
         }
+        if let Some(kit) = self.kit.get_untracked() {
+            return (kit.ask)(*self, question.to_string());
+        }
+        self.pending.set(Some(Pending {
+            question: question.to_string(),
+            failed: false,
+        }));
+        self.ask_pending();
+    }
+
+    /// Loads the answer module for the waiting question, then asks it (also the retry after a
+    /// failed load).
+    pub fn ask_pending(&self) {
+        let this = *self;
+        self.pending.update(|p| {
+            if let Some(p) = p {
+                p.failed = false;
+            }
+        });
+        self.busy.set(true);
+        self.grew.update(|n| *n += 1);
+        self.with_kit(
+            move |kit| {
+                this.busy.set(false);
+                if let Some(p) = this.pending.try_update(Option::take).flatten() {
+                    (kit.ask)(this, p.question);
+                }
+            },
+            move || {
+                this.busy.set(false);
+                this.pending.update(|p| {
+                    if let Some(p) = p {
+                        p.failed = true;
+                    }
+                });
+            },
+        );
+    }
+
+    /// [`Chat::ask`] with the answer module loaded.
+    pub(crate) fn ask_now(&self, question: String) {
         let user = self.new_message(|id| Message::new(id, Role::User, MsgState::Done));
         let answer = self.new_message(|id| Message::new(id, Role::Assistant, MsgState::Pending));
-        user.text.set(question.to_string());
+        user.push_text(&question);
+        user.seal();
         let parent = self.inner().conv.borrow().parent_message_id;
         answer.extra.get_value().parent_before.set(parent);
         self.messages.update(|m| {
@@ -469,24 +524,7 @@ impl Chat {
         });
         self.trim();
         self.grew.update(|n| *n += 1);
-        self.start_with_kit(question.to_string(), answer);
-    }
-
-    /// Starts the turn once the answer module is there; if it cannot be fetched, the answer
-    /// shows why, with a retry.
-    fn start_with_kit(&self, question: String, answer: Message) {
-        let this = *self;
-        self.busy.set(true);
-        self.with_kit(
-            move |kit| (kit.start)(this, question, answer),
-            move |why| {
-                answer
-                    .error
-                    .set(Some(ChatError::fatal(why, true).with_code("module")));
-                answer.state.set(MsgState::Error);
-                this.busy.set(false);
-            },
-        );
+        self.start(question, answer);
     }
 
     /// Asks the last question again, replacing its answer (retry after an error, or
@@ -511,13 +549,17 @@ impl Chat {
         let parent = answer.extra.get_value().parent_before.get();
         self.inner().conv.borrow_mut().parent_message_id = parent;
         answer.reset();
-        self.start_with_kit(question, answer);
+        self.start(question, answer);
     }
 
-    /// Stops the running answer: aborts the fetch and asks the server to stop generating.
+    /// Stops the running answer: aborts the fetch and asks the server to stop generating. A
+    /// question still waiting for the answer module is dropped.
     pub fn stop(&self) {
         if let Some(kit) = self.kit.get_untracked() {
             (kit.stop)(*self);
+        } else if self.pending.get_untracked().is_some() {
+            self.pending.set(None);
+            self.busy.set(false);
         }
     }
 
@@ -541,16 +583,21 @@ impl Chat {
 
     /// Starts a new conversation (and forgets the saved one).
     pub fn reset(&self) {
-        if self.busy.get_untracked() {
-            self.stop();
+        self.stop();
+        if let Some(kit) = self.kit.get_untracked() {
+            (kit.clear)(*self);
         }
-        let gone = self.messages.try_update(std::mem::take).unwrap_or_default();
-        self.forget(&gone);
-        self.dropped.set(0);
         let inner = self.inner();
         inner.conv.take();
         inner.store.clear();
         self.announcement.set(String::new());
+    }
+
+    /// Drops the messages (in the answer module: only it makes them).
+    pub(crate) fn clear(&self) {
+        let gone = self.messages.try_update(std::mem::take).unwrap_or_default();
+        self.forget(&gone);
+        self.dropped.set(0);
     }
 
     /// Sends thumbs up or down for an answer.
@@ -651,7 +698,7 @@ impl Chat {
         self.messages.set(msgs);
     }
 
-    pub(crate) fn start(&self, question: String, answer: Message) {
+    fn start(&self, question: String, answer: Message) {
         let this = *self;
         let Ok(ctrl) = AbortController::new() else {
             answer.apply(&ChatEvent::Error(sherpa_protocol::errors::network_error(

@@ -8,7 +8,7 @@ use sherpa_protocol::{Document, Status};
 use wasm_bindgen::JsCast;
 
 use super::markdown::{element, element_with, Answer, CiteCtx};
-use super::{copy_to_clipboard, show, Texts};
+use super::{copy_to_clipboard, keyed_list, show, Texts};
 use crate::i18n::{fill, Text};
 use crate::state::{Chat, Message, MsgState, Role};
 
@@ -32,32 +32,41 @@ pub fn MessageView(
             </div>
         }
         .into_any(),
-        // The answer's rendering comes with the answer module (`crate::kit`); until it has
-        // loaded, the answer shows its status, or why it could not load.
-        Role::Assistant => (move || match chat.kit.get() {
-            Some(kit) => (kit.answer)(message, chat, texts, is_last),
-            None => view! {
-                <div part="message message-assistant" class="message assistant"
-                    data-state=move || message.state.get().as_str()
-                    aria-busy=move || message.state.get().is_live().to_string()>
-                    {status_line(message, texts)}
-                    {error_line(message, chat, texts, is_last)}
-                </div>
-            }
-            .into_any(),
-        })
-        .into_any(),
+        Role::Assistant => {
+            view! { <AssistantMessage msg=message chat=chat texts=texts is_last=is_last/> }
+                .into_any()
+        }
     }
 }
 
-/// An assistant message, fully rendered (in the answer module).
-pub fn answer_view(
-    msg: Message,
-    chat: Chat,
-    texts: &'static Texts,
-    is_last: Signal<bool>,
-) -> AnyView {
-    view! { <AssistantMessage msg=msg chat=chat texts=texts is_last=is_last/> }.into_any()
+/// The thread's messages (with the note that older ones were let go).
+pub fn thread_view(chat: Chat, texts: &'static Texts) -> AnyView {
+    let messages = chat.messages;
+    let last_assistant = Memo::new(move |_| {
+        messages.with(|m| {
+            m.iter()
+                .rev()
+                .find(|m| m.role == Role::Assistant)
+                .map(|m| m.id)
+        })
+    });
+    view! {
+        {show(move || chat.dropped.get() != 0, move || view! {
+            <p part="earlier" class="earlier">{texts.get(Text::EarlierHidden).to_owned()}</p>
+        })}
+        {keyed_list(
+            Signal::derive(move || messages.with(|m| m.iter().map(|m| m.id).collect())),
+            move |id| {
+                let m = messages.with_untracked(|m| m.iter().find(|m| m.id == id).copied());
+                m.map(|m| view! {
+                    <MessageView message=m chat=chat texts=texts
+                        is_last=Signal::derive(move || last_assistant.get() == Some(m.id))/>
+                })
+                .into_any()
+            },
+        )}
+    }
+    .into_any()
 }
 
 /// "Searching for …", "Thinking…": shown while an answer has no text yet.

@@ -4,7 +4,7 @@
 mod markdown;
 mod message;
 
-pub use message::answer_view;
+pub use message::thread_view;
 
 use leptos::ev;
 use leptos::html;
@@ -17,9 +17,8 @@ use web_sys::HtmlElement;
 use crate::config::{Mode, Position, Theme};
 use crate::events;
 use crate::i18n::Text;
-use crate::state::{Chat, Role};
+use crate::state::{Chat, Pending};
 use markdown::{element, element_with};
-use message::MessageView;
 
 /// The UI strings of an instance (language defaults with attribute overrides).
 pub type Texts = crate::i18n::Strings;
@@ -290,14 +289,6 @@ fn Conversation(
         pinned.set(true);
         chat.ask(&q);
     };
-    let last_assistant = Memo::new(move |_| {
-        messages.with(|m| {
-            m.iter()
-                .rev()
-                .find(|m| m.role == Role::Assistant)
-                .map(|m| m.id)
-        })
-    });
     let welcome = cfg.welcome.clone();
     let placeholder = cfg.placeholder.clone();
     let placeholder = if placeholder.is_empty() {
@@ -310,7 +301,7 @@ fn Conversation(
         <div class="thread-wrap">
             <div part="thread" class="thread" role="log" aria-label=texts.get(Text::Conversation).to_owned()
                 node_ref=thread_ref on:scroll=on_scroll tabindex="0">
-                {show(move || messages.with(Vec::is_empty), move || view! {
+                {show(move || messages.with(Vec::is_empty) && chat.pending.with(Option::is_none), move || view! {
                     <div class="welcome">
                         {element("p", welcome.clone().into_any())}
                         {show(move || chat.starters.with(|s| !s.is_empty()), move || view! {
@@ -326,20 +317,10 @@ fn Conversation(
                         })}
                     </div>
                 })}
-                {show(move || chat.dropped.get() != 0, move || view! {
-                    <p part="earlier" class="earlier">{texts.get(Text::EarlierHidden).to_owned()}</p>
-                })}
-                {keyed_list(
-                    Signal::derive(move || messages.with(|m| m.iter().map(|m| m.id).collect())),
-                    move |id| {
-                        let m = messages.with_untracked(|m| m.iter().find(|m| m.id == id).copied());
-                        m.map(|m| view! {
-                            <MessageView message=m chat=chat texts=texts
-                                is_last=Signal::derive(move || last_assistant.get() == Some(m.id))/>
-                        })
-                        .into_any()
-                    },
-                )}
+                // The messages come with the answer module (src/kit.rs), which the first
+                // question (or a saved conversation) loads; until then a question waits here.
+                {move || chat.kit.get().map(|kit| (kit.thread)(chat, texts))}
+                {move || chat.pending.get().map(|p| pending_view(p, chat, texts))}
             </div>
             {show(move || !pinned.get() && messages.with(|m| !m.is_empty()), move || view! {
                 <button type="button" part="jump" class="jump"
@@ -384,6 +365,40 @@ fn Conversation(
             )}
         </form>
     }
+}
+
+/// A question waiting for the answer module: the question, then "Thinking…" or, when the
+/// module could not be fetched, why, with a retry. Shaped like a turn of the thread.
+fn pending_view(p: Pending, chat: Chat, texts: &'static Texts) -> AnyView {
+    let answer = if p.failed {
+        view! {
+            <div part="error" class="error" role="alert">
+                {element("span", texts.get(Text::LoadFailed).to_owned().into_any())}
+                <button type="button" part="retry" class="small" on:click=move |_| chat.ask_pending()>
+                    {texts.get(Text::Retry).to_owned()}
+                </button>
+            </div>
+        }
+        .into_any()
+    } else {
+        view! {
+            <div part="status" class="status">
+                <span class="typing" aria-hidden="true"><i></i><i></i><i></i></span>
+                {element("span", texts.get(Text::Thinking).to_owned().into_any())}
+            </div>
+        }
+        .into_any()
+    };
+    view! {
+        <div part="message message-user" class="message user">
+            <div class="bubble" dir="auto">{p.question}</div>
+        </div>
+        <div part="message message-assistant" class="message assistant"
+            data-state=if p.failed { "error" } else { "pending" } aria-busy=(!p.failed).to_string()>
+            {answer}
+        </div>
+    }
+    .into_any()
 }
 
 /// Keeps `--sherpa-viewport-height` on the host equal to the visual viewport's height, so
