@@ -355,6 +355,14 @@ impl Chat {
         }
     }
 
+    /// Starts fetching the answer module if it is not there yet: called when the user starts
+    /// typing or reaches for a starter, so that it has usually arrived by the time they ask.
+    pub fn prepare(&self) {
+        if self.kit.get_untracked().is_none() {
+            self.with_kit(|_| {}, || {});
+        }
+    }
+
     /// Shows the saved conversation, if there is one (after mounting: the answer module that
     /// reads it loads asynchronously).
     pub fn restore_saved(&self) {

@@ -305,7 +305,8 @@ fn Conversation(
                     <div class="welcome">
                         {element("p", welcome.clone().into_any())}
                         {show(move || chat.starters.with(|s| !s.is_empty()), move || view! {
-                            <div part="starters" class="chips" role="group" aria-label=texts.get(Text::Starters).to_owned()>
+                            <div part="starters" class="chips" role="group" aria-label=texts.get(Text::Starters).to_owned()
+                                on:pointerover=move |_| chat.prepare() on:focusin=move |_| chat.prepare()>
                                 {move || chat.starters.get().into_iter().map(|q| {
                                     let send_q = q.clone();
                                     view! {
@@ -341,7 +342,7 @@ fn Conversation(
                 aria-label=texts.get(Text::InputLabel).to_owned()
                 placeholder=placeholder
                 prop:value=move || draft.get()
-                on:input=move |e| draft.set(event_target_value(&e))
+                on:input=move |e| { draft.set(event_target_value(&e)); chat.prepare(); }
                 on:keydown=send_on_enter
             ></textarea>
             {show_else(

@@ -196,14 +196,16 @@ test('a module that cannot be loaded leaves the page alone and says so once in t
   assert.equal(await p.locator('h1').innerText(), 'Host page');
 });
 
-test('the answer module comes with the first question, not with the panel', async () => {
+test('the answer module comes when the user starts typing, not with the panel', async () => {
   const p = await open('/interaction');
   const fetched = [];
   p.on('request', (r) => { if (answerRe.test(r.url())) fetched.push(r.url()); });
   await launcher(p).click();
-  await p.locator('sherpa-chat [part~="input"]').waitFor({ state: 'visible' });
+  const input = p.locator('sherpa-chat [part~="input"]');
+  await input.waitFor({ state: 'visible' });
   await p.waitForTimeout(500);
   assert.deepEqual(fetched, [], 'opening the panel fetches the main module only');
+  await Promise.all([p.waitForRequest(answerRe), input.pressSequentially('How')]);
   const w = p.locator('sherpa-chat');
   for (const q of ['How do I export my notes?', 'How do I share a notebook?']) {
     await ask(p, q, w);
@@ -212,6 +214,18 @@ test('the answer module comes with the first question, not with the panel', asyn
   assert.equal(fetched.length, 1, fetched.join('\n'));
   assert.ok((await lastAnswer(w).locator('[part~="answer"]').innerText()).length > 20);
   assert.deepEqual(p.consoleErrors, []);
+});
+
+test('pointing at or tabbing to a starter question fetches the answer module', async () => {
+  for (const how of ['hover', 'focus']) {
+    const p = await open('/interaction');
+    await launcher(p).click();
+    const chip = p.locator('sherpa-chat [part~="starter"]').first();
+    await chip.waitFor();
+    await p.waitForTimeout(300);
+    await Promise.all([p.waitForRequest(answerRe), how === 'hover' ? chip.hover() : chip.focus()]);
+    assert.deepEqual(p.consoleErrors, []);
+  }
 });
 
 test('an answer module that cannot be fetched: the question stays, the answer says why, retry loads it', async () => {
