@@ -4,9 +4,9 @@
 //! actions).
 //!
 //! The release build (`scripts/build`, `--cfg sherpa_split`) cuts this out of the main wasm
-//! into a second file that is fetched on the first question, or at start when there is a
-//! saved conversation to show: opening the panel costs only the main module (BENCHMARKS.md,
-//! "Size"). The cut follows the call graph (wasm-split): whatever only [`load`]'s [`Kit`]
+//! into a second file that is fetched when the user starts typing a question or reaches for a
+//! starter ([`Chat::prepare`]), when a question is sent, or at start when there is a saved
+//! conversation to show: opening the panel costs only the main module (BENCHMARKS.md, "Size"). The cut follows the call graph (wasm-split): whatever only [`load`]'s [`Kit`]
 //! reaches goes into the answer module, whatever the main module reaches stays there. So the
 //! rest of the widget calls that code only through a loaded [`Kit`], never directly; the size
 //! budget of the first open (scripts/size-budget) fails when something pulls it back.
@@ -49,7 +49,7 @@ const KIT: Kit = Kit {
     ask: |chat, question| chat.ask_now(question),
     stop: |chat| chat.stop_turn(),
     clear: |chat| chat.clear(),
-    save: |chat| chat.save_turns(),
+    save: |chat| chat.save(),
     restore: |chat| chat.restore(),
 };
 

@@ -563,11 +563,12 @@ impl Chat {
     /// Stops the running answer: aborts the fetch and asks the server to stop generating. A
     /// question still waiting for the answer module is dropped.
     pub fn stop(&self) {
-        if let Some(kit) = self.kit.get_untracked() {
-            (kit.stop)(*self);
-        } else if self.pending.get_untracked().is_some() {
+        if self.pending.with_untracked(Option::is_some) {
             self.pending.set(None);
             self.busy.set(false);
+        }
+        if let Some(kit) = self.kit.get_untracked() {
+            (kit.stop)(*self);
         }
     }
 
@@ -680,7 +681,7 @@ impl Chat {
     }
 
     /// Saves the conversation (called when a turn starts and ends, and when the page is hidden).
-    pub(crate) fn save_turns(&self) {
+    pub(crate) fn save(&self) {
         let inner = self.inner();
         if inner.leaving.get() {
             return;
@@ -712,14 +713,13 @@ impl Chat {
             answer.apply(&ChatEvent::Error(sherpa_protocol::errors::network_error(
                 "AbortController unavailable",
             )));
-            self.busy.set(false);
             return;
         };
         let inner = self.inner();
         inner.abort.replace(Some(ctrl.clone()));
         self.busy.set(true);
         inner.speech.take();
-        self.save_turns();
+        self.save();
         spawn_local(async move {
             let outcome = this.run_turn(&question, answer, &ctrl).await;
             match outcome {
@@ -850,7 +850,7 @@ impl Chat {
             .unwrap_or_default();
         self.announce(&rest);
         self.grew.update(|n| *n += 1);
-        self.save_turns();
+        self.save();
         let state = answer.state.get_untracked();
         if let Some(host) = &self.inner().host {
             if let Some(e) = answer.error.get_untracked() {

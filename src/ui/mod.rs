@@ -318,8 +318,9 @@ fn Conversation(
                         })}
                     </div>
                 })}
-                // The messages come with the answer module (src/kit.rs), which the first
-                // question (or a saved conversation) loads; until then a question waits here.
+                // The messages come with the answer module (src/kit.rs), fetched once the user
+                // starts typing or reaches for a starter (or for a saved conversation); a
+                // question sent before it has arrived waits here.
                 {move || chat.kit.get().map(|kit| (kit.thread)(chat, texts))}
                 {move || chat.pending.get().map(|p| pending_view(p, chat, texts))}
             </div>
