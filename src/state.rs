@@ -319,6 +319,9 @@ struct Inner {
     /// about to fail with a network error, which must not overwrite the saved live answer
     /// (restored as "reloaded before this answer finished", with the partial text).
     leaving: Cell<bool>,
+    /// A saved conversation is still to be shown: done first whenever the answer module
+    /// arrives, so that nothing is asked (and saved over it) before it is back.
+    restore_owed: Cell<bool>,
 }
 
 impl Chat {
@@ -345,6 +348,7 @@ impl Chat {
                 abort: RefCell::default(),
                 next_id: Cell::new(1),
                 leaving: Cell::new(false),
+                restore_owed: Cell::new(false),
             })),
             messages: RwSignal::new(Vec::new()),
             busy: RwSignal::new(false),
@@ -366,12 +370,13 @@ impl Chat {
     /// Shows the saved conversation, if there is one (after mounting: the answer module that
     /// reads it loads asynchronously).
     pub fn restore_saved(&self) {
-        if !self.inner().store.has_saved() {
+        let inner = self.inner();
+        if !inner.store.has_saved() {
             return;
         }
-        let this = *self;
+        inner.restore_owed.set(true);
         self.with_kit(
-            move |kit| (kit.restore)(this),
+            |_| {},
             || {
                 web_sys::console::error_1(
                     &"sherpa: the saved conversation cannot be shown: part of the widget could not be loaded"
@@ -382,21 +387,25 @@ impl Chat {
     }
 
     /// Runs `f` with the answer module: at once when it is loaded, else once it is (or `failed`
-    /// when it cannot be fetched).
+    /// when it cannot be fetched; the next call tries again). When it arrives, a saved
+    /// conversation still to be shown is restored first.
     fn with_kit(&self, f: impl FnOnce(Kit) + 'static, failed: impl FnOnce() + 'static) {
         if let Some(kit) = self.kit.get_untracked() {
             return f(kit);
         }
-        let slot = self.kit;
+        let this = *self;
         spawn_local(async move {
-            match kit::load().await {
-                Ok(kit) => {
-                    if slot.try_set(Some(kit)).is_none() {
-                        f(kit);
-                    }
-                }
-                Err(_) => failed(),
+            let Ok(kit) = kit::load().await else {
+                return failed();
+            };
+            let Some(inner) = this.inner.try_get_value() else {
+                return; // the instance is gone
+            };
+            this.kit.set(Some(kit));
+            if inner.restore_owed.replace(false) {
+                (kit.restore)(this);
             }
+            f(kit);
         });
     }
 

@@ -248,6 +248,28 @@ test('an answer module that cannot be fetched: the question stays, the answer sa
   assert.deepEqual(others, []);
 });
 
+test('a saved conversation whose answer module fails to load at start is shown once it loads, before anything else is asked', async () => {
+  const p = await open('/interaction');
+  const w = p.locator('sherpa-chat');
+  await ask(p, 'How do I export my notes?', w);
+  await lastAnswer(w).and(w.locator('[data-state="done"]')).waitFor();
+  let down = true;
+  await p.route(answerRe, (route) => (down ? route.fulfill({ status: 503, body: 'down' }) : route.continue()));
+  await p.reload();
+  await launcher(p).click();
+  await w.locator('[part~="input"]').waitFor({ state: 'visible' });
+  await p.waitForTimeout(300);
+  assert.equal(await w.locator('[part~="message"]').count(), 0, 'not shown while the module is missing');
+  assert.ok(p.consoleErrors.some((e) => /saved conversation cannot be shown/.test(e)), p.consoleErrors.join('\n'));
+  down = false;
+  await w.locator('[part~="input"]').pressSequentially('How');
+  await w.locator('[part~="message-user"]').getByText('How do I export my notes?').waitFor();
+  await ask(p, 'How do I share a notebook?', w);
+  await lastAnswer(w).and(w.locator('[data-state="done"]')).waitFor();
+  const questions = await w.locator('[part~="message-user"]').allInnerTexts();
+  assert.deepEqual(questions, ['How do I export my notes?', 'How do I share a notebook?']);
+});
+
 test('window.Sherpa works before the wasm is loaded: calls are kept and replayed', async () => {
   const p = await open('/interaction');
   await launcher(p).waitFor();
