@@ -12,6 +12,7 @@
 // Fails, changing nothing, when an input is not in the expected shape.
 import fs from 'node:fs';
 import path from 'node:path';
+import { editExports, exportEntry, sections, uleb } from './wasm-sections.mjs';
 
 const [gluePath, wasmPath, linkPath, answerPath] = process.argv.slice(2);
 const fail = (msg) => { console.error(`link-split: ${msg}`); process.exit(1); };
@@ -42,40 +43,18 @@ if (!/^let wasmModule, wasmInstance, wasm;$/m.test(glue)) fail(`${gluePath}: no 
 glue = glue.replace(glueImport, `${link}\nconst ${m[1]} = { ${exported.join(', ')} };\n`);
 
 // 3. The table export.
-const bytes = fs.readFileSync(wasmPath);
-const uleb = (buf, at) => {
-  let value = 0, shift = 0, b;
-  do { b = buf[at++]; value += (b & 0x7f) * 2 ** shift; shift += 7; } while (b & 0x80);
-  return [value, at];
-};
-const encode = (n) => {
-  const out = [];
-  do { let b = n & 0x7f; n = Math.floor(n / 128); if (n) b |= 0x80; out.push(b); } while (n);
-  return Buffer.from(out);
-};
 const TABLE = '__indirect_function_table';
-const parts = [bytes.subarray(0, 8)];
-let at = 8, added = false;
-while (at < bytes.length) {
-  const id = bytes[at];
-  const [size, body] = uleb(bytes, at + 1);
-  const end = body + size;
-  if (id === 4) {
-    // The function table is the first table (wasm-bindgen appends its externref table).
-    const [count, p] = uleb(bytes, body);
-    if (count < 1 || bytes[p] !== 0x70) fail(`${wasmPath}: table 0 is not a funcref table`);
-  }
-  if (id !== 7) { parts.push(bytes.subarray(at, end)); at = end; continue; }
-  const [count, p] = uleb(bytes, body);
-  if (bytes.subarray(p, end).includes(Buffer.from(TABLE))) fail(`${wasmPath}: already exports ${TABLE}`);
-  const name = Buffer.from(TABLE);
-  const entry = Buffer.concat([encode(name.length), name, Buffer.from([1]), encode(0)]);
-  const section = Buffer.concat([encode(count + 1), bytes.subarray(p, end), entry]);
-  parts.push(Buffer.from([7]), encode(section.length), section);
-  added = true;
-  at = end;
+const bytes = fs.readFileSync(wasmPath);
+const tables = sections(bytes).find((s) => s.id === 4);
+// The function table is the first table (wasm-bindgen appends its externref table).
+if (!tables || uleb(tables.body, 0)[0] < 1 || tables.body[uleb(tables.body, 0)[1]] !== 0x70) {
+  fail(`${wasmPath}: table 0 is not a funcref table`);
 }
-if (!added) fail(`${wasmPath}: no export section`);
-fs.writeFileSync(wasmPath, Buffer.concat(parts));
+const out = editExports(bytes, (entries) => {
+  if (entries.some((e) => e.name === TABLE)) fail(`${wasmPath}: already exports ${TABLE}`);
+  return [...entries, exportEntry(TABLE, 1, 0)];
+});
+if (!out) fail(`${wasmPath}: no export section`);
+fs.writeFileSync(wasmPath, out);
 fs.writeFileSync(gluePath, glue);
 console.log(`link-split: ${exported.join(', ')} inlined into ${path.basename(gluePath)}; ${TABLE} exported`);
