@@ -13,7 +13,7 @@ use web_sys::{HtmlElement, ShadowRoot};
 use crate::config::{Config, Mode};
 use crate::events;
 use crate::state::Chat;
-use crate::ui::{App, Texts};
+use crate::ui::Texts;
 
 /// One widget on the page.
 #[derive(Clone)]
@@ -38,13 +38,11 @@ pub fn start(host: &HtmlElement, shadow: &ShadowRoot, cfg: Config) {
     // read without an arena lookup.
     let texts: &'static Texts = Box::leak(Box::new(cfg.texts.clone()));
     let chat = Chat::new(Rc::new(cfg), Some(host.clone()), &key);
-    let root: HtmlElement = shadow.clone().unchecked_into();
-    let app_host = host.clone();
-    leptos::mount::mount_to(
-        root,
-        move || view! { <App chat=chat open=open host=app_host texts=texts/> },
-    )
-    .forget();
+    let _ = any_spawner::Executor::init_wasm_bindgen();
+    // The frame's effects live as long as the page, like the instance.
+    let owner = Owner::new();
+    owner.with(|| crate::ui::shell::mount(shadow, chat, open, host.clone(), texts));
+    std::mem::forget(owner);
 
     // Save when the page goes away (covers a reload in the middle of an answer).
     if let Some(w) = web_sys::window() {

@@ -13,7 +13,7 @@
 //!
 //! Debug builds and the tests have no split: [`load`] hands out the same [`Kit`] at once.
 
-use leptos::prelude::*;
+use web_sys::HtmlElement;
 
 use crate::state::Chat;
 use crate::ui::Texts;
@@ -21,8 +21,8 @@ use crate::ui::Texts;
 /// The entry points of the answer module.
 #[derive(Clone, Copy)]
 pub struct Kit {
-    /// Renders the conversation's messages.
-    pub thread: fn(Chat, &'static Texts) -> AnyView,
+    /// Renders the conversation's messages into the thread element.
+    pub thread: fn(Chat, &'static Texts, HtmlElement),
     /// Asks a question: adds it and its answer to the thread and streams the answer.
     pub ask: fn(Chat, String),
     /// Stops the running turn.
@@ -45,7 +45,7 @@ impl From<leptos::wasm_split::SplitLoaderError> for LoadFailed {
 }
 
 const KIT: Kit = Kit {
-    thread: crate::ui::thread_view,
+    thread: crate::ui::mount_thread,
     ask: |chat, question| chat.ask_now(question),
     stop: |chat| chat.stop_turn(),
     clear: |chat| chat.clear(),

@@ -39,8 +39,13 @@ pub fn MessageView(
     }
 }
 
+/// Renders the thread's messages at the end of `thread` (the frame's thread element).
+pub fn mount_thread(chat: Chat, texts: &'static Texts, thread: web_sys::HtmlElement) {
+    leptos::mount::mount_to(thread, move || thread_view(chat, texts)).forget();
+}
+
 /// The thread's messages (with the note that older ones were let go).
-pub fn thread_view(chat: Chat, texts: &'static Texts) -> AnyView {
+fn thread_view(chat: Chat, texts: &'static Texts) -> AnyView {
     let messages = chat.messages;
     let last_assistant = Memo::new(move |_| {
         messages.with(|m| {

@@ -55,6 +55,13 @@ async function open(pathname, { delayMs = 0 } = {}) {
 
 const launcher = (p) => p.locator('sherpa-chat [part~="launcher"]');
 const mounted = (p) => p.locator('sherpa-chat[data-sherpa-mounted] [part~="panel"]').waitFor({ state: 'attached' });
+/** Opens the panel once the widget has taken over the launcher (no race with the hand-over). */
+async function openPanel(p) {
+  await launcher(p).hover();
+  await mounted(p);
+  await launcher(p).click();
+  await p.locator('sherpa-chat [part~="input"]').waitFor({ state: 'visible' });
+}
 
 test('no wasm before interaction; hover loads it and the widget takes over the same host', async () => {
   const p = await open('/interaction');
@@ -200,7 +207,7 @@ test('the answer module comes when the user starts typing, not with the panel', 
   const p = await open('/interaction');
   const fetched = [];
   p.on('request', (r) => { if (answerRe.test(r.url())) fetched.push(r.url()); });
-  await launcher(p).click();
+  await openPanel(p);
   const input = p.locator('sherpa-chat [part~="input"]');
   await input.waitFor({ state: 'visible' });
   await p.waitForTimeout(500);
@@ -219,7 +226,7 @@ test('the answer module comes when the user starts typing, not with the panel', 
 test('pointing at or tabbing to a starter question fetches the answer module', async () => {
   for (const how of ['hover', 'focus']) {
     const p = await open('/interaction');
-    await launcher(p).click();
+    await openPanel(p);
     const chip = p.locator('sherpa-chat [part~="starter"]').first();
     await chip.waitFor();
     await p.waitForTimeout(300);
@@ -256,7 +263,7 @@ test('a saved conversation whose answer module fails to load at start is shown o
   let down = true;
   await p.route(answerRe, (route) => (down ? route.fulfill({ status: 503, body: 'down' }) : route.continue()));
   await p.reload();
-  await launcher(p).click();
+  await openPanel(p);
   await w.locator('[part~="input"]').waitFor({ state: 'visible' });
   await p.waitForTimeout(300);
   assert.equal(await w.locator('[part~="message"]').count(), 0, 'not shown while the module is missing');

@@ -1,0 +1,509 @@
+//! The widget's frame: launcher, panel, header, welcome text and starter questions, the
+//! composer, and a question waiting for the answer module. It is all that opening the panel
+//! needs, so it is written with the DOM directly ([`super::dom`]) and Leptos signals bound to
+//! it, not with Leptos views: their rendering code would cost the main module about 43 KB gz
+//! (BENCHMARKS.md, "Size"). The messages are Leptos components in the answer module
+//! (src/kit.rs), mounted into the thread once it has loaded.
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{Element, HtmlElement, HtmlTextAreaElement, KeyboardEvent, Node};
+
+use super::dom::{add, add_icon, add_text, bind_attr, bind_present, bind_text, on, watch};
+use super::{focus_composer, Texts};
+use crate::config::{Mode, Position, Theme};
+use crate::events;
+use crate::i18n::Text;
+use crate::state::Chat;
+
+/// Builds a whole widget instance in `root` (a shadow root): launcher + panel, or the panel
+/// alone in inline mode. `open` is shared with the page's JS API; events go to `host`.
+pub fn mount(
+    root: &Node,
+    chat: Chat,
+    open: RwSignal<bool>,
+    host: HtmlElement,
+    texts: &'static Texts,
+) {
+    let cfg = chat.config();
+    let inline = cfg.mode == Mode::Inline;
+    let position = match cfg.position {
+        Position::Right => "right",
+        Position::Left => "left",
+    };
+    let theme = match cfg.theme {
+        Theme::Light => "light",
+        Theme::Dark => "dark",
+        Theme::Auto => "auto",
+    };
+    let top = add(
+        root,
+        "div",
+        &[
+            ("class", "sherpa"),
+            ("data-mode", if inline { "inline" } else { "launcher" }),
+            ("data-position", position),
+            ("data-theme", theme),
+            ("dir", crate::i18n::direction(&cfg.lang).as_str()),
+            ("lang", &cfg.lang),
+        ],
+    );
+
+    let launcher = (!inline).then(|| {
+        let label = crate::i18n::fill(texts.get(Text::OpenChat), &[("title", &cfg.title)]);
+        let b = add(
+            &top,
+            "button",
+            &[
+                ("part", "launcher"),
+                ("class", "launcher"),
+                ("type", "button"),
+                ("aria-label", &label),
+                ("aria-controls", "sherpa-panel"),
+            ],
+        );
+        add_icon(
+            &b,
+            "26",
+            "path",
+            &[("fill", "currentColor"), ("d", LAUNCHER_ICON)],
+        );
+        bind_attr(&b, "aria-expanded", move || Some(open.get().to_string()));
+        on(&b, "click", move |_| open.update(|o| *o = !*o));
+        b
+    });
+
+    let panel = add(
+        &top,
+        "section",
+        &[
+            ("part", "panel"),
+            ("class", "panel"),
+            ("id", "sherpa-panel"),
+            ("role", if inline { "region" } else { "dialog" }),
+            ("aria-label", &cfg.title),
+        ],
+    );
+    bind_attr(&panel, "hidden", move || (!open.get()).then(String::new));
+    on(&panel, "keydown", move |e| {
+        let Some(e) = e.dyn_ref::<KeyboardEvent>() else {
+            return;
+        };
+        if e.key() == "Escape" && !inline && open.get_untracked() {
+            e.stop_propagation();
+            open.set(false);
+        }
+    });
+
+    let header = add(&panel, "header", &[("part", "header"), ("class", "header")]);
+    add_text(&header, "h2", &[("class", "title")], &cfg.title);
+    let input: Rc<Cell<Option<HtmlElement>>> = Rc::default();
+    if cfg.problems.is_empty() {
+        let label = texts.get(Text::NewChat);
+        let b = icon_button(&header, "new-chat", label);
+        add_icon(
+            &b,
+            "20",
+            "path",
+            &[("fill", "currentColor"), ("d", NEW_CHAT_ICON)],
+        );
+        let input = input.clone();
+        on(&b, "click", move |_| {
+            chat.reset();
+            focus(&input);
+        });
+    }
+    if !inline {
+        let b = icon_button(&header, "close", texts.get(Text::Close));
+        add_icon(
+            &b,
+            "20",
+            "path",
+            &[("fill", "currentColor"), ("d", CLOSE_ICON)],
+        );
+        on(&b, "click", move |_| open.set(false));
+    }
+    if !cfg.warnings.is_empty() {
+        let ul = add(&panel, "ul", &[("class", "notice"), ("role", "note")]);
+        for w in &cfg.warnings {
+            add_text(&ul, "li", &[], w);
+        }
+    }
+    if cfg.problems.is_empty() {
+        let textarea = conversation(&panel, chat, texts);
+        input.set(Some(textarea));
+    } else {
+        let div = add(
+            &panel,
+            "div",
+            &[
+                ("part", "error"),
+                ("class", "error config-error"),
+                ("role", "alert"),
+            ],
+        );
+        let p = add(&div, "p", &[]);
+        add_text(&p, "strong", &[], texts.get(Text::ConfigErrorTitle));
+        let ul = add(&div, "ul", &[]);
+        for problem in &cfg.problems {
+            add_text(&ul, "li", &[], problem);
+        }
+    }
+
+    super::track_visual_viewport(&host);
+    // Open/close: move focus, and tell the page.
+    let was_open = Cell::new(open.get_untracked());
+    watch(move || {
+        let now = open.get();
+        if now == was_open.replace(now) {
+            return;
+        }
+        if now {
+            focus(&input);
+        } else if let Some(b) = &launcher {
+            let _ = b.focus();
+        }
+        if !inline {
+            let name = if now { "sherpa:open" } else { "sherpa:close" };
+            events::emit(&host, name, &wasm_bindgen::JsValue::NULL);
+        }
+    });
+}
+
+const LAUNCHER_ICON: &str =
+    "M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4H4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z";
+const NEW_CHAT_ICON: &str = "M11 5h2v6h6v2h-6v6h-2v-6H5v-2h6z";
+const CLOSE_ICON: &str =
+    "M6.4 5 12 10.6 17.6 5 19 6.4 13.4 12 19 17.6 17.6 19 12 13.4 6.4 19 5 17.6 10.6 12 5 6.4z";
+const SEND_ICON: &str = "M3 20.5 21 12 3 3.5v6.6L15 12 3 13.9z";
+
+fn focus(input: &Rc<Cell<Option<HtmlElement>>>) {
+    let el = input.take();
+    if let Some(el) = &el {
+        let _ = el.focus();
+    }
+    input.set(el);
+}
+
+/// A header button with only an icon: its label is `aria-label` and the tooltip.
+fn icon_button(parent: &Node, part: &str, label: &str) -> HtmlElement {
+    add(
+        parent,
+        "button",
+        &[
+            ("type", "button"),
+            ("part", part),
+            ("class", "icon"),
+            ("aria-label", label),
+            ("title", label),
+        ],
+    )
+}
+
+/// The thread and the composer; returns the input.
+fn conversation(panel: &Node, chat: Chat, texts: &'static Texts) -> HtmlElement {
+    let cfg = chat.config();
+    let messages = chat.messages;
+    let busy = chat.busy;
+    let draft = RwSignal::new(String::new());
+    // Follow the stream only while the reader is at the bottom.
+    let pinned = RwSignal::new(true);
+
+    let wrap = add(panel, "div", &[("class", "thread-wrap")]);
+    let thread = add(
+        &wrap,
+        "div",
+        &[
+            ("part", "thread"),
+            ("class", "thread"),
+            ("role", "log"),
+            ("aria-label", texts.get(Text::Conversation)),
+            ("tabindex", "0"),
+        ],
+    );
+    let scroll_to_bottom = {
+        let thread = thread.clone();
+        move || thread.set_scroll_top(thread.scroll_height())
+    };
+    {
+        let scroll = scroll_to_bottom.clone();
+        Effect::new(move |_| {
+            chat.grew.track();
+            if pinned.get_untracked() {
+                let scroll = scroll.clone();
+                request_animation_frame(scroll);
+            }
+        });
+    }
+    {
+        let el = thread.clone();
+        on(&thread, "scroll", move |_| {
+            let at_bottom = el.scroll_height() - el.scroll_top() - el.client_height() < 48;
+            if pinned.get_untracked() != at_bottom {
+                pinned.set(at_bottom);
+            }
+        });
+    }
+
+    let ask = move |q: &str| {
+        pinned.set(true);
+        chat.ask(q);
+    };
+
+    // The welcome text and the starter questions, until there is a conversation.
+    let welcome = add(&thread, "div", &[("class", "welcome")]);
+    add_text(&welcome, "p", &[], &cfg.welcome);
+    let chips = add(
+        &welcome,
+        "div",
+        &[
+            ("part", "starters"),
+            ("class", "chips"),
+            ("role", "group"),
+            ("aria-label", texts.get(Text::Starters)),
+        ],
+    );
+    {
+        let chips_el = chips.clone();
+        watch(move || {
+            chips_el.set_text_content(None);
+            for q in chat.starters.get() {
+                add_text(
+                    &chips_el,
+                    "button",
+                    &[
+                        ("type", "button"),
+                        ("part", "starter"),
+                        ("class", "chip"),
+                        ("dir", "auto"),
+                    ],
+                    &q,
+                );
+            }
+        });
+    }
+    on(&chips, "click", move |e| {
+        let chip = e
+            .target()
+            .and_then(|t| t.dyn_into::<Element>().ok())
+            .and_then(|t| t.closest("[part~=\"starter\"]").ok().flatten());
+        if let Some(q) = chip.and_then(|c| c.text_content()) {
+            ask(&q);
+            focus_composer(&e);
+        }
+    });
+    // Reaching for a starter fetches the answer module (see `Chat::prepare`).
+    on(&chips, "pointerover", move |_| chat.prepare());
+    on(&chips, "focusin", move |_| chat.prepare());
+    bind_present(&chips, move || chat.starters.with(|s| !s.is_empty()));
+    bind_present(&welcome, move || {
+        messages.with(Vec::is_empty) && chat.pending.with(Option::is_none)
+    });
+
+    pending(&thread, chat, texts);
+
+    // The messages, once the answer module has loaded (it renders them into the thread).
+    {
+        let thread = thread.clone();
+        let mounted = Cell::new(false);
+        watch(move || {
+            if let Some(kit) = chat.kit.get() {
+                if !mounted.replace(true) {
+                    (kit.thread)(chat, texts, thread.clone());
+                }
+            }
+        });
+    }
+
+    let jump = add_text(
+        &wrap,
+        "button",
+        &[("type", "button"), ("part", "jump"), ("class", "jump")],
+        texts.get(Text::JumpToLatest),
+    );
+    on(&jump, "click", move |_| {
+        pinned.set(true);
+        scroll_to_bottom();
+    });
+    bind_present(&jump, move || {
+        !pinned.get() && messages.with(|m| !m.is_empty())
+    });
+
+    let live = add(
+        panel,
+        "div",
+        &[
+            ("class", "sr-only"),
+            ("role", "status"),
+            ("aria-live", "polite"),
+            ("aria-atomic", "true"),
+        ],
+    );
+    bind_text(&live, move || chat.announcement.get());
+
+    // The composer.
+    let placeholder = if cfg.placeholder.is_empty() {
+        texts.get(Text::Placeholder)
+    } else {
+        &cfg.placeholder
+    };
+    let form = add(
+        panel,
+        "form",
+        &[("part", "composer"), ("class", "composer")],
+    );
+    let input = add(
+        &form,
+        "textarea",
+        &[
+            ("part", "input"),
+            ("class", "input"),
+            ("rows", "1"),
+            ("aria-label", texts.get(Text::InputLabel)),
+            ("placeholder", placeholder),
+        ],
+    );
+    let textarea: HtmlTextAreaElement = input.clone().unchecked_into();
+    {
+        let textarea = textarea.clone();
+        watch(move || {
+            let value = draft.get();
+            if textarea.value() != value {
+                textarea.set_value(&value);
+            }
+        });
+    }
+    let send = move || {
+        let text = draft.get_untracked();
+        if text.trim().is_empty() || busy.get_untracked() {
+            return;
+        }
+        pinned.set(true);
+        chat.ask(&text);
+        draft.set(String::new());
+    };
+    {
+        let textarea = textarea.clone();
+        on(&input, "input", move |_| {
+            draft.set(textarea.value());
+            chat.prepare();
+        });
+    }
+    on(&input, "keydown", move |e| {
+        let Some(k) = e.dyn_ref::<KeyboardEvent>() else {
+            return;
+        };
+        if k.key() == "Enter" && !k.shift_key() && !k.is_composing() {
+            e.prevent_default();
+            send();
+        }
+    });
+    on(&form, "submit", move |e| {
+        e.prevent_default();
+        send();
+    });
+    let stop = add(
+        &form,
+        "button",
+        &[
+            ("part", "stop"),
+            ("class", "send stop"),
+            ("type", "button"),
+            ("aria-label", texts.get(Text::Stop)),
+        ],
+    );
+    add_icon(
+        &stop,
+        "18",
+        "rect",
+        &[
+            ("x", "6"),
+            ("y", "6"),
+            ("width", "12"),
+            ("height", "12"),
+            ("rx", "2"),
+            ("fill", "currentColor"),
+        ],
+    );
+    on(&stop, "click", move |_| chat.stop());
+    let send_button = add(
+        &form,
+        "button",
+        &[
+            ("part", "send"),
+            ("class", "send"),
+            ("type", "submit"),
+            ("aria-label", texts.get(Text::Send)),
+        ],
+    );
+    add_icon(
+        &send_button,
+        "20",
+        "path",
+        &[("fill", "currentColor"), ("d", SEND_ICON)],
+    );
+    bind_attr(&send_button, "disabled", move || {
+        draft.with(|d| d.trim().is_empty()).then(String::new)
+    });
+    bind_present(&stop, move || busy.get());
+    bind_present(&send_button, move || !busy.get());
+    input
+}
+
+/// A question sent before the answer module has loaded: the question, then "Thinking…" or,
+/// when the module could not be fetched, why, with a retry. Shaped like a turn of the thread.
+fn pending(thread: &Node, chat: Chat, texts: &'static Texts) {
+    let pending = chat.pending;
+    let failed = move || pending.with(|p| p.as_ref().is_some_and(|p| p.failed));
+    let user = add(
+        thread,
+        "div",
+        &[("part", "message message-user"), ("class", "message user")],
+    );
+    let bubble = add(&user, "div", &[("class", "bubble"), ("dir", "auto")]);
+    bind_text(&bubble, move || {
+        pending.with(|p| p.as_ref().map(|p| p.question.clone()).unwrap_or_default())
+    });
+    let answer = add(
+        thread,
+        "div",
+        &[
+            ("part", "message message-assistant"),
+            ("class", "message assistant"),
+        ],
+    );
+    bind_attr(&answer, "data-state", move || {
+        Some(if failed() { "error" } else { "pending" }.into())
+    });
+    bind_attr(&answer, "aria-busy", move || Some((!failed()).to_string()));
+    let status = add(&answer, "div", &[("part", "status"), ("class", "status")]);
+    let dots = add(
+        &status,
+        "span",
+        &[("class", "typing"), ("aria-hidden", "true")],
+    );
+    for _ in 0..3 {
+        add(&dots, "i", &[]);
+    }
+    add_text(&status, "span", &[], texts.get(Text::Thinking));
+    let error = add(
+        &answer,
+        "div",
+        &[("part", "error"), ("class", "error"), ("role", "alert")],
+    );
+    add_text(&error, "span", &[], texts.get(Text::LoadFailed));
+    let retry = add_text(
+        &error,
+        "button",
+        &[("type", "button"), ("part", "retry"), ("class", "small")],
+        texts.get(Text::Retry),
+    );
+    on(&retry, "click", move |_| chat.ask_pending());
+    bind_present(&status, move || !failed());
+    bind_present(&error, failed);
+    bind_present(&user, move || pending.with(Option::is_some));
+    bind_present(&answer, move || pending.with(Option::is_some));
+}
