@@ -11,6 +11,9 @@
 //! rest of the widget calls that code only through a loaded [`Kit`], never directly; the size
 //! budget of the first open (scripts/size-budget) fails when something pulls it back.
 //!
+//! The frame that the main module shows (src/ui/shell.rs) is built without Leptos views for
+//! the same reason: their rendering code then lives only here.
+//!
 //! Debug builds and the tests have no split: [`load`] hands out the same [`Kit`] at once.
 
 use web_sys::HtmlElement;

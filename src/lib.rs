@@ -1,7 +1,7 @@
 //! Sherpa: a chat widget that any page gets with one `<script>` tag.
 //!
 //! The loader (`src/loader/sherpa.js`, served as `sherpa.js`) fetches this module and calls
-//! [`boot`] with its own script element. Boot reads the `data-` attributes ([`config`]),
+//! `boot` with its own script element. Boot reads the `data-` attributes ([`config`]),
 //! attaches shadow roots and mounts the components ([`mount`], [`ui`]); conversations live in
 //! [`state`] and talk to backends through [`transport`] and the `sherpa-protocol` crate.
 

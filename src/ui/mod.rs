@@ -1,5 +1,7 @@
-//! The widget's components. They take signals (and the [`Chat`] handle for actions) and
-//! render inside the instance's shadow root.
+//! The widget's interface, inside each instance's shadow root: the frame ([`shell`]:
+//! launcher, panel, welcome, composer; the DOM bound to signals, in the main module) and the
+//! thread (messages, markdown, citations, sources: Leptos components that take signals and the
+//! [`Chat`](crate::state::Chat) handle for actions, in the answer module, see `src/kit.rs`).
 
 mod dom;
 mod markdown;
@@ -52,19 +54,6 @@ where
     V: RenderHtml + Send + 'static,
 {
     show_erased(Memo::new(move |_| when()), view.into(), ViewFn::default())
-}
-
-/// [`show`] with a `fallback` for when the condition is false.
-pub fn show_else<V, F>(
-    when: impl Fn() -> bool + Send + Sync + 'static,
-    view: impl Fn() -> V + Send + Sync + 'static,
-    fallback: impl Fn() -> F + Send + Sync + 'static,
-) -> AnyView
-where
-    V: RenderHtml + Send + 'static,
-    F: RenderHtml + Send + 'static,
-{
-    show_erased(Memo::new(move |_| when()), view.into(), fallback.into())
 }
 
 fn show_erased(when: Memo<bool>, view: ViewFn, fallback: ViewFn) -> AnyView {

@@ -1,7 +1,7 @@
 //! The widget's frame: launcher, panel, header, welcome text and starter questions, the
 //! composer, and a question waiting for the answer module. It is all that opening the panel
-//! needs, so it is written with the DOM directly ([`super::dom`]) and Leptos signals bound to
-//! it, not with Leptos views: their rendering code would cost the main module about 43 KB gz
+//! needs, so it is written with the DOM directly (`src/ui/dom.rs`) and Leptos signals bound to
+//! it, not with Leptos views: their rendering code cost the main module 32 KB gz
 //! (BENCHMARKS.md, "Size"). The messages are Leptos components in the answer module
 //! (src/kit.rs), mounted into the thread once it has loaded.
 
