@@ -5,7 +5,7 @@
 //! (BENCHMARKS.md, "Size"). The messages are Leptos components in the answer module
 //! (src/kit.rs), mounted into the thread once it has loaded.
 
-use std::cell::Cell;
+use std::cell::{Cell, OnceCell};
 use std::rc::Rc;
 
 use leptos::prelude::*;
@@ -100,7 +100,8 @@ pub fn mount(
 
     let header = add(&panel, "header", &[("part", "header"), ("class", "header")]);
     add_text(&header, "h2", &[("class", "title")], &cfg.title);
-    let input: Rc<Cell<Option<HtmlElement>>> = Rc::default();
+    // The composer's input, once built (the header's "new chat" comes first and focuses it).
+    let input: Rc<OnceCell<HtmlElement>> = Rc::default();
     if cfg.problems.is_empty() {
         let label = texts.get(Text::NewChat);
         let b = icon_button(&header, "new-chat", label);
@@ -133,8 +134,7 @@ pub fn mount(
         }
     }
     if cfg.problems.is_empty() {
-        let textarea = conversation(&panel, chat, texts);
-        input.set(Some(textarea));
+        let _ = input.set(conversation(&panel, chat, texts));
     } else {
         let div = add(
             &panel,
@@ -180,12 +180,10 @@ const CLOSE_ICON: &str =
     "M6.4 5 12 10.6 17.6 5 19 6.4 13.4 12 19 17.6 17.6 19 12 13.4 6.4 19 5 17.6 10.6 12 5 6.4z";
 const SEND_ICON: &str = "M3 20.5 21 12 3 3.5v6.6L15 12 3 13.9z";
 
-fn focus(input: &Rc<Cell<Option<HtmlElement>>>) {
-    let el = input.take();
-    if let Some(el) = &el {
+fn focus(input: &OnceCell<HtmlElement>) {
+    if let Some(el) = input.get() {
         let _ = el.focus();
     }
-    input.set(el);
 }
 
 /// A header button with only an icon: its label is `aria-label` and the tooltip.
