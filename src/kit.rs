@@ -6,10 +6,11 @@
 //! The release build (`scripts/build`, `--cfg sherpa_split`) cuts this out of the main wasm
 //! into a second file that is fetched when the user starts typing a question or reaches for a
 //! starter ([`Chat::prepare`]), when a question is sent, or at start when there is a saved
-//! conversation to show: opening the panel costs only the main module (BENCHMARKS.md, "Size"). The cut follows the call graph (wasm-split): whatever only [`load`]'s [`Kit`]
-//! reaches goes into the answer module, whatever the main module reaches stays there. So the
-//! rest of the widget calls that code only through a loaded [`Kit`], never directly; the size
-//! budget of the first open (scripts/size-budget) fails when something pulls it back.
+//! conversation to show: opening the panel costs only the main module (BENCHMARKS.md, "Size").
+//! The cut follows the call graph (wasm-split): whatever only [`load`]'s [`Kit`] reaches goes
+//! into the answer module, whatever the main module reaches stays there. So the rest of the
+//! widget calls that code only through a loaded [`Kit`], never directly; the size budget of
+//! the first open (scripts/size-budget) fails when something pulls it back.
 //!
 //! The frame that the main module shows (src/ui/shell.rs) is built without Leptos views for
 //! the same reason: their rendering code then lives only here.
