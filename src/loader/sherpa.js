@@ -170,6 +170,9 @@
     wrap.appendChild(button);
     root.appendChild(wrap);
     on(button, 'pointerenter focus touchstart', boot, { passive: true, once: true });
+    // A press counts as the click it starts: if the widget takes over between the press and
+    // the release, the click lands on no button and would otherwise be lost.
+    on(button, 'pointerdown', function () { clicked = true; }, { passive: true });
     on(button, 'click', function () {
       clicked = true;
       button.setAttribute('aria-busy', 'true');

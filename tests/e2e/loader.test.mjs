@@ -96,6 +96,17 @@ test('a click before the wasm is ready opens the panel when ready, with focus in
   assert.deepEqual(p.consoleErrors, []);
 });
 
+test('a press that the widget takes over before its release still opens the panel', async () => {
+  const p = await open('/interaction', { delayMs: 400 });
+  const box = await launcher(p).boundingBox();
+  await p.mouse.move(box.x + box.width / 2, box.y + box.height / 2); // hover: the wasm starts loading
+  await p.mouse.down();
+  await mounted(p); // the widget's launcher replaces the placeholder under the held button
+  await p.mouse.up();
+  await p.locator('sherpa-chat [part~="input"]').waitFor({ state: 'visible' });
+  assert.deepEqual(p.consoleErrors, []);
+});
+
 test('keyboard focus on the launcher loads the wasm', async () => {
   const p = await open('/interaction');
   await launcher(p).waitFor();
