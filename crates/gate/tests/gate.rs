@@ -1,0 +1,385 @@
+//! The gate in front of the dev server (a recording upstream), both in-process on free
+//! loopback ports.
+
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+use sherpa_gate::config::{self, Args};
+
+const KEY: &str = "on_secret_key_0123456789";
+const ORIGIN: &str = "https://site.example";
+
+/// The one place the dev server is started (so `--test-endpoints` is one line to add).
+async fn devserver(pace_ms: u64) -> sherpa_devserver::Server {
+    let cfg = sherpa_devserver::Config { port: 0, pace_ms, ..Default::default() };
+    sherpa_devserver::serve(cfg).await.expect("dev server starts")
+}
+
+fn args(backend: &str, upstream: String) -> Args {
+    Args {
+        listen: Some("127.0.0.1:0".into()),
+        upstream: Some(upstream),
+        backend: Some(backend.into()),
+        allow_origin: Some(vec![ORIGIN.into()]),
+        persona: Some(7),
+        document_sets: Some(vec!["public".into()]),
+        source_types: Some(vec!["web".into()]),
+        tags: Some(vec!["lang=en".into()]),
+        time_cutoff: Some("2024-01-01T00:00:00Z".into()),
+        models: Some(vec!["openai/gpt-4o".into()]),
+        workspace_id: Some("ws-pinned".into()),
+        agent_id: Some("agent-pinned".into()),
+        ..Default::default()
+    }
+}
+
+async fn gate(a: Args) -> sherpa_gate::Server {
+    let cfg = config::load(a, Some(KEY.into())).expect("valid config");
+    sherpa_gate::serve(cfg).await.expect("gate starts")
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::new()
+}
+
+async fn post(gate: &sherpa_gate::Server, path: &str, body: Value) -> reqwest::Response {
+    client()
+        .post(format!("http://{}/api/{path}", gate.addr))
+        .header("origin", ORIGIN)
+        .json(&body)
+        .send()
+        .await
+        .expect("gate answers")
+}
+
+async fn recorded(dev: &sherpa_devserver::Server) -> Vec<Value> {
+    let url = format!("http://{}/api/_test/requests", dev.addr);
+    client().get(url).send().await.unwrap().json().await.unwrap()
+}
+
+fn up(dev: &sherpa_devserver::Server) -> String {
+    format!("http://{}/api", dev.addr)
+}
+
+#[tokio::test]
+async fn key_reaches_upstream_and_no_response() {
+    let dev = devserver(1).await;
+    let g = gate(args("onyx", up(&dev))).await;
+    let r = post(&g, "chat/create-chat-session", json!({"persona_id": 99})).await;
+    assert_eq!(r.status(), 200);
+    let headers = format!("{:?}", r.headers());
+    let s: Value = r.json().await.unwrap();
+    let sid = s["chat_session_id"].as_str().expect("session id").to_string();
+    let r = post(&g, "chat/send-chat-message", json!({"message": "How do I reset my password?", "chat_session_id": sid, "parent_message_id": -1, "stream": true})).await;
+    assert_eq!(r.status(), 200);
+    let headers2 = format!("{:?}", r.headers());
+    let text = r.text().await.unwrap();
+    assert!(text.len() > 50, "an answer streamed: {text}");
+    for t in [&headers, &headers2, &text] {
+        assert!(!t.contains(KEY), "the key leaked into a response");
+    }
+    let reqs = recorded(&dev).await;
+    assert_eq!(reqs.len(), 2, "{reqs:?}");
+    for r in &reqs {
+        assert_eq!(r["headers"]["authorization"], format!("Bearer {KEY}"));
+    }
+    assert_eq!(reqs[0]["body"]["persona_id"], 7, "persona pinned on create-chat-session");
+    g.shutdown(Duration::from_secs(1)).await;
+    dev.shutdown().await;
+}
+
+#[tokio::test]
+async fn scope_is_pinned_on_every_backend() {
+    let dev = devserver(1).await;
+    let widened = json!({
+        "source_type": ["slack"], "document_set": ["secret"], "time_cutoff": null,
+        "tags": [{"tag_key": "x", "tag_value": "y"}]
+    });
+    let want = json!({
+        "source_type": ["web"], "document_set": ["public"], "time_cutoff": "2024-01-01T00:00:00Z",
+        "tags": [{"tag_key": "lang", "tag_value": "en"}]
+    });
+    let cases = [
+        ("onyx", "chat/send-chat-message", json!({"message": "hi", "chat_session_info": {"persona_id": 1}, "internal_search_filters": widened, "origin": "widget"})),
+        ("onyx-legacy", "chat/send-message", json!({"message": "hi", "retrieval_options": {"run_search": "always", "filters": widened}, "search_doc_ids": null, "use_agentic_search": false})),
+        ("onyx-simple", "chat/send-message-simple-api", json!({"message": "hi", "persona_id": 1, "retrieval_options": {"filters": widened}})),
+        ("odyssey", "chat/message", json!({"message": "hi", "workspaceId": "other", "agentId": "other", "userId": "me", "conversationId": "c1", "isFirst": true})),
+    ];
+    for (backend, path, body) in cases {
+        reqwest::Client::new().delete(format!("http://{}/api/_test/requests", dev.addr)).send().await.unwrap();
+        let g = gate(args(backend, up(&dev))).await;
+        let r = post(&g, path, body).await;
+        assert_eq!(r.status(), 200, "{backend}");
+        let _ = r.text().await;
+        let reqs = recorded(&dev).await;
+        let b = &reqs.last().expect("upstream got it")["body"];
+        match backend {
+            "onyx" => {
+                assert_eq!(b["internal_search_filters"], want);
+                assert_eq!(b["chat_session_info"]["persona_id"], 7);
+            }
+            "onyx-legacy" => assert_eq!(b["retrieval_options"]["filters"], want),
+            "onyx-simple" => {
+                assert_eq!(b["retrieval_options"]["filters"], want);
+                assert_eq!(b["persona_id"], 7);
+            }
+            _ => {
+                assert_eq!(b["workspaceId"], "ws-pinned");
+                assert_eq!(b["agentId"], "agent-pinned");
+                assert!(b.get("userId").is_none());
+                let h = &reqs.last().unwrap()["headers"];
+                assert_eq!(h["x-api-key"], KEY);
+                assert!(h["userid"].as_str().unwrap().starts_with("visitor-"));
+            }
+        }
+        g.shutdown(Duration::from_secs(1)).await;
+    }
+    dev.shutdown().await;
+}
+
+#[tokio::test]
+async fn widening_fields_refused_and_unknown_dropped() {
+    let dev = devserver(1).await;
+    let g = gate(args("onyx", up(&dev))).await;
+    for (field, value) in [
+        ("search_doc_ids", json!([1])),
+        ("allowed_tool_ids", json!([1])),
+        ("forced_tool_id", json!(1)),
+        ("deep_research", json!(true)),
+        ("file_descriptors", json!([{"id": "x"}])),
+        ("prompt_override", json!({"system_prompt": "x"})),
+        ("alternate_assistant_id", json!(3)),
+        ("use_agentic_search", json!(true)),
+        ("llm_override", json!({"model_provider": "openai", "model_version": "o3-pro"})),
+    ] {
+        let mut body = json!({"message": "hi"});
+        body[field] = value;
+        let r = post(&g, "chat/send-chat-message", body).await;
+        assert_eq!(r.status(), 400, "{field}");
+    }
+    assert!(recorded(&dev).await.is_empty(), "nothing refused reached the upstream");
+    let ok = json!({"message": "hi", "surprise": 1, "llm_override": {"model_provider": "openai", "model_version": "gpt-4o"}});
+    let r = post(&g, "chat/send-chat-message", ok).await;
+    assert_eq!(r.status(), 200);
+    let _ = r.text().await;
+    let b = &recorded(&dev).await[0]["body"];
+    assert!(b.get("surprise").is_none(), "unknown field dropped");
+    assert_eq!(b["llm_override"]["model_version"], "gpt-4o");
+    let long = "x".repeat(2001);
+    assert_eq!(post(&g, "chat/send-chat-message", json!({"message": long})).await.status(), 400);
+    g.shutdown(Duration::from_secs(1)).await;
+    dev.shutdown().await;
+}
+
+#[tokio::test]
+async fn origins_paths_and_sizes() {
+    let dev = devserver(1).await;
+    let g = gate(args("onyx", up(&dev))).await;
+    let url = format!("http://{}/api/chat/send-chat-message", g.addr);
+    let foreign = client().post(&url).header("origin", "https://evil.example").json(&json!({"message": "hi"})).send().await.unwrap();
+    assert_eq!(foreign.status(), 403);
+    assert!(foreign.headers().get("access-control-allow-origin").is_none());
+    let missing = client().post(&url).json(&json!({"message": "hi"})).send().await.unwrap();
+    assert_eq!(missing.status(), 403);
+    let pre = client().request(reqwest::Method::OPTIONS, &url).header("origin", ORIGIN).send().await.unwrap();
+    assert_eq!(pre.headers()["access-control-allow-origin"], ORIGIN);
+    for path in ["chat/send-message", "chat/get-user-chat-sessions", "manage/admin/api-key", "_test/requests", "persona/8"] {
+        let r = client().get(format!("http://{}/api/{path}", g.addr)).header("origin", ORIGIN).send().await.unwrap();
+        assert_eq!(r.status(), 404, "{path}");
+    }
+    let big = json!({"message": "x".repeat(70_000)});
+    assert_eq!(post(&g, "chat/send-chat-message", big).await.status(), 413);
+    assert!(recorded(&dev).await.is_empty());
+    g.shutdown(Duration::from_secs(1)).await;
+    dev.shutdown().await;
+}
+
+#[tokio::test]
+async fn visitor_rate_and_daily_cap() {
+    let dev = devserver(0).await;
+    let mut a = args("onyx-simple", up(&dev));
+    a.rate = Some("2/hour".into());
+    let g = gate(a).await;
+    for _ in 0..2 {
+        let r = post(&g, "chat/send-message-simple-api", json!({"message": "hi"})).await;
+        assert_eq!(r.status(), 200);
+        let _ = r.text().await;
+    }
+    let r = post(&g, "chat/send-message-simple-api", json!({"message": "hi"})).await;
+    assert_eq!(r.status(), 429);
+    let retry: u64 = r.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!(retry > 0 && retry <= 3600);
+    g.shutdown(Duration::from_secs(1)).await;
+
+    let mut a = args("onyx-simple", up(&dev));
+    a.daily_questions = Some(1);
+    let g = gate(a).await;
+    let r = post(&g, "chat/send-message-simple-api", json!({"message": "hi"})).await;
+    assert_eq!(r.status(), 200);
+    let _ = r.text().await;
+    let r = post(&g, "chat/send-message-simple-api", json!({"message": "hi"})).await;
+    assert_eq!(r.status(), 429);
+    assert!(r.headers().contains_key("retry-after"));
+    g.shutdown(Duration::from_secs(1)).await;
+    dev.shutdown().await;
+}
+
+#[tokio::test]
+async fn feedback_and_stop_only_on_what_the_gate_streamed() {
+    let dev = devserver(0).await;
+    let g = gate(args("onyx", up(&dev))).await;
+    let fb = |id: i64| json!({"chat_message_id": id, "is_positive": true});
+    assert_eq!(post(&g, "chat/create-chat-message-feedback", fb(12345)).await.status(), 403);
+    assert_eq!(post(&g, "chat/stop-chat-session/not-mine", json!({})).await.status(), 403);
+    let s: Value = post(&g, "chat/create-chat-session", json!({})).await.json().await.unwrap();
+    let sid = s["chat_session_id"].as_str().unwrap().to_string();
+    let text = post(&g, "chat/send-chat-message", json!({"message": "hi", "chat_session_id": sid})).await.text().await.unwrap();
+    let id = text.lines().filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .find_map(|v| v["reserved_assistant_message_id"].as_i64()).expect("a message id streamed");
+    assert_eq!(post(&g, "chat/create-chat-message-feedback", fb(id)).await.status(), 200);
+    let r = post(&g, &format!("chat/stop-chat-session/{sid}"), json!({})).await;
+    assert_ne!(r.status(), 403);
+    g.shutdown(Duration::from_secs(1)).await;
+    dev.shutdown().await;
+}
+
+#[tokio::test]
+async fn first_byte_before_a_slow_upstream_finishes() {
+    let dev = devserver(0).await;
+    let upstream = format!("http://{}/f/pace=150/api", dev.addr);
+    let g = gate(args("onyx-legacy", upstream)).await;
+    let started = Instant::now();
+    let mut r = post(&g, "chat/send-message", json!({"message": "How do I reset my password?"})).await;
+    let first = r.chunk().await.unwrap().expect("a first chunk");
+    let t_first = started.elapsed();
+    assert!(!first.is_empty());
+    while r.chunk().await.unwrap().is_some() {}
+    let t_end = started.elapsed();
+    assert!(t_end > Duration::from_millis(1000), "the upstream is slow: {t_end:?}");
+    assert!(t_first * 3 < t_end, "first byte {t_first:?} well before the end {t_end:?}");
+    g.shutdown(Duration::from_secs(1)).await;
+    dev.shutdown().await;
+}
+
+#[tokio::test]
+async fn visitor_disconnect_cancels_upstream() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(async move {
+        let (mut sock, _) = listener.accept().await.unwrap();
+        let mut buf = vec![0u8; 65536];
+        let _ = sock.read(&mut buf).await.unwrap();
+        let head = "HTTP/1.1 200 OK\r\ncontent-type: application/x-ndjson\r\ntransfer-encoding: chunked\r\n\r\n";
+        sock.write_all(head.as_bytes()).await.unwrap();
+        sock.write_all(b"6\r\n{\"a\":1\r\n").await.unwrap();
+        // Never finishes: waits until the gate closes the connection.
+        while sock.read(&mut buf).await.map(|n| n > 0).unwrap_or(false) {}
+        let _ = tx.send(());
+    });
+    let g = gate(args("onyx-legacy", format!("http://{addr}/api"))).await;
+    let mut r = post(&g, "chat/send-message", json!({"message": "hi"})).await;
+    assert!(r.chunk().await.unwrap().is_some());
+    drop(r);
+    tokio::time::timeout(Duration::from_secs(10), rx).await.expect("upstream connection closed").unwrap();
+    g.shutdown(Duration::from_secs(1)).await;
+}
+
+#[tokio::test]
+async fn healthz_and_metrics() {
+    let dev = devserver(0).await;
+    let g = gate(args("onyx", up(&dev))).await;
+    let _ = client().post(format!("http://{}/api/chat/send-chat-message", g.addr)).json(&json!({})).send().await;
+    let h = client().get(format!("http://{}/healthz", g.addr)).send().await.unwrap();
+    assert_eq!(h.status(), 200);
+    let m = client().get(format!("http://{}/metrics", g.addr)).send().await.unwrap().text().await.unwrap();
+    assert!(m.contains("sherpa_gate_refusals_total{reason=\"origin\"} 1"), "{m}");
+    assert!(m.contains("sherpa_gate_open_streams 0"));
+    g.shutdown(Duration::from_secs(1)).await;
+    dev.shutdown().await;
+}
+
+#[test]
+fn config_errors_one_line_each() {
+    let errs = config::load(Args::default(), None).unwrap_err();
+    let text = errs.join("\n");
+    for want in ["upstream:", "backend:", "allow-origin:", "api key:"] {
+        assert!(text.contains(want), "{want} in {text}");
+    }
+    let dir = std::env::temp_dir().join(format!("gate-cfg-{}", std::process::id()));
+    std::fs::write(&dir, "api_key = \"x\"\n").unwrap();
+    let a = Args { config: Some(dir.clone()), ..Default::default() };
+    let errs = config::load(a, Some(KEY.into())).unwrap_err();
+    assert!(errs[0].contains("api_key is not allowed"), "{errs:?}");
+    std::fs::write(&dir, "upstream = \"http://x/api\"\nbackend = \"onyx\"\nallow-origin = [\"https://a.example\"]\nrate = \"5/minute\"\n").unwrap();
+    let a = Args { config: Some(dir.clone()), rate: Some("9/hour".into()), ..Default::default() };
+    let cfg = config::load(a, Some(KEY.into())).expect("file + flags");
+    assert_eq!(cfg.rate.0, 9, "flags override the file");
+    assert_eq!(cfg.allow_origins, ["https://a.example"]);
+    let _ = std::fs::remove_file(dir);
+}
+
+/// A real redis-server on a free loopback port, killed on drop. Fails loudly when absent.
+struct Redis {
+    child: std::process::Child,
+    url: String,
+}
+
+impl Redis {
+    async fn start() -> Redis {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let child = std::process::Command::new("redis-server")
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("redis-server must be installed (scripts/setup installs it)");
+        let url = format!("redis://127.0.0.1:{port}/");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err() {
+            assert!(Instant::now() < deadline, "redis-server did not start");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        Redis { child, url }
+    }
+}
+
+impl Drop for Redis {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test]
+async fn two_gates_share_limits_and_ownership_through_redis() {
+    let redis = Redis::start().await;
+    let dev = devserver(0).await;
+    let mk = || {
+        let mut a = args("onyx", up(&dev));
+        a.rate = Some("3/hour".into());
+        a.redis = Some(redis.url.clone());
+        a
+    };
+    let g1 = gate(mk()).await;
+    let g2 = gate(mk()).await;
+    let s: Value = post(&g1, "chat/create-chat-session", json!({})).await.json().await.unwrap();
+    let sid = s["chat_session_id"].as_str().unwrap().to_string();
+    let text = post(&g2, "chat/send-chat-message", json!({"message": "hi", "chat_session_id": sid})).await.text().await.unwrap();
+    let id = text.lines().filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .find_map(|v| v["reserved_assistant_message_id"].as_i64()).expect("session made on g1 usable on g2");
+    let fb = json!({"chat_message_id": id, "is_positive": false});
+    assert_eq!(post(&g1, "chat/create-chat-message-feedback", fb).await.status(), 200, "g1 knows g2's message");
+    let r = post(&g1, "chat/send-chat-message", json!({"message": "hi"})).await;
+    assert_eq!(r.status(), 200);
+    let _ = r.text().await;
+    let r = post(&g2, "chat/send-chat-message", json!({"message": "hi"})).await;
+    assert_eq!(r.status(), 200);
+    let _ = r.text().await;
+    let r = post(&g1, "chat/send-chat-message", json!({"message": "hi"})).await;
+    assert_eq!(r.status(), 429, "the fourth question across both gates is refused");
+    assert!(r.headers().contains_key("retry-after"));
+    g1.shutdown(Duration::from_secs(1)).await;
+    g2.shutdown(Duration::from_secs(1)).await;
+    dev.shutdown().await;
+}
