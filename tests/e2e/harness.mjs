@@ -32,6 +32,33 @@ export function startDevServer({ paceMs = 5, extraArgs = [] } = {}) {
   });
 }
 
+/**
+ * Starts sherpa-gate on a free port in front of `upstream` (an API base, `/api` included).
+ * `args` are extra flags; the key comes from the environment. Resolves to { url, stop }.
+ */
+export function startGate({ upstream, backend, origins, apiKey, args = [] }) {
+  const bin = process.env.SHERPA_GATE || path.join(root, 'target/debug/sherpa-gate');
+  const flags = ['--listen', '127.0.0.1:0', '--upstream', upstream, '--backend', backend,
+    ...origins.flatMap((o) => ['--allow-origin', o]), ...args];
+  const child = spawn(bin, flags, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, SHERPA_GATE_API_KEY: apiKey } });
+  const kill = () => child.kill();
+  process.once('exit', kill);
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error('gate did not start: ' + out)), 15000);
+    child.on('error', reject);
+    child.on('exit', (code) => reject(new Error(`gate exited (${code}): ${out}`)));
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = out.match(/listening on (http:\/\/[\d.]+:\d+)/);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ url: m[1], stop: kill });
+      }
+    });
+  });
+}
+
 /** Serves fixed pages from another origin (a different port on 127.0.0.1). */
 export function startHostSite(pages) {
   const server = http.createServer((req, res) => {
