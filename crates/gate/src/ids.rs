@@ -6,7 +6,7 @@ use serde_json::Value;
 const MAX_LINE: usize = 1 << 20;
 
 /// An id worth remembering.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Id {
     Message(i64),
     Session(String),
@@ -83,12 +83,14 @@ mod tests {
     #[test]
     fn same_ids_at_every_split() {
         let body = b"{\"user_message_id\":3,\"reserved_assistant_message_id\":4}\n{\"obj\":{\"type\":\"message_delta\",\"content\":\"hi\"}}\n{\"chat_session_id\":\"abc\"}";
-        let whole = Scanner::default().feed(body);
+        let mut whole = Scanner::default().feed(body);
+        whole.sort();
         assert_eq!(whole, vec![Id::Message(3), Id::Message(4), Id::Session("abc".into())]);
         for i in 0..body.len() {
             let mut s = Scanner::default();
             let mut got = s.feed(&body[..i]);
             got.extend(s.feed(&body[i..]));
+            got.sort();
             assert_eq!(got, whole, "split at {i}");
         }
     }

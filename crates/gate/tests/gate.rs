@@ -21,7 +21,7 @@ fn args(backend: &str, upstream: String) -> Args {
         upstream: Some(upstream),
         backend: Some(backend.into()),
         allow_origin: Some(vec![ORIGIN.into()]),
-        persona: Some(7),
+        persona: Some(0),
         document_sets: Some(vec!["public".into()]),
         source_types: Some(vec!["web".into()]),
         tags: Some(vec!["lang=en".into()]),
@@ -83,7 +83,7 @@ async fn key_reaches_upstream_and_no_response() {
     for r in &reqs {
         assert_eq!(r["headers"]["authorization"], format!("Bearer {KEY}"));
     }
-    assert_eq!(reqs[0]["body"]["persona_id"], 7, "persona pinned on create-chat-session");
+    assert_eq!(reqs[0]["body"]["persona_id"], 0, "persona pinned on create-chat-session");
     g.shutdown(Duration::from_secs(1)).await;
     dev.shutdown().await;
 }
@@ -116,12 +116,12 @@ async fn scope_is_pinned_on_every_backend() {
         match backend {
             "onyx" => {
                 assert_eq!(b["internal_search_filters"], want);
-                assert_eq!(b["chat_session_info"]["persona_id"], 7);
+                assert_eq!(b["chat_session_info"]["persona_id"], 0);
             }
             "onyx-legacy" => assert_eq!(b["retrieval_options"]["filters"], want),
             "onyx-simple" => {
                 assert_eq!(b["retrieval_options"]["filters"], want);
-                assert_eq!(b["persona_id"], 7);
+                assert_eq!(b["persona_id"], 0);
             }
             _ => {
                 assert_eq!(b["workspaceId"], "ws-pinned");
