@@ -24,16 +24,26 @@ struct Run {
 }
 
 async fn run(url: String, n: usize) -> Run {
-    let client = reqwest::Client::builder().pool_max_idle_per_host(0).build().unwrap();
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .build()
+        .unwrap();
     let opened = Arc::new(Barrier::new(n + 1));
     let release = Arc::new(Barrier::new(n + 1));
     let mut tasks = Vec::with_capacity(n);
     for i in 0..n {
-        let (c, url, opened, release) = (client.clone(), url.clone(), opened.clone(), release.clone());
+        let (c, url, opened, release) =
+            (client.clone(), url.clone(), opened.clone(), release.clone());
         tasks.push(tokio::spawn(async move {
             let body = format!("{{\"message\":\"How do I export my notes? {i}\"}}");
             let t = Instant::now();
-            let resp = c.post(url).header("origin", "http://bench.local").header("content-type", "application/json").body(body).send().await;
+            let resp = c
+                .post(url)
+                .header("origin", "http://bench.local")
+                .header("content-type", "application/json")
+                .body(body)
+                .send()
+                .await;
             let mut first = None;
             let mut ok = false;
             if let Ok(mut r) = resp {
@@ -63,7 +73,11 @@ async fn run(url: String, n: usize) -> Run {
         }
     }
     ttfb.sort();
-    Run { ttfb, errors, peak_rss_kib: peak }
+    Run {
+        ttfb,
+        errors,
+        peak_rss_kib: peak,
+    }
 }
 
 fn pct(v: &[Duration], p: f64) -> f64 {
@@ -75,8 +89,15 @@ fn pct(v: &[Duration], p: f64) -> f64 {
 
 #[tokio::main]
 async fn main() {
-    let n: usize = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(1000);
-    let dev_cfg = sherpa_devserver::Config { port: 0, pace_ms: 20, ..Default::default() };
+    let n: usize = std::env::args()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1000);
+    let dev_cfg = sherpa_devserver::Config {
+        port: 0,
+        pace_ms: 20,
+        ..Default::default()
+    };
     let dev = sherpa_devserver::serve(dev_cfg).await.unwrap();
     let args = Args {
         listen: Some("127.0.0.1:0".into()),
@@ -88,7 +109,9 @@ async fn main() {
         max_streams_per_visitor: Some(100_000),
         ..Default::default()
     };
-    let gate = sherpa_gate::serve(config::load(args, Some("bench-key".into())).unwrap()).await.unwrap();
+    let gate = sherpa_gate::serve(config::load(args, Some("bench-key".into())).unwrap())
+        .await
+        .unwrap();
     let direct_url = format!("http://{}/api/chat/send-message", dev.addr);
     let gate_url = format!("http://{}/api/chat/send-message", gate.addr);
     let _ = run(direct_url.clone(), 50).await; // warm-up
@@ -98,9 +121,22 @@ async fn main() {
     let g = run(gate_url, n).await;
     let per_stream = (g.peak_rss_kib as f64 - d.peak_rss_kib as f64) / n as f64;
     println!("concurrent streams: {n}");
-    println!("direct: median TTFB {:.2} ms, p95 {:.2} ms, errors {}", pct(&d.ttfb, 0.5), pct(&d.ttfb, 0.95), d.errors);
-    println!("gate:   median TTFB {:.2} ms, p95 {:.2} ms, errors {}", pct(&g.ttfb, 0.5), pct(&g.ttfb, 0.95), g.errors);
-    println!("added median TTFB: {:.2} ms", pct(&g.ttfb, 0.5) - pct(&d.ttfb, 0.5));
+    println!(
+        "direct: median TTFB {:.2} ms, p95 {:.2} ms, errors {}",
+        pct(&d.ttfb, 0.5),
+        pct(&d.ttfb, 0.95),
+        d.errors
+    );
+    println!(
+        "gate:   median TTFB {:.2} ms, p95 {:.2} ms, errors {}",
+        pct(&g.ttfb, 0.5),
+        pct(&g.ttfb, 0.95),
+        g.errors
+    );
+    println!(
+        "added median TTFB: {:.2} ms",
+        pct(&g.ttfb, 0.5) - pct(&d.ttfb, 0.5)
+    );
     println!("RSS before {base} KiB; peak direct {} KiB; peak gate {} KiB; gate ≈ {per_stream:.1} KiB per open stream", d.peak_rss_kib, g.peak_rss_kib);
     gate.shutdown(Duration::from_secs(2)).await;
     dev.shutdown().await;

@@ -10,7 +10,10 @@ use serde::Deserialize;
 
 /// Every setting, as a flag and as a TOML key (dashes become underscores in TOML).
 #[derive(Parser, Deserialize, Debug, Default, Clone)]
-#[command(name = "sherpa-gate", about = "Puts Sherpa on a public site without a key in the page.")]
+#[command(
+    name = "sherpa-gate",
+    about = "Puts Sherpa on a public site without a key in the page."
+)]
 #[serde(deny_unknown_fields, default, rename_all = "kebab-case")]
 pub struct Args {
     /// TOML file with the same keys as the flags (flags override it).
@@ -198,11 +201,35 @@ macro_rules! pick {
 
 fn merge(flags: Args, file: Args) -> Args {
     pick!(
-        flags, file, config, listen, upstream, backend, allow_origin, persona, document_sets,
-        source_types, tags, time_cutoff, models, workspace_id, agent_id, user_id, rate,
-        daily_questions, max_question_chars, max_body_bytes, max_streams_per_visitor,
-        trusted_proxy, connect_timeout, idle_timeout, ownership_ttl, shutdown_grace, redis,
-        redis_prefix, api_key_file
+        flags,
+        file,
+        config,
+        listen,
+        upstream,
+        backend,
+        allow_origin,
+        persona,
+        document_sets,
+        source_types,
+        tags,
+        time_cutoff,
+        models,
+        workspace_id,
+        agent_id,
+        user_id,
+        rate,
+        daily_questions,
+        max_question_chars,
+        max_body_bytes,
+        max_streams_per_visitor,
+        trusted_proxy,
+        connect_timeout,
+        idle_timeout,
+        ownership_ttl,
+        shutdown_grace,
+        redis,
+        redis_prefix,
+        api_key_file
     )
 }
 
@@ -230,14 +257,22 @@ fn validate(a: Args, api_key: String, errors: &mut Vec<String>) -> Config {
         errors.push(format!("listen: {listen:?} is not ADDR:PORT"));
         SocketAddr::from(([127, 0, 0, 1], 8788))
     });
-    let upstream = a.upstream.unwrap_or_default().trim_end_matches('/').to_string();
+    let upstream = a
+        .upstream
+        .unwrap_or_default()
+        .trim_end_matches('/')
+        .to_string();
     if !(upstream.starts_with("http://") || upstream.starts_with("https://")) {
         errors.push("upstream: give the API base URL, http(s)://…/api".into());
     }
-    let backend = a.backend.as_deref().and_then(Backend::parse).unwrap_or_else(|| {
-        errors.push("backend: one of onyx, onyx-legacy, onyx-simple, odyssey".into());
-        Backend::Onyx
-    });
+    let backend = a
+        .backend
+        .as_deref()
+        .and_then(Backend::parse)
+        .unwrap_or_else(|| {
+            errors.push("backend: one of onyx, onyx-legacy, onyx-simple, odyssey".into());
+            Backend::Onyx
+        });
     let allow_origins = origins(a.allow_origin.unwrap_or_default(), errors);
     let tags = pairs(a.tags.unwrap_or_default(), '=', "tags", errors);
     let models = pairs(a.models.unwrap_or_default(), '/', "models", errors);
@@ -283,13 +318,20 @@ fn origins(list: Vec<String>, errors: &mut Vec<String>) -> Vec<String> {
             && !o.trim_end_matches('/').contains(|c: char| c == '*')
             && o.splitn(4, '/').count() == 3;
         if !ok {
-            errors.push(format!("allow-origin: {o:?} is not an exact origin (scheme://host[:port])"));
+            errors.push(format!(
+                "allow-origin: {o:?} is not an exact origin (scheme://host[:port])"
+            ));
         }
     }
     list
 }
 
-fn pairs(list: Vec<String>, sep: char, name: &str, errors: &mut Vec<String>) -> Vec<(String, String)> {
+fn pairs(
+    list: Vec<String>,
+    sep: char,
+    name: &str,
+    errors: &mut Vec<String>,
+) -> Vec<(String, String)> {
     list.iter()
         .filter_map(|s| match s.split_once(sep) {
             Some((a, b)) if !a.is_empty() && !b.is_empty() => Some((a.into(), b.into())),

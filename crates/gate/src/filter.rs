@@ -6,7 +6,7 @@ use serde_json::{json, Map, Value};
 use crate::config::{Backend, Config};
 
 /// Fields that widen scope or cost: refused with 400 when set to anything but
-/// null / false / an empty list (the widget sends them empty), dropped otherwise.
+/// null / false / an empty list (the widget sends them empty), passed on empty otherwise.
 pub const WIDENING: &[&str] = &[
     "search_doc_ids",
     "allowed_tool_ids",
@@ -27,8 +27,20 @@ pub const WIDENING: &[&str] = &[
 /// Fields passed on as sent (besides the pinned ones), per message endpoint.
 fn passed(backend: Backend) -> &'static [&'static str] {
     match backend {
-        Backend::Onyx => &["message", "chat_session_id", "parent_message_id", "origin", "include_citations", "stream"],
-        Backend::OnyxLegacy => &["message", "chat_session_id", "parent_message_id", "include_citations"],
+        Backend::Onyx => &[
+            "message",
+            "chat_session_id",
+            "parent_message_id",
+            "origin",
+            "include_citations",
+            "stream",
+        ],
+        Backend::OnyxLegacy => &[
+            "message",
+            "chat_session_id",
+            "parent_message_id",
+            "include_citations",
+        ],
         Backend::OnyxSimple => &["message", "chat_session_id"],
         Backend::Odyssey => &["message", "conversationId", "isFirst"],
     }
@@ -45,14 +57,18 @@ pub fn message(cfg: &Config, body: &Value) -> Result<Value, String> {
     check_widening(obj)?;
     let model = check_model(cfg, obj)?;
     let mut out = Map::new();
-    for k in passed(cfg.backend) {
+    // Empty widening fields pass unchanged: Onyx's legacy endpoint requires them present.
+    for k in WIDENING.iter().chain(passed(cfg.backend)) {
         if let Some(v) = obj.get(*k) {
             out.insert((*k).into(), v.clone());
         }
     }
     match question(body) {
         Some(q) if q.chars().count() > cfg.max_question_chars => {
-            return Err(format!("the question is longer than {} characters", cfg.max_question_chars))
+            return Err(format!(
+                "the question is longer than {} characters",
+                cfg.max_question_chars
+            ))
         }
         Some(q) if !q.trim().is_empty() => {}
         _ => return Err("the body has no message".into()),
@@ -82,19 +98,28 @@ fn check_model(cfg: &Config, obj: &Map<String, Value>) -> Result<Option<Value>, 
     let Some(o) = obj.get("llm_override").filter(|v| !v.is_null()) else {
         return Ok(None);
     };
-    let p = o.get("model_provider").and_then(Value::as_str).unwrap_or("");
+    let p = o
+        .get("model_provider")
+        .and_then(Value::as_str)
+        .unwrap_or("");
     let m = o.get("model_version").and_then(Value::as_str).unwrap_or("");
     if cfg.models.iter().any(|(a, b)| a == p && b == m) {
         Ok(Some(json!({ "model_provider": p, "model_version": m })))
     } else {
-        Err(format!("the model {p}/{m} is not allowed through this gate"))
+        Err(format!(
+            "the model {p}/{m} is not allowed through this gate"
+        ))
     }
 }
 
 /// The configured filters, in the Onyx shape.
 pub fn filters(cfg: &Config) -> Value {
     let list = |v: &Vec<String>| if v.is_empty() { Value::Null } else { json!(v) };
-    let tags: Vec<Value> = cfg.tags.iter().map(|(k, v)| json!({ "tag_key": k, "tag_value": v })).collect();
+    let tags: Vec<Value> = cfg
+        .tags
+        .iter()
+        .map(|(k, v)| json!({ "tag_key": k, "tag_value": v }))
+        .collect();
     json!({
         "source_type": list(&cfg.source_types),
         "document_set": list(&cfg.document_sets),
@@ -135,8 +160,14 @@ pub fn create_session(cfg: &Config) -> Value {
 
 /// A feedback body: the message id and the verdict only.
 pub fn feedback(body: &Value) -> Result<(i64, Value), String> {
-    let id = body.get("chat_message_id").and_then(Value::as_i64).ok_or("chat_message_id missing")?;
-    let pos = body.get("is_positive").and_then(Value::as_bool).ok_or("is_positive missing")?;
+    let id = body
+        .get("chat_message_id")
+        .and_then(Value::as_i64)
+        .ok_or("chat_message_id missing")?;
+    let pos = body
+        .get("is_positive")
+        .and_then(Value::as_bool)
+        .ok_or("is_positive missing")?;
     let out = json!({ "chat_message_id": id, "is_positive": pos, "feedback_text": Value::Null, "predefined_feedback": Value::Null });
     Ok((id, out))
 }

@@ -50,7 +50,10 @@ impl Scanner {
 }
 
 fn ids_in_line(line: &[u8], out: &mut Vec<Id>) {
-    let text = std::str::from_utf8(line).unwrap_or("").trim().trim_start_matches("data:");
+    let text = std::str::from_utf8(line)
+        .unwrap_or("")
+        .trim()
+        .trim_start_matches("data:");
     if let Ok(v) = serde_json::from_str::<Value>(text.trim()) {
         walk(&v, out, 0);
     }
@@ -85,7 +88,10 @@ mod tests {
         let body = b"{\"user_message_id\":3,\"reserved_assistant_message_id\":4}\n{\"obj\":{\"type\":\"message_delta\",\"content\":\"hi\"}}\n{\"chat_session_id\":\"abc\"}";
         let mut whole = Scanner::default().feed(body);
         whole.sort();
-        assert_eq!(whole, vec![Id::Message(3), Id::Message(4), Id::Session("abc".into())]);
+        assert_eq!(
+            whole,
+            vec![Id::Message(3), Id::Message(4), Id::Session("abc".into())]
+        );
         for i in 0..body.len() {
             let mut s = Scanner::default();
             let mut got = s.feed(&body[..i]);

@@ -46,7 +46,10 @@ impl Gate {
 
     /// Remembers an id this gate streamed.
     pub async fn own(&self, id: Id) {
-        let _ = self.store.mark(&self.owned_key(&id), self.cfg.ownership_ttl).await;
+        let _ = self
+            .store
+            .mark(&self.owned_key(&id), self.cfg.ownership_ttl)
+            .await;
     }
 
     /// Whether this gate (or a replica) streamed the id.
@@ -75,7 +78,8 @@ pub fn log(event: &str, fields: &[(&str, &str)]) {
 /// A `{"detail": msg}` error, the shape the widget reads.
 pub fn detail(status: StatusCode, msg: &str) -> Response {
     let mut r = (status, axum::Json(serde_json::json!({ "detail": msg }))).into_response();
-    r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     r
 }
 
@@ -119,9 +123,16 @@ pub async fn serve(cfg: Config) -> std::io::Result<Server> {
         let stop = async move {
             let _ = rx.await;
         };
-        if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(stop).await {
+        if let Err(e) = axum::serve(listener, app)
+            .with_graceful_shutdown(stop)
+            .await
+        {
             log("serve_error", &[("error", &e.to_string())]);
         }
     });
-    Ok(Server { addr, shutdown: Some(tx), task })
+    Ok(Server {
+        addr,
+        shutdown: Some(tx),
+        task,
+    })
 }

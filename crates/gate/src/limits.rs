@@ -41,7 +41,10 @@ pub fn visitor(peer: SocketAddr, headers: &HeaderMap, trusted: &[IpAddr]) -> IpA
 }
 
 fn now_secs() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
 }
 
 /// Counts one question for `ip` against the visitor rate and the daily cap.
@@ -53,18 +56,31 @@ pub async fn question(gate: &Gate, ip: IpAddr) -> Result<(), Refusal> {
     let key = format!("{}rate:{ip}:{}", c.redis_prefix, now / w);
     let count = gate.store.add(&key, 1, window).await.map_err(store_down)?;
     if count > n as i64 {
-        return Err(Refusal { reason: "visitor_rate", retry_after: w - now % w });
+        return Err(Refusal {
+            reason: "visitor_rate",
+            retry_after: w - now % w,
+        });
     }
     let day = format!("{}day:{}", c.redis_prefix, now / 86400);
-    let count = gate.store.add(&day, 1, Duration::from_secs(86400)).await.map_err(store_down)?;
+    let count = gate
+        .store
+        .add(&day, 1, Duration::from_secs(86400))
+        .await
+        .map_err(store_down)?;
     if count > c.daily_questions as i64 {
-        return Err(Refusal { reason: "daily_cap", retry_after: 86400 - now % 86400 });
+        return Err(Refusal {
+            reason: "daily_cap",
+            retry_after: 86400 - now % 86400,
+        });
     }
     Ok(())
 }
 
 fn store_down(_: String) -> Refusal {
-    Refusal { reason: "store_unavailable", retry_after: 5 }
+    Refusal {
+        reason: "store_unavailable",
+        retry_after: 5,
+    }
 }
 
 /// An open stream of one visitor; dropping it frees the slot.
@@ -78,9 +94,15 @@ pub async fn stream_slot(gate: &Arc<Gate>, ip: IpAddr) -> Result<StreamSlot, Ref
     let key = format!("{}streams:{ip}", gate.cfg.redis_prefix);
     let ttl = gate.cfg.idle_timeout * 4 + Duration::from_secs(60);
     let n = gate.store.add(&key, 1, ttl).await.map_err(store_down)?;
-    let slot = StreamSlot { store: gate.clone(), key };
+    let slot = StreamSlot {
+        store: gate.clone(),
+        key,
+    };
     if n > gate.cfg.max_streams_per_visitor as i64 {
-        return Err(Refusal { reason: "visitor_streams", retry_after: 5 });
+        return Err(Refusal {
+            reason: "visitor_streams",
+            retry_after: 5,
+        });
     }
     Ok(slot)
 }

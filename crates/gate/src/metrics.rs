@@ -49,7 +49,10 @@ impl Metrics {
         }
         s.push_str("# TYPE sherpa_gate_upstream_responses_total counter\n");
         for (k, v) in self.upstream.lock().map(|m| m.clone()).unwrap_or_default() {
-            let _ = writeln!(s, "sherpa_gate_upstream_responses_total{{status=\"{k}\"}} {v}");
+            let _ = writeln!(
+                s,
+                "sherpa_gate_upstream_responses_total{{status=\"{k}\"}} {v}"
+            );
         }
         let secs = self.latency_us.load(Ordering::Relaxed) as f64 / 1e6;
         let n = self.latency_count.load(Ordering::Relaxed);
@@ -57,7 +60,11 @@ impl Metrics {
         let _ = writeln!(s, "sherpa_gate_upstream_latency_seconds_sum {secs}");
         let _ = writeln!(s, "sherpa_gate_upstream_latency_seconds_count {n}");
         s.push_str("# TYPE sherpa_gate_open_streams gauge\n");
-        let _ = writeln!(s, "sherpa_gate_open_streams {}", self.open_streams.load(Ordering::Relaxed));
+        let _ = writeln!(
+            s,
+            "sherpa_gate_open_streams {}",
+            self.open_streams.load(Ordering::Relaxed)
+        );
         s
     }
 }

@@ -42,19 +42,27 @@ pub async fn forward(gate: Arc<Gate>, call: Call) -> Response {
     let mut req = gate.http.request(call.method, url);
     req = auth(&gate, req, call.visitor);
     if let Some(b) = &call.body {
-        req = req.header("content-type", "application/json").body(b.to_string());
+        req = req
+            .header("content-type", "application/json")
+            .body(b.to_string());
     }
     let started = Instant::now();
     let resp = match req.send().await {
         Ok(r) => r,
         Err(e) => {
-            let status = if e.is_timeout() { StatusCode::GATEWAY_TIMEOUT } else { StatusCode::BAD_GATEWAY };
-            gate.metrics.upstream(status.as_u16(), started.elapsed().as_micros() as u64);
+            let status = if e.is_timeout() {
+                StatusCode::GATEWAY_TIMEOUT
+            } else {
+                StatusCode::BAD_GATEWAY
+            };
+            gate.metrics
+                .upstream(status.as_u16(), started.elapsed().as_micros() as u64);
             crate::log("upstream_error", &[("error", &e.without_url().to_string())]);
             return crate::detail(status, "The chat server could not be reached.");
         }
     };
-    gate.metrics.upstream(resp.status().as_u16(), started.elapsed().as_micros() as u64);
+    gate.metrics
+        .upstream(resp.status().as_u16(), started.elapsed().as_micros() as u64);
     respond(gate, resp, call.slot)
 }
 
@@ -62,7 +70,11 @@ fn auth(gate: &Gate, req: reqwest::RequestBuilder, visitor: IpAddr) -> reqwest::
     let key = &gate.cfg.api_key;
     match gate.cfg.backend {
         Backend::Odyssey => {
-            let user = gate.cfg.user_id.clone().unwrap_or_else(|| gate.pseudonym(visitor));
+            let user = gate
+                .cfg
+                .user_id
+                .clone()
+                .unwrap_or_else(|| gate.pseudonym(visitor));
             req.header("x-api-key", key).header("userid", user)
         }
         _ => req.bearer_auth(key),
@@ -71,8 +83,16 @@ fn auth(gate: &Gate, req: reqwest::RequestBuilder, visitor: IpAddr) -> reqwest::
 
 fn respond(gate: Arc<Gate>, resp: reqwest::Response, slot: Option<StreamSlot>) -> Response {
     let status = StatusCode::from_u16(resp.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
-    let ctype = resp.headers().get("content-type").and_then(|v| v.to_str().ok()).map(str::to_string);
-    let retry = resp.headers().get("retry-after").and_then(|v| v.to_str().ok()).map(str::to_string);
+    let ctype = resp
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let retry = resp
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
     let guard = Open::new(gate.clone(), slot);
     let mut scan = crate::ids::Scanner::default();
     let stream = resp.bytes_stream().map(move |chunk| {
@@ -117,6 +137,9 @@ impl Open {
 
 impl Drop for Open {
     fn drop(&mut self) {
-        self.gate.metrics.open_streams.fetch_sub(1, Ordering::Relaxed);
+        self.gate
+            .metrics
+            .open_streams
+            .fetch_sub(1, Ordering::Relaxed);
     }
 }

@@ -28,8 +28,14 @@ pub fn router(gate: Arc<Gate>) -> Router {
     let onyx_family = b != Backend::Odyssey;
     if onyx_family {
         api = api
-            .route("/chat/create-chat-session", with_preflight(post(create_session)))
-            .route("/chat/create-chat-message-feedback", with_preflight(post(feedback)))
+            .route(
+                "/chat/create-chat-session",
+                with_preflight(post(create_session)),
+            )
+            .route(
+                "/chat/create-chat-message-feedback",
+                with_preflight(post(feedback)),
+            )
             .route("/persona/{id}", with_preflight(get(persona)));
     }
     if matches!(b, Backend::Onyx | Backend::OnyxLegacy) {
@@ -58,19 +64,29 @@ fn with_preflight(m: MethodRouter<Arc<Gate>>) -> MethodRouter<Arc<Gate>> {
 }
 
 async fn metrics(State(g): G) -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], g.metrics.render())
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        g.metrics.render(),
+    )
 }
 
 /// Only allowed origins get through, and only they get CORS headers.
 async fn origin(State(g): G, req: Request, next: Next) -> Response {
     let route = req.uri().path().to_string();
     g.metrics.request(&route);
-    let origin = req.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok()).map(str::to_string);
+    let origin = req
+        .headers()
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
     let allowed = origin.filter(|o| g.cfg.allow_origins.iter().any(|a| a == o));
     let Some(origin) = allowed else {
         g.metrics.refusal("origin");
         crate::log("refused", &[("reason", "origin"), ("path", &route)]);
-        return detail(StatusCode::FORBIDDEN, "This page's origin may not use this chat.");
+        return detail(
+            StatusCode::FORBIDDEN,
+            "This page's origin may not use this chat.",
+        );
     };
     let preflight = req.method() == Method::OPTIONS;
     let mut resp = next.run(req).await;
@@ -79,11 +95,23 @@ async fn origin(State(g): G, req: Request, next: Next) -> Response {
         h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, v);
     }
     h.append(header::VARY, HeaderValue::from_static("origin"));
-    h.insert(header::ACCESS_CONTROL_EXPOSE_HEADERS, HeaderValue::from_static("retry-after"));
+    h.insert(
+        header::ACCESS_CONTROL_EXPOSE_HEADERS,
+        HeaderValue::from_static("retry-after"),
+    );
     if preflight {
-        h.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("GET, POST"));
-        h.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, HeaderValue::from_static("content-type, userid"));
-        h.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600"));
+        h.insert(
+            header::ACCESS_CONTROL_ALLOW_METHODS,
+            HeaderValue::from_static("GET, POST"),
+        );
+        h.insert(
+            header::ACCESS_CONTROL_ALLOW_HEADERS,
+            HeaderValue::from_static("content-type, userid"),
+        );
+        h.insert(
+            header::ACCESS_CONTROL_MAX_AGE,
+            HeaderValue::from_static("600"),
+        );
     }
     resp
 }
@@ -91,8 +119,12 @@ async fn origin(State(g): G, req: Request, next: Next) -> Response {
 fn refuse(g: &Gate, r: Refusal) -> Response {
     g.metrics.refusal(r.reason);
     crate::log("refused", &[("reason", r.reason)]);
-    let mut resp = detail(StatusCode::TOO_MANY_REQUESTS, "Too many questions right now.");
-    resp.headers_mut().insert(header::RETRY_AFTER, r.retry_after.into());
+    let mut resp = detail(
+        StatusCode::TOO_MANY_REQUESTS,
+        "Too many questions right now.",
+    );
+    resp.headers_mut()
+        .insert(header::RETRY_AFTER, r.retry_after.into());
     resp
 }
 
@@ -105,8 +137,15 @@ fn json_body(body: &Bytes) -> Option<Value> {
     serde_json::from_slice(body).ok()
 }
 
-async fn message(State(g): G, ConnectInfo(peer): ConnectInfo<SocketAddr>, headers: HeaderMap, body: Bytes) -> Response {
-    let Some(v) = json_body(&body) else { return bad(&g, "bad_json", "The body is not JSON.") };
+async fn message(
+    State(g): G,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let Some(v) = json_body(&body) else {
+        return bad(&g, "bad_json", "The body is not JSON.");
+    };
     let out = match filter::message(&g.cfg, &v) {
         Ok(o) => o,
         Err(msg) => return bad(&g, "field", &msg),
@@ -126,7 +165,13 @@ async fn message(State(g): G, ConnectInfo(peer): ConnectInfo<SocketAddr>, header
         Err(r) => return refuse(&g, r),
     };
     let path = message_upstream_path(g.cfg.backend);
-    let call = Call { method: reqwest::Method::POST, path: path.into(), body: Some(out), visitor: ip, slot: Some(slot) };
+    let call = Call {
+        method: reqwest::Method::POST,
+        path: path.into(),
+        body: Some(out),
+        visitor: ip,
+        slot: Some(slot),
+    };
     proxy::forward(g, call).await
 }
 
@@ -139,28 +184,55 @@ fn message_upstream_path(b: Backend) -> &'static str {
     }
 }
 
-async fn create_session(State(g): G, ConnectInfo(peer): ConnectInfo<SocketAddr>, headers: HeaderMap, body: Bytes) -> Response {
+async fn create_session(
+    State(g): G,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     if !body.is_empty() && json_body(&body).is_none() {
         return bad(&g, "bad_json", "The body is not JSON.");
     }
     let ip = limits::visitor(peer, &headers, &g.cfg.trusted_proxies);
     let body = Some(filter::create_session(&g.cfg));
-    let call = Call { method: reqwest::Method::POST, path: "chat/create-chat-session".into(), body, visitor: ip, slot: None };
+    let call = Call {
+        method: reqwest::Method::POST,
+        path: "chat/create-chat-session".into(),
+        body,
+        visitor: ip,
+        slot: None,
+    };
     proxy::forward(g, call).await
 }
 
-async fn stop(State(g): G, ConnectInfo(peer): ConnectInfo<SocketAddr>, Path(id): Path<String>) -> Response {
+async fn stop(
+    State(g): G,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Path(id): Path<String>,
+) -> Response {
     if !g.owns(&Id::Session(id.clone())).await {
         g.metrics.refusal("not_owned");
         return detail(StatusCode::FORBIDDEN, "Unknown chat session.");
     }
     let path = format!("chat/stop-chat-session/{id}");
-    let call = Call { method: reqwest::Method::POST, path, body: None, visitor: peer.ip(), slot: None };
+    let call = Call {
+        method: reqwest::Method::POST,
+        path,
+        body: None,
+        visitor: peer.ip(),
+        slot: None,
+    };
     proxy::forward(g, call).await
 }
 
-async fn feedback(State(g): G, ConnectInfo(peer): ConnectInfo<SocketAddr>, body: Bytes) -> Response {
-    let Some(v) = json_body(&body) else { return bad(&g, "bad_json", "The body is not JSON.") };
+async fn feedback(
+    State(g): G,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    body: Bytes,
+) -> Response {
+    let Some(v) = json_body(&body) else {
+        return bad(&g, "bad_json", "The body is not JSON.");
+    };
     let (id, out) = match filter::feedback(&v) {
         Ok(x) => x,
         Err(msg) => return bad(&g, "field", &msg),
@@ -170,14 +242,30 @@ async fn feedback(State(g): G, ConnectInfo(peer): ConnectInfo<SocketAddr>, body:
         return detail(StatusCode::FORBIDDEN, "Unknown message.");
     }
     let path = "chat/create-chat-message-feedback".into();
-    let call = Call { method: reqwest::Method::POST, path, body: Some(out), visitor: peer.ip(), slot: None };
+    let call = Call {
+        method: reqwest::Method::POST,
+        path,
+        body: Some(out),
+        visitor: peer.ip(),
+        slot: None,
+    };
     proxy::forward(g, call).await
 }
 
-async fn persona(State(g): G, ConnectInfo(peer): ConnectInfo<SocketAddr>, Path(id): Path<i64>) -> Response {
+async fn persona(
+    State(g): G,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Path(id): Path<i64>,
+) -> Response {
     if id != g.cfg.persona.unwrap_or(0) {
         return detail(StatusCode::NOT_FOUND, "Not found.");
     }
-    let call = Call { method: reqwest::Method::GET, path: format!("persona/{id}"), body: None, visitor: peer.ip(), slot: None };
+    let call = Call {
+        method: reqwest::Method::GET,
+        path: format!("persona/{id}"),
+        body: None,
+        visitor: peer.ip(),
+        slot: None,
+    };
     proxy::forward(g, call).await
 }

@@ -53,7 +53,9 @@ impl Store {
                 let script = redis::Script::new(ADD);
                 let mut inv = script.key(key);
                 inv.arg(by).arg(ttl.as_secs().max(1));
-                inv.invoke_async(&mut c.clone()).await.map_err(|e| e.to_string())
+                inv.invoke_async(&mut c.clone())
+                    .await
+                    .map_err(|e| e.to_string())
             }
         }
     }

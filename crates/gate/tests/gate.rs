@@ -11,8 +11,14 @@ const ORIGIN: &str = "https://site.example";
 
 /// The one place the dev server is started (so `--test-endpoints` is one line to add).
 async fn devserver(pace_ms: u64) -> sherpa_devserver::Server {
-    let cfg = sherpa_devserver::Config { port: 0, pace_ms, ..Default::default() };
-    sherpa_devserver::serve(cfg).await.expect("dev server starts")
+    let cfg = sherpa_devserver::Config {
+        port: 0,
+        pace_ms,
+        ..Default::default()
+    };
+    sherpa_devserver::serve(cfg)
+        .await
+        .expect("dev server starts")
 }
 
 fn args(backend: &str, upstream: String) -> Args {
@@ -54,7 +60,26 @@ async fn post(gate: &sherpa_gate::Server, path: &str, body: Value) -> reqwest::R
 
 async fn recorded(dev: &sherpa_devserver::Server) -> Vec<Value> {
     let url = format!("http://{}/api/_test/requests", dev.addr);
-    client().get(url).send().await.unwrap().json().await.unwrap()
+    client()
+        .get(url)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+async fn session(g: &sherpa_gate::Server) -> String {
+    let s: Value = post(g, "chat/create-chat-session", json!({}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    s["chat_session_id"]
+        .as_str()
+        .expect("a session")
+        .to_string()
 }
 
 fn up(dev: &sherpa_devserver::Server) -> String {
@@ -69,7 +94,10 @@ async fn key_reaches_upstream_and_no_response() {
     assert_eq!(r.status(), 200);
     let headers = format!("{:?}", r.headers());
     let s: Value = r.json().await.unwrap();
-    let sid = s["chat_session_id"].as_str().expect("session id").to_string();
+    let sid = s["chat_session_id"]
+        .as_str()
+        .expect("session id")
+        .to_string();
     let r = post(&g, "chat/send-chat-message", json!({"message": "How do I reset my password?", "chat_session_id": sid, "parent_message_id": -1, "stream": true})).await;
     assert_eq!(r.status(), 200);
     let headers2 = format!("{:?}", r.headers());
@@ -83,7 +111,10 @@ async fn key_reaches_upstream_and_no_response() {
     for r in &reqs {
         assert_eq!(r["headers"]["authorization"], format!("Bearer {KEY}"));
     }
-    assert_eq!(reqs[0]["body"]["persona_id"], 0, "persona pinned on create-chat-session");
+    assert_eq!(
+        reqs[0]["body"]["persona_id"], 0,
+        "persona pinned on create-chat-session"
+    );
     g.shutdown(Duration::from_secs(1)).await;
     dev.shutdown().await;
 }
@@ -100,14 +131,38 @@ async fn scope_is_pinned_on_every_backend() {
         "tags": [{"tag_key": "lang", "tag_value": "en"}]
     });
     let cases = [
-        ("onyx", "chat/send-chat-message", json!({"message": "hi", "chat_session_info": {"persona_id": 1}, "internal_search_filters": widened, "origin": "widget"})),
-        ("onyx-legacy", "chat/send-message", json!({"message": "hi", "retrieval_options": {"run_search": "always", "filters": widened}, "search_doc_ids": null, "use_agentic_search": false})),
-        ("onyx-simple", "chat/send-message-simple-api", json!({"message": "hi", "persona_id": 1, "retrieval_options": {"filters": widened}})),
-        ("odyssey", "chat/message", json!({"message": "hi", "workspaceId": "other", "agentId": "other", "userId": "me", "conversationId": "c1", "isFirst": true})),
+        (
+            "onyx",
+            "chat/send-chat-message",
+            json!({"message": "hi", "chat_session_info": {"persona_id": 1}, "internal_search_filters": widened, "origin": "widget"}),
+        ),
+        (
+            "onyx-legacy",
+            "chat/send-message",
+            json!({"message": "hi", "retrieval_options": {"run_search": "always", "filters": widened}, "search_doc_ids": null, "use_agentic_search": false, "parent_message_id": null, "file_descriptors": [], "prompt_id": null}),
+        ),
+        (
+            "onyx-simple",
+            "chat/send-message-simple-api",
+            json!({"message": "hi", "persona_id": 1, "retrieval_options": {"filters": widened}}),
+        ),
+        (
+            "odyssey",
+            "chat/message",
+            json!({"message": "hi", "workspaceId": "other", "agentId": "other", "userId": "me", "conversationId": "c1", "isFirst": true}),
+        ),
     ];
     for (backend, path, body) in cases {
-        reqwest::Client::new().delete(format!("http://{}/api/_test/requests", dev.addr)).send().await.unwrap();
+        reqwest::Client::new()
+            .delete(format!("http://{}/api/_test/requests", dev.addr))
+            .send()
+            .await
+            .unwrap();
         let g = gate(args(backend, up(&dev))).await;
+        let mut body = body;
+        if backend == "onyx-legacy" {
+            body["chat_session_id"] = session(&g).await.into();
+        }
         let r = post(&g, path, body).await;
         assert_eq!(r.status(), 200, "{backend}");
         let _ = r.text().await;
@@ -150,14 +205,20 @@ async fn widening_fields_refused_and_unknown_dropped() {
         ("prompt_override", json!({"system_prompt": "x"})),
         ("alternate_assistant_id", json!(3)),
         ("use_agentic_search", json!(true)),
-        ("llm_override", json!({"model_provider": "openai", "model_version": "o3-pro"})),
+        (
+            "llm_override",
+            json!({"model_provider": "openai", "model_version": "o3-pro"}),
+        ),
     ] {
         let mut body = json!({"message": "hi"});
         body[field] = value;
         let r = post(&g, "chat/send-chat-message", body).await;
         assert_eq!(r.status(), 400, "{field}");
     }
-    assert!(recorded(&dev).await.is_empty(), "nothing refused reached the upstream");
+    assert!(
+        recorded(&dev).await.is_empty(),
+        "nothing refused reached the upstream"
+    );
     let ok = json!({"message": "hi", "surprise": 1, "llm_override": {"model_provider": "openai", "model_version": "gpt-4o"}});
     let r = post(&g, "chat/send-chat-message", ok).await;
     assert_eq!(r.status(), 200);
@@ -166,7 +227,12 @@ async fn widening_fields_refused_and_unknown_dropped() {
     assert!(b.get("surprise").is_none(), "unknown field dropped");
     assert_eq!(b["llm_override"]["model_version"], "gpt-4o");
     let long = "x".repeat(2001);
-    assert_eq!(post(&g, "chat/send-chat-message", json!({"message": long})).await.status(), 400);
+    assert_eq!(
+        post(&g, "chat/send-chat-message", json!({"message": long}))
+            .await
+            .status(),
+        400
+    );
     g.shutdown(Duration::from_secs(1)).await;
     dev.shutdown().await;
 }
@@ -176,15 +242,45 @@ async fn origins_paths_and_sizes() {
     let dev = devserver(1).await;
     let g = gate(args("onyx", up(&dev))).await;
     let url = format!("http://{}/api/chat/send-chat-message", g.addr);
-    let foreign = client().post(&url).header("origin", "https://evil.example").json(&json!({"message": "hi"})).send().await.unwrap();
+    let foreign = client()
+        .post(&url)
+        .header("origin", "https://evil.example")
+        .json(&json!({"message": "hi"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(foreign.status(), 403);
-    assert!(foreign.headers().get("access-control-allow-origin").is_none());
-    let missing = client().post(&url).json(&json!({"message": "hi"})).send().await.unwrap();
+    assert!(foreign
+        .headers()
+        .get("access-control-allow-origin")
+        .is_none());
+    let missing = client()
+        .post(&url)
+        .json(&json!({"message": "hi"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(missing.status(), 403);
-    let pre = client().request(reqwest::Method::OPTIONS, &url).header("origin", ORIGIN).send().await.unwrap();
+    let pre = client()
+        .request(reqwest::Method::OPTIONS, &url)
+        .header("origin", ORIGIN)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(pre.headers()["access-control-allow-origin"], ORIGIN);
-    for path in ["chat/send-message", "chat/get-user-chat-sessions", "manage/admin/api-key", "_test/requests", "persona/8"] {
-        let r = client().get(format!("http://{}/api/{path}", g.addr)).header("origin", ORIGIN).send().await.unwrap();
+    for path in [
+        "chat/send-message",
+        "chat/get-user-chat-sessions",
+        "manage/admin/api-key",
+        "_test/requests",
+        "persona/8",
+    ] {
+        let r = client()
+            .get(format!("http://{}/api/{path}", g.addr))
+            .header("origin", ORIGIN)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 404, "{path}");
     }
     let big = json!({"message": "x".repeat(70_000)});
@@ -207,7 +303,11 @@ async fn visitor_rate_and_daily_cap() {
     }
     let r = post(&g, "chat/send-message-simple-api", json!({"message": "hi"})).await;
     assert_eq!(r.status(), 429);
-    let retry: u64 = r.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    let retry: u64 = r.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!(retry > 0 && retry <= 3600);
     g.shutdown(Duration::from_secs(1)).await;
 
@@ -229,14 +329,44 @@ async fn feedback_and_stop_only_on_what_the_gate_streamed() {
     let dev = devserver(0).await;
     let g = gate(args("onyx", up(&dev))).await;
     let fb = |id: i64| json!({"chat_message_id": id, "is_positive": true});
-    assert_eq!(post(&g, "chat/create-chat-message-feedback", fb(12345)).await.status(), 403);
-    assert_eq!(post(&g, "chat/stop-chat-session/not-mine", json!({})).await.status(), 403);
-    let s: Value = post(&g, "chat/create-chat-session", json!({})).await.json().await.unwrap();
+    assert_eq!(
+        post(&g, "chat/create-chat-message-feedback", fb(12345))
+            .await
+            .status(),
+        403
+    );
+    assert_eq!(
+        post(&g, "chat/stop-chat-session/not-mine", json!({}))
+            .await
+            .status(),
+        403
+    );
+    let s: Value = post(&g, "chat/create-chat-session", json!({}))
+        .await
+        .json()
+        .await
+        .unwrap();
     let sid = s["chat_session_id"].as_str().unwrap().to_string();
-    let text = post(&g, "chat/send-chat-message", json!({"message": "hi", "chat_session_id": sid})).await.text().await.unwrap();
-    let id = text.lines().filter_map(|l| serde_json::from_str::<Value>(l).ok())
-        .find_map(|v| v["reserved_assistant_message_id"].as_i64()).expect("a message id streamed");
-    assert_eq!(post(&g, "chat/create-chat-message-feedback", fb(id)).await.status(), 200);
+    let text = post(
+        &g,
+        "chat/send-chat-message",
+        json!({"message": "hi", "chat_session_id": sid}),
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    let id = text
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .find_map(|v| v["reserved_assistant_message_id"].as_i64())
+        .expect("a message id streamed");
+    assert_eq!(
+        post(&g, "chat/create-chat-message-feedback", fb(id))
+            .await
+            .status(),
+        200
+    );
     let r = post(&g, &format!("chat/stop-chat-session/{sid}"), json!({})).await;
     assert_ne!(r.status(), 403);
     g.shutdown(Duration::from_secs(1)).await;
@@ -248,15 +378,22 @@ async fn first_byte_before_a_slow_upstream_finishes() {
     let dev = devserver(0).await;
     let upstream = format!("http://{}/f/pace=150/api", dev.addr);
     let g = gate(args("onyx-legacy", upstream)).await;
+    let sid = session(&g).await;
     let started = Instant::now();
-    let mut r = post(&g, "chat/send-message", json!({"message": "How do I reset my password?"})).await;
+    let mut r = post(&g, "chat/send-message", json!({"message": "How do I reset my password?", "chat_session_id": sid, "parent_message_id": null, "file_descriptors": [], "prompt_id": null, "search_doc_ids": null})).await;
     let first = r.chunk().await.unwrap().expect("a first chunk");
     let t_first = started.elapsed();
     assert!(!first.is_empty());
     while r.chunk().await.unwrap().is_some() {}
     let t_end = started.elapsed();
-    assert!(t_end > Duration::from_millis(1000), "the upstream is slow: {t_end:?}");
-    assert!(t_first * 3 < t_end, "first byte {t_first:?} well before the end {t_end:?}");
+    assert!(
+        t_end > Duration::from_millis(1000),
+        "the upstream is slow: {t_end:?}"
+    );
+    assert!(
+        t_first * 3 < t_end,
+        "first byte {t_first:?} well before the end {t_end:?}"
+    );
     g.shutdown(Duration::from_secs(1)).await;
     dev.shutdown().await;
 }
@@ -282,7 +419,10 @@ async fn visitor_disconnect_cancels_upstream() {
     let mut r = post(&g, "chat/send-message", json!({"message": "hi"})).await;
     assert!(r.chunk().await.unwrap().is_some());
     drop(r);
-    tokio::time::timeout(Duration::from_secs(10), rx).await.expect("upstream connection closed").unwrap();
+    tokio::time::timeout(Duration::from_secs(10), rx)
+        .await
+        .expect("upstream connection closed")
+        .unwrap();
     g.shutdown(Duration::from_secs(1)).await;
 }
 
@@ -290,11 +430,29 @@ async fn visitor_disconnect_cancels_upstream() {
 async fn healthz_and_metrics() {
     let dev = devserver(0).await;
     let g = gate(args("onyx", up(&dev))).await;
-    let _ = client().post(format!("http://{}/api/chat/send-chat-message", g.addr)).json(&json!({})).send().await;
-    let h = client().get(format!("http://{}/healthz", g.addr)).send().await.unwrap();
+    let _ = client()
+        .post(format!("http://{}/api/chat/send-chat-message", g.addr))
+        .json(&json!({}))
+        .send()
+        .await;
+    let h = client()
+        .get(format!("http://{}/healthz", g.addr))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(h.status(), 200);
-    let m = client().get(format!("http://{}/metrics", g.addr)).send().await.unwrap().text().await.unwrap();
-    assert!(m.contains("sherpa_gate_refusals_total{reason=\"origin\"} 1"), "{m}");
+    let m = client()
+        .get(format!("http://{}/metrics", g.addr))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        m.contains("sherpa_gate_refusals_total{reason=\"origin\"} 1"),
+        "{m}"
+    );
     assert!(m.contains("sherpa_gate_open_streams 0"));
     g.shutdown(Duration::from_secs(1)).await;
     dev.shutdown().await;
@@ -309,11 +467,18 @@ fn config_errors_one_line_each() {
     }
     let dir = std::env::temp_dir().join(format!("gate-cfg-{}", std::process::id()));
     std::fs::write(&dir, "api_key = \"x\"\n").unwrap();
-    let a = Args { config: Some(dir.clone()), ..Default::default() };
+    let a = Args {
+        config: Some(dir.clone()),
+        ..Default::default()
+    };
     let errs = config::load(a, Some(KEY.into())).unwrap_err();
     assert!(errs[0].contains("api_key is not allowed"), "{errs:?}");
     std::fs::write(&dir, "upstream = \"http://x/api\"\nbackend = \"onyx\"\nallow-origin = [\"https://a.example\"]\nrate = \"5/minute\"\n").unwrap();
-    let a = Args { config: Some(dir.clone()), rate: Some("9/hour".into()), ..Default::default() };
+    let a = Args {
+        config: Some(dir.clone()),
+        rate: Some("9/hour".into()),
+        ..Default::default()
+    };
     let cfg = config::load(a, Some(KEY.into())).expect("file + flags");
     assert_eq!(cfg.rate.0, 9, "flags override the file");
     assert_eq!(cfg.allow_origins, ["https://a.example"]);
@@ -328,15 +493,31 @@ struct Redis {
 
 impl Redis {
     async fn start() -> Redis {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
         let child = std::process::Command::new("redis-server")
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+            .args([
+                "--port",
+                &port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
             .stdout(std::process::Stdio::null())
             .spawn()
             .expect("redis-server must be installed (scripts/setup installs it)");
         let url = format!("redis://127.0.0.1:{port}/");
         let deadline = Instant::now() + Duration::from_secs(10);
-        while tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err() {
+        while tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_err()
+        {
             assert!(Instant::now() < deadline, "redis-server did not start");
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
@@ -363,13 +544,34 @@ async fn two_gates_share_limits_and_ownership_through_redis() {
     };
     let g1 = gate(mk()).await;
     let g2 = gate(mk()).await;
-    let s: Value = post(&g1, "chat/create-chat-session", json!({})).await.json().await.unwrap();
+    let s: Value = post(&g1, "chat/create-chat-session", json!({}))
+        .await
+        .json()
+        .await
+        .unwrap();
     let sid = s["chat_session_id"].as_str().unwrap().to_string();
-    let text = post(&g2, "chat/send-chat-message", json!({"message": "hi", "chat_session_id": sid})).await.text().await.unwrap();
-    let id = text.lines().filter_map(|l| serde_json::from_str::<Value>(l).ok())
-        .find_map(|v| v["reserved_assistant_message_id"].as_i64()).expect("session made on g1 usable on g2");
+    let text = post(
+        &g2,
+        "chat/send-chat-message",
+        json!({"message": "hi", "chat_session_id": sid}),
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    let id = text
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .find_map(|v| v["reserved_assistant_message_id"].as_i64())
+        .expect("session made on g1 usable on g2");
     let fb = json!({"chat_message_id": id, "is_positive": false});
-    assert_eq!(post(&g1, "chat/create-chat-message-feedback", fb).await.status(), 200, "g1 knows g2's message");
+    assert_eq!(
+        post(&g1, "chat/create-chat-message-feedback", fb)
+            .await
+            .status(),
+        200,
+        "g1 knows g2's message"
+    );
     let r = post(&g1, "chat/send-chat-message", json!({"message": "hi"})).await;
     assert_eq!(r.status(), 200);
     let _ = r.text().await;
@@ -377,7 +579,11 @@ async fn two_gates_share_limits_and_ownership_through_redis() {
     assert_eq!(r.status(), 200);
     let _ = r.text().await;
     let r = post(&g1, "chat/send-chat-message", json!({"message": "hi"})).await;
-    assert_eq!(r.status(), 429, "the fourth question across both gates is refused");
+    assert_eq!(
+        r.status(),
+        429,
+        "the fourth question across both gates is refused"
+    );
     assert!(r.headers().contains_key("retry-after"));
     g1.shutdown(Duration::from_secs(1)).await;
     g2.shutdown(Duration::from_secs(1)).await;
