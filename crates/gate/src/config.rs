@@ -315,7 +315,7 @@ fn origins(list: Vec<String>, errors: &mut Vec<String>) -> Vec<String> {
     }
     for o in &list {
         let ok = (o.starts_with("https://") || o.starts_with("http://"))
-            && !o.trim_end_matches('/').contains(|c: char| c == '*')
+            && !o.trim_end_matches('/').contains('*')
             && o.splitn(4, '/').count() == 3;
         if !ok {
             errors.push(format!(
