@@ -15,7 +15,7 @@ fs.mkdirSync(artifacts, { recursive: true });
 export function startDevServer({ paceMs = 5, extraArgs = [] } = {}) {
   const bin = process.env.SHERPA_DEVSERVER || path.join(root, 'target/debug/sherpa-devserver');
   const child = spawn(bin, ['--port', '0', '--dist', path.join(root, 'dist'), '--root', root,
-    '--pace-ms', String(paceMs), '--exit-on-stdin-eof', ...extraArgs], { stdio: ['pipe', 'pipe', 'inherit'] });
+    '--pace-ms', String(paceMs), '--exit-on-stdin-eof', '--test-endpoints', ...extraArgs], { stdio: ['pipe', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new Error('dev server did not start: ' + out)), 15000);

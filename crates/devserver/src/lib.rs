@@ -69,6 +69,8 @@ pub struct Config {
     /// Milliseconds between streamed lines.
     pub pace_ms: u64,
     pub exit_on_stdin_eof: bool,
+    /// Serve `/api/_test/*` and record API requests (`--test-endpoints`).
+    pub test_endpoints: bool,
     /// Default stream format of the legacy `send-message` endpoint.
     pub legacy_dialect: Dialect,
 }
@@ -82,6 +84,7 @@ impl Default for Config {
             root: PathBuf::from("."),
             pace_ms: 15,
             exit_on_stdin_eof: false,
+            test_endpoints: false,
             legacy_dialect: Dialect::Legacy,
         }
     }
@@ -169,7 +172,7 @@ fn cors() -> CorsLayer {
 }
 
 fn router(state: Arc<AppState>) -> Router {
-    Router::new()
+    let router = Router::new()
         .route("/", get(statics::index))
         .route("/demo", get(statics::demo))
         .route("/demo/", get(statics::demo))
@@ -195,12 +198,17 @@ fn router(state: Arc<AppState>) -> Router {
             "/api/chat/create-chat-message-feedback",
             post(onyx::create_feedback),
         )
-        .route("/api/persona/{id}", get(onyx::persona))
-        .route(
-            "/api/_test/requests",
-            get(testing::requests).delete(testing::clear_requests),
-        )
-        .route("/api/_test/feedback", get(testing::feedback))
-        .route("/api/_test/reset", post(testing::reset))
-        .with_state(state)
+        .route("/api/persona/{id}", get(onyx::persona));
+    let router = if state.config.test_endpoints {
+        router
+            .route(
+                "/api/_test/requests",
+                get(testing::requests).delete(testing::clear_requests),
+            )
+            .route("/api/_test/feedback", get(testing::feedback))
+            .route("/api/_test/reset", post(testing::reset))
+    } else {
+        router
+    };
+    router.with_state(state)
 }

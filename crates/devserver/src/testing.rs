@@ -24,13 +24,36 @@ pub const RECORDED_HEADERS: &[&str] = &[
     "x-sherpa-fault",
     "x-sherpa-dialect",
     "origin",
+    "cookie",
 ];
+
+/// Recorded headers that carry credentials: only their presence (and an `Authorization`
+/// scheme) is recorded, never the value.
+const SECRET_HEADERS: &[&str] = &[
+    "authorization",
+    "x-onyx-authorization",
+    "x-api-key",
+    "cookie",
+];
+
+/// What is recorded for a header value: secrets become `"<scheme> [redacted]"` (for
+/// authorization headers with a scheme) or `"[redacted]"`.
+pub fn recorded_value(name: &str, value: &str) -> String {
+    if !SECRET_HEADERS.contains(&name) {
+        return value.to_string();
+    }
+    match value.trim().split_once(' ') {
+        Some((scheme, _)) if name.ends_with("authorization") => format!("{scheme} [redacted]"),
+        _ => "[redacted]".to_string(),
+    }
+}
 
 /// Largest request body recorded and passed on (bigger bodies get 413).
 const MAX_BODY: usize = 8 * 1024 * 1024;
 
 /// Runs before routing: turns `/f/<spec>/rest` into `/rest` with `x-sherpa-fault: <spec>`, and
-/// records API requests (except `/api/_test/…` and preflights) with their bodies.
+/// records API requests (except `/api/_test/…` and preflights) with their bodies when the
+/// test endpoints are on (`--test-endpoints`).
 pub async fn front(State(state): State<Arc<AppState>>, mut req: Request, next: Next) -> Response {
     if let Some(rest) = req.uri().path().strip_prefix("/f/") {
         let (spec, tail) = rest.split_once('/').unwrap_or((rest, ""));
@@ -55,7 +78,8 @@ pub async fn front(State(state): State<Arc<AppState>>, mut req: Request, next: N
         }
     }
     let path = req.uri().path().to_string();
-    if !path.starts_with("/api/")
+    if !state.config.test_endpoints
+        || !path.starts_with("/api/")
         || path.starts_with("/api/_test/")
         || req.method() == Method::OPTIONS
     {
@@ -69,7 +93,7 @@ pub async fn front(State(state): State<Arc<AppState>>, mut req: Request, next: N
         .iter()
         .filter_map(|h| {
             let v = parts.headers.get(*h)?.to_str().ok()?;
-            Some((h.to_string(), Value::String(v.to_string())))
+            Some((h.to_string(), Value::String(recorded_value(h, v))))
         })
         .collect();
     let body_json = if bytes.is_empty() {
@@ -132,6 +156,17 @@ pub async fn reset(State(state): State<Arc<AppState>>) -> StatusCode {
 #[cfg(test)]
 mod tests {
     use super::percent_decode;
+
+    #[test]
+    fn secrets_are_not_recorded() {
+        use super::recorded_value as r;
+        assert_eq!(r("authorization", "Bearer on_key"), "Bearer [redacted]");
+        assert_eq!(r("x-onyx-authorization", "Bearer k"), "Bearer [redacted]");
+        assert_eq!(r("authorization", "on_key"), "[redacted]");
+        assert_eq!(r("x-api-key", "od_live_key"), "[redacted]");
+        assert_eq!(r("cookie", "fastapiusersauth=abc"), "[redacted]");
+        assert_eq!(r("userid", "user-7"), "user-7");
+    }
 
     #[test]
     fn decodes() {

@@ -518,7 +518,10 @@ async fn feedback_and_recorded_requests() {
     assert_eq!(first["path"], json!("/api/chat/send-chat-message"));
     assert_eq!(first["method"], json!("POST"));
     assert_eq!(first["body"], json!({"message": "webhooks"}));
-    assert_eq!(first["headers"]["authorization"], json!("Bearer on_key"));
+    assert_eq!(
+        first["headers"]["authorization"],
+        json!("Bearer [redacted]")
+    );
     assert_eq!(reqs.as_array().unwrap().len(), 4);
     assert_eq!(
         request(a, "DELETE", "/api/_test/requests", &[], None)
@@ -887,5 +890,16 @@ async fn odyssey() {
     assert!(ev
         .iter()
         .any(|e| matches!(e, ChatEvent::Documents(d) if !d.is_empty())));
+    srv.shutdown().await;
+}
+
+#[tokio::test]
+async fn test_endpoints_need_the_flag() {
+    let srv = common::start_with(|c| c.test_endpoints = false).await;
+    let a = srv.addr;
+    for path in ["/api/_test/requests", "/api/_test/feedback"] {
+        assert_eq!(get(a, path).await.status, 404, "{path}");
+    }
+    assert_eq!(post(a, "/api/_test/reset", "").await.status, 404);
     srv.shutdown().await;
 }
