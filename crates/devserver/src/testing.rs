@@ -48,8 +48,10 @@ pub fn recorded_value(name: &str, value: &str) -> String {
     }
 }
 
-/// Largest request body recorded and passed on (bigger bodies get 413).
-const MAX_BODY: usize = 8 * 1024 * 1024;
+/// Largest request body recorded and passed on (bigger bodies get 413 before anything is
+/// recorded). The same as axum's default `Json` limit, so every recorded body is one the
+/// handlers accept.
+pub const MAX_BODY: usize = 2 * 1024 * 1024;
 
 /// Runs before routing: turns `/f/<spec>/rest` into `/rest` with `x-sherpa-fault: <spec>`, and
 /// records API requests (except `/api/_test/…` and preflights) with their bodies when the

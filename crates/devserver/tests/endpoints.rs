@@ -903,3 +903,15 @@ async fn test_endpoints_need_the_flag() {
     assert_eq!(post(a, "/api/_test/reset", "").await.status, 404);
     srv.shutdown().await;
 }
+
+#[tokio::test]
+async fn rejected_bodies_are_not_recorded() {
+    let srv = start().await;
+    let a = srv.addr;
+    // Above the 2 MiB the handlers accept: refused before it is recorded.
+    let big = format!(r#"{{"message": "{}"}}"#, "x".repeat(3 * 1024 * 1024));
+    let r = post(a, "/api/chat/send-chat-message", &big).await;
+    assert_eq!(r.status, 413);
+    assert_eq!(get(a, "/api/_test/requests").await.json(), json!([]));
+    srv.shutdown().await;
+}
