@@ -71,6 +71,8 @@ pub struct Config {
     pub exit_on_stdin_eof: bool,
     /// Serve `/api/_test/*` and record API requests (`--test-endpoints`).
     pub test_endpoints: bool,
+    /// How long a request body may take to arrive (then 408 and the connection is closed).
+    pub body_timeout: std::time::Duration,
     /// Default stream format of the legacy `send-message` endpoint.
     pub legacy_dialect: Dialect,
 }
@@ -85,6 +87,7 @@ impl Default for Config {
             pace_ms: 15,
             exit_on_stdin_eof: false,
             test_endpoints: false,
+            body_timeout: std::time::Duration::from_secs(10),
             legacy_dialect: Dialect::Legacy,
         }
     }

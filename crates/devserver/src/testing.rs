@@ -3,9 +3,9 @@
 
 use std::sync::Arc;
 
-use axum::body::Body;
+use axum::body::{to_bytes, Body};
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, Method, StatusCode, Uri};
+use axum::http::{header, HeaderValue, Method, StatusCode, Uri};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -54,8 +54,9 @@ pub fn recorded_value(name: &str, value: &str) -> String {
 pub const MAX_BODY: usize = 2 * 1024 * 1024;
 
 /// Runs before routing: turns `/f/<spec>/rest` into `/rest` with `x-sherpa-fault: <spec>`, and
-/// records API requests (except `/api/_test/…` and preflights) with their bodies when the
-/// test endpoints are on (`--test-endpoints`).
+/// reads every request body within `Config::body_timeout` (408 and the connection closed
+/// otherwise), and records API requests (except `/api/_test/…` and preflights) with their
+/// bodies when the test endpoints are on (`--test-endpoints`).
 pub async fn front(State(state): State<Arc<AppState>>, mut req: Request, next: Next) -> Response {
     if let Some(rest) = req.uri().path().strip_prefix("/f/") {
         let (spec, tail) = rest.split_once('/').unwrap_or((rest, ""));
@@ -80,17 +81,27 @@ pub async fn front(State(state): State<Arc<AppState>>, mut req: Request, next: N
         }
     }
     let path = req.uri().path().to_string();
-    if !state.config.test_endpoints
-        || !path.starts_with("/api/")
-        || path.starts_with("/api/_test/")
-        || req.method() == Method::OPTIONS
-    {
-        return next.run(req).await;
-    }
+    let record = state.config.test_endpoints
+        && path.starts_with("/api/")
+        && !path.starts_with("/api/_test/")
+        && req.method() != Method::OPTIONS;
     let (parts, body) = req.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, MAX_BODY).await else {
-        return (StatusCode::PAYLOAD_TOO_LARGE, "request body too large").into_response();
+    let read = tokio::time::timeout(state.config.body_timeout, to_bytes(body, MAX_BODY));
+    let bytes = match read.await {
+        Ok(Ok(bytes)) => bytes,
+        Ok(Err(_)) => {
+            return (StatusCode::PAYLOAD_TOO_LARGE, "request body too large").into_response()
+        }
+        Err(_) => {
+            let close = [(header::CONNECTION, "close")];
+            return (StatusCode::REQUEST_TIMEOUT, close, "request body timed out").into_response();
+        }
     };
+    if !record {
+        return next
+            .run(Request::from_parts(parts, Body::from(bytes)))
+            .await;
+    }
     let headers: serde_json::Map<String, Value> = RECORDED_HEADERS
         .iter()
         .filter_map(|h| {

@@ -915,3 +915,26 @@ async fn rejected_bodies_are_not_recorded() {
     assert_eq!(get(a, "/api/_test/requests").await.json(), json!([]));
     srv.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_stalled_body_gets_408_and_the_connection_closes() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let srv = start_with(|c| c.body_timeout = std::time::Duration::from_millis(200)).await;
+    let mut sock = tokio::net::TcpStream::connect(srv.addr).await.unwrap();
+    // Promises 100 bytes, sends 10, then stalls.
+    let head = "POST /api/chat/send-chat-message HTTP/1.1\r\nHost: x\r\n\
+                Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"message\"";
+    sock.write_all(head.as_bytes()).await.unwrap();
+    let mut out = Vec::new();
+    // read_to_end ends only when the server closes the connection.
+    tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        sock.read_to_end(&mut out),
+    )
+    .await
+    .expect("the server closed the stalled connection")
+    .unwrap();
+    let text = String::from_utf8_lossy(&out);
+    assert!(text.starts_with("HTTP/1.1 408"), "{text}");
+    srv.shutdown().await;
+}
