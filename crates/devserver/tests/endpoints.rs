@@ -938,3 +938,26 @@ async fn a_stalled_body_gets_408_and_the_connection_closes() {
     assert!(text.starts_with("HTTP/1.1 408"), "{text}");
     srv.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_slow_request_head_is_closed() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let srv = start_with(|c| c.header_timeout = std::time::Duration::from_millis(200)).await;
+    let mut sock = tokio::net::TcpStream::connect(srv.addr).await.unwrap();
+    // Half a request head, then nothing.
+    sock.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    let mut out = Vec::new();
+    // read_to_end ends only when the server closes the connection.
+    tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        sock.read_to_end(&mut out),
+    )
+    .await
+    .expect("the server closed the slow connection")
+    .ok();
+    // A complete request on a fresh connection is still served.
+    assert_eq!(get(srv.addr, "/api/persona/0").await.status, 200);
+    srv.shutdown().await;
+}
