@@ -398,6 +398,10 @@ async fn onyx_non_streaming_and_no_citations() {
         .unwrap()
         .contains("[[1]](https://help.lumen.example/security/two-factor)"));
     assert!(!v["answer_citationless"].as_str().unwrap().contains("[["));
+    assert!(
+        v["tool_calls"][0]["tool_result"].is_string(),
+        "tool_result is a required string"
+    );
     assert!(v["answer"]
         .as_str()
         .unwrap()
@@ -423,14 +427,24 @@ async fn onyx_non_streaming_and_no_citations() {
         r#"{"message": "x", "chat_session_id": "a", "chat_session_info": {"persona_id": 0}}"#,
     )
     .await;
-    assert_eq!(r.status, 400);
+    assert_eq!(r.status, 422);
+    let v = r.json();
+    assert_eq!((&v["status_code"], &v["data"]), (&json!(422), &json!(null)));
+    assert!(v["message"]
+        .as_str()
+        .unwrap()
+        .contains("Only one of chat_session_id or chat_session_info should be provided"));
     let r = post(
         a,
         "/api/chat/send-chat-message",
         r#"{"message": "x", "chat_session_id": "nope"}"#,
     )
     .await;
-    assert_eq!(r.status, 404);
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        r.text(),
+        "{\"error\": \"Invalid Chat Session ID provided\", \"stack_trace\": null, \"error_code\": \"VALIDATION_ERROR\", \"is_retryable\": true, \"details\": null}\n"
+    );
     let r = post(a, "/api/chat/send-chat-message", r#"{"stream": true}"#).await;
     assert_eq!(r.status, 422);
     assert_eq!(
@@ -460,7 +474,18 @@ async fn stop_chat_session_cancels_the_stream() {
     )
     .await;
     let head = s.read_until("message_delta").await;
-    let r = post(a, &format!("/api/chat/stop-chat-session/{sid}"), "").await;
+    let path = format!("/api/chat/stop-chat-session/{sid}");
+    // Anonymous users may chat but not stop; an API key may.
+    let r = post(a, &path, "").await;
+    assert_eq!(r.status, 403);
+    let r = request(
+        a,
+        "POST",
+        &path,
+        &[("Authorization", "Bearer on_key")],
+        Some(""),
+    )
+    .await;
     assert_eq!(r.status, 200);
     assert_eq!(r.text(), r#"{"message":"Chat session stopped"}"#);
     let rest = s.finish().await;
