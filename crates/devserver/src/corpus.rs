@@ -89,11 +89,6 @@ pub fn articles() -> &'static [Article] {
     &ARTICLES
 }
 
-/// Looks an article up by its document id.
-pub fn by_id(id: &str) -> Option<&'static Article> {
-    articles().iter().find(|a| a.id == id)
-}
-
 fn parse(text: &str) -> Vec<Article> {
     let mut out = Vec::new();
     for (i, chunk) in text
