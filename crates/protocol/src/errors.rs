@@ -328,8 +328,15 @@ mod tests {
                 let n = got.chars().count();
                 assert!(n <= MAX_DETAIL + 1, "{first} {c:?}: {n} chars");
                 let cut = text.chars().count() > MAX_DETAIL;
-                assert_eq!(got.ends_with('…'), cut, "{first} {c:?}: a cut shows an ellipsis");
-                assert!(!got.ends_with(" …"), "{first} {c:?}: no space before the ellipsis");
+                assert_eq!(
+                    got.ends_with('…'),
+                    cut,
+                    "{first} {c:?}: a cut shows an ellipsis"
+                );
+                assert!(
+                    !got.ends_with(" …"),
+                    "{first} {c:?}: no space before the ellipsis"
+                );
             }
         }
         let exact: String = std::iter::repeat_n('é', MAX_DETAIL).collect();

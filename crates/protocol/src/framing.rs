@@ -408,7 +408,16 @@ mod tests {
         assert_eq!(want.len(), 3, "{want:?}");
         for i in 0..=bytes.len() {
             for j in i..=bytes.len() {
-                let got = frames_for(&[b"", &bytes[..i], b"", b"", &bytes[i..j], b"", &bytes[j..], b""]);
+                let got = frames_for(&[
+                    b"",
+                    &bytes[..i],
+                    b"",
+                    b"",
+                    &bytes[i..j],
+                    b"",
+                    &bytes[j..],
+                    b"",
+                ]);
                 assert_eq!(got, want, "split at {i},{j}");
             }
         }

@@ -57,7 +57,10 @@ pub fn every_split(
         let got = decode(kind, ct, &[&bytes[..i], &bytes[i..]]);
         assert_eq!(got, want, "{what}: {kind:?} split at {i}");
         let got = decode(kind, ct, &[&bytes[..i], b"", &bytes[i..]]);
-        assert_eq!(got, want, "{what}: {kind:?} split at {i} with an empty chunk");
+        assert_eq!(
+            got, want,
+            "{what}: {kind:?} split at {i} with an empty chunk"
+        );
     }
 }
 
