@@ -315,7 +315,6 @@ mod tests {
         assert_eq!(wait_text(10_000), "3 hours");
     }
 
-    #[test]
     /// Issue 18 item 6: at most 300 characters plus the ellipsis, however the words fall
     /// (a space at the cut must not count past the cap); characters, not bytes.
     #[test]
