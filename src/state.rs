@@ -783,6 +783,8 @@ impl Chat {
         let idle_ms = cfg.idle_timeout_seconds.saturating_mul(1000);
         loop {
             match resp.chunk_within(&signal, Some(idle_ms)).await {
+                // An empty read carries nothing; the decoder never sees one.
+                Ok(Some(bytes)) if bytes.is_empty() => {}
                 Ok(Some(bytes)) => {
                     for ev in decoder.feed(&bytes) {
                         self.apply(answer, &ev);

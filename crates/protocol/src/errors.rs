@@ -261,6 +261,10 @@ pub fn clean_detail(text: &str) -> String {
         }
         for c in word.chars() {
             if count >= MAX_DETAIL {
+                // Never a space before the ellipsis: at most MAX_DETAIL characters plus it.
+                if out.ends_with(' ') {
+                    out.pop();
+                }
                 out.push('…');
                 return out;
             }
@@ -309,6 +313,33 @@ mod tests {
         assert_eq!(wait_text(30), "30 seconds");
         assert_eq!(wait_text(3600), "an hour");
         assert_eq!(wait_text(10_000), "3 hours");
+    }
+
+    /// Issue 18 item 6: at most 300 characters plus the ellipsis, however the words fall
+    /// (a space at the cut must not count past the cap); characters, not bytes.
+    #[test]
+    fn clean_detail_never_exceeds_the_cap_at_a_word_boundary() {
+        for first in [1, 150, 298, 299, 300, 301] {
+            for c in ['a', 'é', '😀'] {
+                let word: String = std::iter::repeat_n(c, first).collect();
+                let text = format!("{word} {word} bbb");
+                let got = clean_detail(&text);
+                let n = got.chars().count();
+                assert!(n <= MAX_DETAIL + 1, "{first} {c:?}: {n} chars");
+                let cut = text.chars().count() > MAX_DETAIL;
+                assert_eq!(
+                    got.ends_with('…'),
+                    cut,
+                    "{first} {c:?}: a cut shows an ellipsis"
+                );
+                assert!(
+                    !got.ends_with(" …"),
+                    "{first} {c:?}: no space before the ellipsis"
+                );
+            }
+        }
+        let exact: String = std::iter::repeat_n('é', MAX_DETAIL).collect();
+        assert_eq!(clean_detail(&exact), exact, "exactly the cap is not cut");
     }
 
     #[test]
