@@ -127,12 +127,6 @@ pub fn mount(
         );
         on(&b, "click", move |_| open.set(false));
     }
-    if !cfg.warnings.is_empty() {
-        let ul = add(&panel, "ul", &[("class", "notice"), ("role", "note")]);
-        for w in &cfg.warnings {
-            add_text(&ul, "li", &[], w);
-        }
-    }
     if cfg.problems.is_empty() {
         let _ = input.set(conversation(&panel, chat, texts));
     } else {
