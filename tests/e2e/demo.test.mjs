@@ -14,7 +14,9 @@ test('the "see failures" link (/demo/onyx.html?fault=1) injects its fault: error
   const w = page.locator('sherpa-chat');
   await ask(page, 'Can I get a refund?', w);
   const a = await answerIn(w, 'error');
-  assert.equal(await a.locator('[part~="error"]').getAttribute('role'), 'alert');
+  const err = a.locator('[part~="error"]');
+  assert.equal(await err.getAttribute('role'), 'alert');
+  assert.match(await err.innerText(), /interrupted/, 'the cut stream reads as interrupted');
   assert.ok((await a.locator('[part~="answer"]').innerText()).trim().length > 0, 'partial answer kept');
   const retry = a.locator('[part~="retry"]');
   await retry.waitFor();

@@ -272,6 +272,21 @@ pub fn clean_detail(text: &str) -> String {
 }
 
 /// The error reported when the transport itself failed (network down, CORS refused, …).
+/// What a visitor reads when an answer stopped before its end marker.
+pub const INTERRUPTED_MESSAGE: &str =
+    "The answer was interrupted before it finished. Please try again.";
+
+/// A connection that broke while a 200 reply was streaming: the server was reached, so this
+/// is an interrupted answer, not "could not reach the server". Other errors (a stalled
+/// stream, an error packet) stay as they are.
+pub fn broken_stream(e: ChatError) -> ChatError {
+    if e.code.as_deref() == Some("network") {
+        ChatError::fatal(INTERRUPTED_MESSAGE, true).with_code("interrupted")
+    } else {
+        e
+    }
+}
+
 pub fn network_error(detail: &str) -> ChatError {
     let mut e = ChatError::fatal(
         "Could not reach the chat server. Check your connection and try again. If this keeps \
@@ -301,6 +316,16 @@ pub fn stalled_error(seconds: u32) -> ChatError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_broken_stream_after_a_200_is_interrupted_not_unreachable() {
+        let e = broken_stream(network_error("TypeError: network error"));
+        assert_eq!(e.code.as_deref(), Some("interrupted"));
+        assert_eq!(e.message, INTERRUPTED_MESSAGE);
+        assert!(e.retryable && e.fatal);
+        let stalled = broken_stream(stalled_error(45));
+        assert_eq!(stalled.code.as_deref(), Some("stalled"));
+    }
 
     #[test]
     fn wait_text_rounds_up() {
