@@ -123,13 +123,11 @@ pub fn http_error(meta: &ResponseMeta, body: &[u8]) -> ChatError {
             false,
             http(status),
         ),
+        // The wait, when the server gave one, is in `retry_after_seconds`: the widget counts
+        // it down beside Retry, so the message does not state it too.
         429 => (
             match retry_after {
-                Some(s) => format!(
-                    "The chat server is getting too many requests (429). Please wait {} and \
-                     try again.",
-                    wait_text(s)
-                ),
+                Some(_) => "The chat server is getting too many requests (429).".into(),
                 None => "The chat server is getting too many requests (429). Please wait a \
                          moment and try again."
                     .into(),
@@ -178,18 +176,6 @@ fn reason_phrase(status: u16) -> Option<&'static str> {
         504 => "Gateway Timeout",
         _ => return None,
     })
-}
-
-/// "120 seconds" → "2 minutes", rounded up.
-fn wait_text(seconds: u64) -> String {
-    match seconds {
-        0..=1 => "a second".into(),
-        2..=59 => format!("{seconds} seconds"),
-        60..=119 => "a minute".into(),
-        120..=3599 => format!("{} minutes", seconds.div_ceil(60)),
-        3600..=7199 => "an hour".into(),
-        _ => format!("{} hours", seconds.div_ceil(3600)),
-    }
 }
 
 /// The human-readable part of a JSON error body, if there is one.
@@ -325,15 +311,6 @@ mod tests {
         assert!(e.retryable && e.fatal);
         let stalled = broken_stream(stalled_error(45));
         assert_eq!(stalled.code.as_deref(), Some("stalled"));
-    }
-
-    #[test]
-    fn wait_text_rounds_up() {
-        assert_eq!(wait_text(120), "2 minutes");
-        assert_eq!(wait_text(121), "3 minutes");
-        assert_eq!(wait_text(30), "30 seconds");
-        assert_eq!(wait_text(3600), "an hour");
-        assert_eq!(wait_text(10_000), "3 hours");
     }
 
     #[test]
