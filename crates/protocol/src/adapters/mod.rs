@@ -222,8 +222,7 @@ impl TurnState {
             )
             .with_code("unreadable_reply")
         } else {
-            let mut msg =
-                String::from("The answer was interrupted before it finished. Please try again.");
+            let mut msg = String::from(crate::errors::INTERRUPTED_MESSAGE);
             if self.unreadable > 0 {
                 msg.push_str(&format!(
                     " ({} part(s) of the reply could not be read.)",
