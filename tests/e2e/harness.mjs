@@ -56,12 +56,16 @@ export async function launchBrowser() {
   });
 }
 
-/** A page that records console errors and uncaught exceptions. */
+/** A page that records console errors, uncaught exceptions and console warnings. */
 export async function newPage(browser, opts = {}) {
   const context = await browser.newContext(opts);
   const page = await context.newPage();
   page.consoleErrors = [];
-  page.on('console', (m) => { if (m.type() === 'error') page.consoleErrors.push(m.text()); });
+  page.consoleWarnings = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') page.consoleErrors.push(m.text());
+    if (m.type() === 'warning') page.consoleWarnings.push(m.text());
+  });
   page.on('pageerror', (e) => page.consoleErrors.push('pageerror: ' + e.message));
   return page;
 }
