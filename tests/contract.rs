@@ -55,11 +55,17 @@ fn every_attribute_config_reads_is_documented_and_back() {
     // The parsing code only, not its unit tests.
     let config = &config[..config.find("#[cfg(test)]").unwrap_or(config.len())];
     let parsed = called_with(config, &["get(\"", "flag(\""]);
-    assert!(parsed.len() > 20, "found too few attributes in config.rs: {parsed:?}");
+    assert!(
+        parsed.len() > 20,
+        "found too few attributes in config.rs: {parsed:?}"
+    );
     let documented = readme_attributes(&readme);
 
     let undocumented: Vec<_> = parsed.difference(&documented).collect();
-    assert!(undocumented.is_empty(), "config.rs parses data-{undocumented:?}, not in README's Attributes table");
+    assert!(
+        undocumented.is_empty(),
+        "config.rs parses data-{undocumented:?}, not in README's Attributes table"
+    );
 
     // Names the README lists that config.rs does not parse: only those read elsewhere.
     let loader = read("src/loader/sherpa.js");
@@ -71,7 +77,10 @@ fn every_attribute_config_reads_is_documented_and_back() {
             "sherpa" => mount.contains("\"sherpa\"") && loader.contains("data-sherpa"),
             _ => false,
         };
-        assert!(elsewhere, "README documents data-{name}, which nothing reads");
+        assert!(
+            elsewhere,
+            "README documents data-{name}, which nothing reads"
+        );
     }
 }
 
@@ -81,7 +90,9 @@ fn readme_text_names(readme: &str) -> BTreeSet<String> {
         .lines()
         .find(|l| l.starts_with("| `data-text-<name>`"))
         .expect("README's Attributes table has a data-text-<name> row");
-    let names = &row[row.find("Names:").expect("the row lists the names after \"Names:\"")..];
+    let names = &row[row
+        .find("Names:")
+        .expect("the row lists the names after \"Names:\"")..];
     names
         .split('`')
         .skip(1)
@@ -98,6 +109,12 @@ fn every_ui_text_is_documented_and_back() {
     let texts: BTreeSet<String> = sherpa::i18n::keys().iter().map(|k| k.to_string()).collect();
     let undocumented: Vec<_> = texts.difference(&documented).collect();
     let unknown: Vec<_> = documented.difference(&texts).collect();
-    assert!(undocumented.is_empty(), "i18n texts missing from README's data-text-<name> list: {undocumented:?}");
-    assert!(unknown.is_empty(), "README lists data-text-* names the widget does not have: {unknown:?}");
+    assert!(
+        undocumented.is_empty(),
+        "i18n texts missing from README's data-text-<name> list: {undocumented:?}"
+    );
+    assert!(
+        unknown.is_empty(),
+        "README lists data-text-* names the widget does not have: {unknown:?}"
+    );
 }
