@@ -93,6 +93,8 @@ fn readme_text_names(readme: &str) -> BTreeSet<String> {
     let names = &row[row
         .find("Names:")
         .expect("the row lists the names after \"Names:\"")..];
+    // The list ends at the first full stop; the row's later sentences name other attributes.
+    let names = names.split(". ").next().unwrap_or(names);
     names
         .split('`')
         .skip(1)
