@@ -71,7 +71,8 @@ pub struct Config {
     /// Problems found while reading the attributes: each is shown in the widget, which then
     /// does not chat (a wrong API address or backend cannot work).
     pub problems: Vec<String>,
-    /// Lesser problems (a misspelt `data-text-*` override): shown, but the widget still works.
+    /// Cosmetic mistakes (an unknown `data-theme` or `data-position`, a misspelt `data-text-*`
+    /// override): the default is used and each is one console warning; visitors never see them.
     pub warnings: Vec<String>,
 }
 
@@ -100,6 +101,7 @@ impl Config {
     /// [`Config::problems`] and the widget shows them instead of chatting.
     pub fn from_attrs(a: &Attrs) -> Config {
         let mut problems = Vec::new();
+        let mut cosmetic = Vec::new();
         let get = |k: &str| a.get(k).map(|s| s.trim()).filter(|s| !s.is_empty());
 
         let backend = match get("backend") {
@@ -181,7 +183,9 @@ impl Config {
             Some("light") => Theme::Light,
             Some("dark") => Theme::Dark,
             Some(v) => {
-                problems.push(format!("data-theme=\"{v}\" must be light, dark or auto."));
+                cosmetic.push(format!(
+                    "data-theme=\"{v}\" must be light, dark or auto; using auto."
+                ));
                 Theme::Auto
             }
         };
@@ -189,8 +193,8 @@ impl Config {
             None | Some("right") | Some("bottom-right") => Position::Right,
             Some("left") | Some("bottom-left") => Position::Left,
             Some(v) => {
-                problems.push(format!(
-                    "data-position=\"{v}\" must be bottom-right or bottom-left."
+                cosmetic.push(format!(
+                    "data-position=\"{v}\" must be bottom-right or bottom-left; using bottom-right."
                 ));
                 Position::Right
             }
@@ -242,7 +246,8 @@ impl Config {
         };
         let lang = get("lang").unwrap_or("en").to_string();
         let mut texts = i18n::for_lang(&lang);
-        let warnings = texts.apply_overrides(a);
+        let mut warnings = cosmetic;
+        warnings.extend(texts.apply_overrides(a));
         let options = BackendOptions {
             api_base,
             api_key: get("api-key").map(str::to_string),
@@ -332,7 +337,6 @@ mod tests {
             ("tags", "lang:en,broken"),
             ("model", "gpt4"),
             ("persist", "forever"),
-            ("theme", "pink"),
         ]));
         let all = c.problems.join("\n");
         for needle in [
@@ -341,7 +345,6 @@ mod tests {
             "\"broken\"",
             "data-model=\"gpt4\"",
             "data-persist=\"forever\"",
-            "data-theme=\"pink\"",
         ] {
             assert!(all.contains(needle), "missing {needle} in {all}");
         }
@@ -405,5 +408,37 @@ mod tests {
         let c = Config::from_attrs(&attrs(&[("api-base", "/api"), ("backend", "odyssey")]));
         assert!(c.problems.iter().any(|p| p.contains("data-workspace-id")));
         assert!(c.problems.iter().any(|p| p.contains("data-user-id")));
+    }
+
+    #[test]
+    fn cosmetic_typos_fall_back_to_the_default_with_a_warning() {
+        let c = Config::from_attrs(&attrs(&[
+            ("api-base", "/api"),
+            ("theme", "purple"),
+            ("position", "top-left"),
+            ("text-nope", "x"),
+        ]));
+        assert!(c.problems.is_empty(), "{:?}", c.problems);
+        assert_eq!(c.theme, Theme::Auto);
+        assert_eq!(c.position, Position::Right);
+        assert_eq!(c.warnings.len(), 3, "{:?}", c.warnings);
+        for needle in [
+            "data-theme=\"purple\"",
+            "data-position=\"top-left\"",
+            "data-text-nope",
+        ] {
+            assert!(
+                c.warnings.iter().any(|w| w.contains(needle)),
+                "{needle}: {:?}",
+                c.warnings
+            );
+        }
+    }
+
+    #[test]
+    fn missing_required_configuration_is_still_a_problem_beside_cosmetic_typos() {
+        let c = Config::from_attrs(&attrs(&[("theme", "purple")]));
+        assert_eq!(c.problems.len(), 1, "{:?}", c.problems);
+        assert!(c.problems[0].contains("data-api-base is missing"));
     }
 }

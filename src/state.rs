@@ -783,6 +783,8 @@ impl Chat {
         let idle_ms = cfg.idle_timeout_seconds.saturating_mul(1000);
         loop {
             match resp.chunk_within(&signal, Some(idle_ms)).await {
+                // An empty read carries nothing; the decoder never sees one.
+                Ok(Some(bytes)) if bytes.is_empty() => {}
                 Ok(Some(bytes)) => {
                     for ev in decoder.feed(&bytes) {
                         self.apply(answer, &ev);
@@ -791,13 +793,14 @@ impl Chat {
                 Ok(None) => break,
                 Err(Failure::Aborted) => return Err(Failure::Aborted),
                 Err(Failure::Error(e)) => {
-                    // The connection broke: keep what arrived, then report the break.
+                    // The connection broke after a 200: keep what arrived, then report the
+                    // answer as interrupted.
                     for ev in decoder.finish() {
                         if !matches!(ev, ChatEvent::Error(_)) {
                             self.apply(answer, &ev);
                         }
                     }
-                    return Err(Failure::Error(e));
+                    return Err(Failure::Error(sherpa_protocol::errors::broken_stream(e)));
                 }
             }
         }

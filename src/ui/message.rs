@@ -105,19 +105,32 @@ fn status_line(msg: Message, texts: &'static Texts) -> AnyView {
     })
 }
 
-/// The answer's error, with a retry when it makes sense.
+/// The answer's error, with a retry when it makes sense. A rate limit's wait counts down
+/// beside Retry, which stays disabled until it ends.
 fn error_line(msg: Message, chat: Chat, texts: &'static Texts, is_last: Signal<bool>) -> AnyView {
     (move || {
         msg.error.get().map(|e| {
-            let wait = e.retry_after_seconds.map(|s| {
-                fill(texts.get(Text::RetryAfter), &[("seconds", &s.to_string())])
-            });
+            let left = RwSignal::new(e.retry_after_seconds.unwrap_or(0));
+            if left.get_untracked() > 0 {
+                countdown(left);
+            }
+            let wait = move || {
+                let s = left.get();
+                (s > 0).then(|| {
+                    format!(
+                        " {}",
+                        fill(texts.get(Text::RetryAfter), &[("seconds", &s.to_string())])
+                    )
+                })
+            };
             view! {
                 <div part="error" class="error" role="alert">
                     {element("span", e.message.clone().into_any())}
-                    {wait.map(|w| view! { <span>" " {w}</span> })}
+                    <span part="retry-wait">{wait}</span>
                     {show(move || e.retryable || is_last.get(), move || view! {
-                        <button type="button" part="retry" class="small" on:click=move |_| chat.retry()>
+                        <button type="button" part="retry" class="small"
+                            disabled=move || left.get() > 0
+                            on:click=move |_| chat.retry()>
                             {texts.get(Text::Retry).to_owned()}
                         </button>
                     })}
@@ -126,6 +139,30 @@ fn error_line(msg: Message, chat: Chat, texts: &'static Texts, is_last: Signal<b
         })
     })
     .into_any()
+}
+
+/// Takes a second off `left` every second until it reaches 0 (or the view goes away).
+fn countdown(left: RwSignal<u64>) {
+    let me = std::rc::Rc::new(std::cell::Cell::new(None::<IntervalHandle>));
+    let this = me.clone();
+    let started = set_interval_with_handle(
+        move || match left.try_get_untracked() {
+            Some(n) if n > 1 => left.set(n - 1),
+            gone_or_done => {
+                if gone_or_done.is_some() {
+                    left.set(0);
+                }
+                if let Some(i) = this.take() {
+                    i.clear();
+                }
+            }
+        },
+        std::time::Duration::from_secs(1),
+    );
+    if let Ok(i) = started {
+        me.set(Some(i));
+        on_cleanup(move || i.clear());
+    }
 }
 
 #[component]

@@ -127,14 +127,8 @@ pub fn mount(
         );
         on(&b, "click", move |_| open.set(false));
     }
-    if !cfg.warnings.is_empty() {
-        let ul = add(&panel, "ul", &[("class", "notice"), ("role", "note")]);
-        for w in &cfg.warnings {
-            add_text(&ul, "li", &[], w);
-        }
-    }
     if cfg.problems.is_empty() {
-        let _ = input.set(conversation(&panel, chat, texts));
+        let _ = input.set(conversation(&panel, chat, texts, open));
     } else {
         let div = add(
             &panel,
@@ -202,7 +196,12 @@ fn icon_button(parent: &Node, part: &str, label: &str) -> HtmlElement {
 }
 
 /// The thread and the composer; returns the input.
-fn conversation(panel: &Node, chat: Chat, texts: &'static Texts) -> HtmlElement {
+fn conversation(
+    panel: &Node,
+    chat: Chat,
+    texts: &'static Texts,
+    open: RwSignal<bool>,
+) -> HtmlElement {
     let cfg = chat.config();
     let messages = chat.messages;
     let busy = chat.busy;
@@ -233,6 +232,18 @@ fn conversation(panel: &Node, chat: Chat, texts: &'static Texts) -> HtmlElement 
             if pinned.get_untracked() {
                 let scroll = scroll.clone();
                 request_animation_frame(scroll);
+            }
+        });
+    }
+    {
+        // A restored conversation opens at its latest message (or the interrupted one, with
+        // its Retry): once its messages are rendered and whenever the panel is shown (a
+        // hidden thread cannot scroll), unless the reader has scrolled up.
+        let scroll = scroll_to_bottom.clone();
+        Effect::new(move |_| {
+            let shown = open.get() && chat.kit.with(Option::is_some);
+            if shown && pinned.get_untracked() {
+                request_animation_frame(scroll.clone());
             }
         });
     }

@@ -79,7 +79,7 @@ test('onyx (packet v2): answer, citations, second turn with the same session and
   const sent = reqs.filter((r) => r.path === '/api/chat/send-chat-message');
   assert.equal(reqs.filter((r) => r.path === '/api/chat/create-chat-session').length, 1);
   assert.equal(sent.length, 2);
-  assert.equal(sent[0].headers.authorization, 'Bearer on_testkey');
+  assert.equal(sent[0].headers.authorization, 'Bearer [redacted]', 'the key reached the upstream (its value is never recorded)');
   assert.equal(sent[1].body.chat_session_id, sent[0].body.chat_session_id);
   assert.equal(sent[1].body.parent_message_id, ids1.reserved_assistant_message_id);
   assert.deepEqual(page.consoleErrors, []);
@@ -124,7 +124,7 @@ test('odyssey: sources, follow-ups that send; conversationId stable, isFirst fal
   const sent = (await requests(dev)).filter((r) => r.path === '/api/chat/message');
   assert.equal(sent.length, 2);
   for (const r of sent) {
-    assert.equal(r.headers['x-api-key'], 'od_live_key');
+    assert.equal(r.headers['x-api-key'], '[redacted]', 'the key reached the upstream (its value is never recorded)');
     assert.equal(r.headers.userid, 'user-7');
     assert.equal(r.body.workspaceId, 'lumen');
   }

@@ -15,7 +15,7 @@ fs.mkdirSync(artifacts, { recursive: true });
 export function startDevServer({ paceMs = 5, extraArgs = [] } = {}) {
   const bin = process.env.SHERPA_DEVSERVER || path.join(root, 'target/debug/sherpa-devserver');
   const child = spawn(bin, ['--port', '0', '--dist', path.join(root, 'dist'), '--root', root,
-    '--pace-ms', String(paceMs), '--exit-on-stdin-eof', ...extraArgs], { stdio: ['pipe', 'pipe', 'inherit'] });
+    '--pace-ms', String(paceMs), '--exit-on-stdin-eof', '--test-endpoints', ...extraArgs], { stdio: ['pipe', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new Error('dev server did not start: ' + out)), 15000);
@@ -83,12 +83,16 @@ export async function launchBrowser() {
   });
 }
 
-/** A page that records console errors and uncaught exceptions. */
+/** A page that records console errors, uncaught exceptions and console warnings. */
 export async function newPage(browser, opts = {}) {
   const context = await browser.newContext(opts);
   const page = await context.newPage();
   page.consoleErrors = [];
-  page.on('console', (m) => { if (m.type() === 'error') page.consoleErrors.push(m.text()); });
+  page.consoleWarnings = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') page.consoleErrors.push(m.text());
+    if (m.type() === 'warning') page.consoleWarnings.push(m.text());
+  });
   page.on('pageerror', (e) => page.consoleErrors.push('pageerror: ' + e.message));
   return page;
 }

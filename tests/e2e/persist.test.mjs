@@ -94,3 +94,21 @@ test('data-persist="none": a reload forgets the conversation and stores nothing'
   assert.equal(await w.locator('[part~="message"]').count(), 0);
   page.host.stop();
 });
+
+test('after a reload the restored conversation opens at the latest message, not at the top', async () => {
+  const page = await widgetPage(browser, dev, 'data-backend="onyx" data-persist="local"', { inline: true });
+  const w = page.locator('#w');
+  for (const q of ['Can I get a refund?', 'What plans are there?', 'How do I create a note with the API?']) {
+    await ask(page, q, w);
+    await answerIn(w, 'done');
+  }
+  await page.reload();
+  await answerIn(w, 'done');
+  assert.equal(await w.locator('[part~="message-user"]').count(), 3, 'conversation restored');
+  const thread = w.locator('[part~="thread"]');
+  assert.ok(await thread.evaluate((t) => t.scrollHeight > t.clientHeight + 100), 'the thread overflows (the test means something)');
+  await page.waitForFunction((t) => t.scrollHeight - t.scrollTop - t.clientHeight < 48, await thread.elementHandle(), { timeout: 10000 });
+  assert.ok(await thread.evaluate((t) => t.scrollTop > 0));
+  await w.locator('[part~="jump"]').waitFor({ state: 'hidden' });
+  page.host.stop();
+});

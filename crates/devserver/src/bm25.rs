@@ -45,7 +45,10 @@ impl Index {
     /// Scores every document against `query`; returns `(doc, score)` with score > 0, best first
     /// (ties broken by document order, so results are deterministic).
     pub fn rank(&self, query: &str) -> Vec<(usize, f64)> {
-        let mut terms = tokens(query);
+        let mut terms: Vec<String> = tokens(query)
+            .into_iter()
+            .flat_map(|t| self.expand(t))
+            .collect();
         terms.sort();
         terms.dedup();
         let n = self.docs.len() as f64;
@@ -70,6 +73,69 @@ impl Index {
             .collect();
         scores.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         scores
+    }
+}
+
+impl Index {
+    /// A query term, its synonyms, and, for a term no document has, indexed terms one edit
+    /// away (typo tolerance, for words of five letters or more).
+    fn expand(&self, term: String) -> Vec<String> {
+        let mut out: Vec<String> = SYNONYMS
+            .iter()
+            .filter(|(w, _)| *w == term)
+            .flat_map(|(_, more)| more.iter().map(|m| stem(m.to_string())))
+            .collect();
+        if !self.df.contains_key(&term) && term.chars().count() >= 5 {
+            out.extend(
+                self.df
+                    .keys()
+                    .filter(|k| within_one_edit(&term, k))
+                    .cloned(),
+            );
+        }
+        out.push(term);
+        out
+    }
+}
+
+/// Casual words → the help centre's words (keys and values are unstemmed).
+const SYNONYMS: &[(&str, &[&str])] = &[
+    ("money", &["refund"]),
+    ("reimburse", &["refund"]),
+    ("reimbursement", &["refund"]),
+    ("repay", &["refund"]),
+    ("paid", &["payment", "refund"]),
+    ("pay", &["payment"]),
+    ("charg", &["payment", "refund"]),
+    ("mistake", &["refund"]),
+    ("accident", &["refund"]),
+    ("accidentally", &["refund"]),
+    ("unsubscribe", &["cancel", "subscription"]),
+    ("2fa", &["two", "factor"]),
+    ("mfa", &["two", "factor"]),
+    ("login", &["sign"]),
+    ("log", &["sign"]),
+    ("pwd", &["password"]),
+];
+
+/// Whether `a` and `b` differ by one insertion, deletion, substitution or adjacent swap.
+fn within_one_edit(a: &str, b: &str) -> bool {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    if a == b || a.len().abs_diff(b.len()) > 1 {
+        return a == b;
+    }
+    let p = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let tail = |x: &[char], y: &[char]| x == y;
+    match a.len().cmp(&b.len()) {
+        std::cmp::Ordering::Equal => {
+            tail(&a[p + 1..], &b[p + 1..])
+                || (p + 1 < a.len()
+                    && a[p] == b[p + 1]
+                    && a[p + 1] == b[p]
+                    && tail(&a[p + 2..], &b[p + 2..]))
+        }
+        std::cmp::Ordering::Less => tail(&a[p..], &b[p + 1..]),
+        std::cmp::Ordering::Greater => tail(&a[p + 1..], &b[p..]),
     }
 }
 
@@ -118,5 +184,17 @@ mod tests {
         assert_eq!(idx.rank("sync")[0].0, 2);
         assert_eq!(idx.rank("barking dogs")[0].0, 1);
         assert!(idx.rank("weather").is_empty());
+        // A typo one edit away still finds the word.
+        assert_eq!(idx.rank("barkking doggs")[0].0, 1);
+    }
+
+    #[test]
+    fn edits() {
+        assert!(within_one_edit("refund", "refnd"));
+        assert!(within_one_edit("refund", "rfeund"));
+        assert!(within_one_edit("refund", "refunx"));
+        assert!(within_one_edit("refund", "refundx"));
+        assert!(!within_one_edit("refund", "rxfunx"));
+        assert!(!within_one_edit("refund", "payment"));
     }
 }

@@ -11,7 +11,8 @@ sherpa-devserver: Sherpa's dev server and mock backend (Onyx, Onyx legacy, simpl
 
 USAGE:
     sherpa-devserver [--port N] [--bind ADDR] [--dist DIR] [--root DIR] [--pace-ms N]
-                     [--legacy-dialect legacy|v1|v2] [--exit-on-stdin-eof] [--help]
+                     [--legacy-dialect legacy|v1|v2] [--exit-on-stdin-eof] [--test-endpoints]
+                     [--help]
 
 OPTIONS:
     --port N              port to listen on (default 8787; 0 picks a free port)
@@ -22,6 +23,8 @@ OPTIONS:
     --legacy-dialect D    what /api/chat/send-message streams: legacy flat objects (default),
                           packet v1 or packet v2
     --exit-on-stdin-eof   exit when stdin reaches end of file
+    --test-endpoints      serve /api/_test/* (recorded requests, feedback, reset) for tests;
+                          credentials are never recorded, only their presence
     --help                print this text
 
 Faults: header `x-sherpa-fault: <spec>` or URL prefix /f/<spec>/api/... (see README in
@@ -74,6 +77,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
                     Dialect::parse(&v).ok_or_else(|| format!("bad --legacy-dialect: {v}"))?;
             }
             "--exit-on-stdin-eof" => config.exit_on_stdin_eof = true,
+            "--test-endpoints" => config.test_endpoints = true,
             other => return Err(format!("unknown argument: {other}")),
         }
     }
@@ -98,6 +102,7 @@ mod tests {
             "--pace-ms",
             "3",
             "--exit-on-stdin-eof",
+            "--test-endpoints",
             "--legacy-dialect",
             "v1",
         ]))
@@ -108,6 +113,7 @@ mod tests {
         assert_eq!(c.bind.to_string(), "0.0.0.0");
         assert_eq!(c.pace_ms, 3);
         assert!(c.exit_on_stdin_eof);
+        assert!(c.test_endpoints);
         assert_eq!(c.legacy_dialect, Dialect::V1);
         assert_eq!(parse(args(&["--help"])).unwrap(), Command::Help);
         assert!(parse(args(&["--nope"])).is_err());

@@ -29,11 +29,6 @@ pub fn s(v: impl Into<String>) -> J {
     J::Str(v.into())
 }
 
-/// A string or `null`.
-pub fn opt_s(v: Option<impl Into<String>>) -> J {
-    v.map_or(J::Null, |v| J::Str(v.into()))
-}
-
 /// An array of strings.
 pub fn strs<I: IntoIterator<Item = S>, S: Into<String>>(items: I) -> J {
     J::Arr(items.into_iter().map(|v| J::Str(v.into())).collect())

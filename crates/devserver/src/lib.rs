@@ -69,6 +69,12 @@ pub struct Config {
     /// Milliseconds between streamed lines.
     pub pace_ms: u64,
     pub exit_on_stdin_eof: bool,
+    /// Serve `/api/_test/*` and record API requests (`--test-endpoints`).
+    pub test_endpoints: bool,
+    /// How long a request body may take to arrive (then 408 and the connection is closed).
+    pub body_timeout: std::time::Duration,
+    /// How long a request head may take to arrive (then the connection is closed).
+    pub header_timeout: std::time::Duration,
     /// Default stream format of the legacy `send-message` endpoint.
     pub legacy_dialect: Dialect,
 }
@@ -82,6 +88,9 @@ impl Default for Config {
             root: PathBuf::from("."),
             pace_ms: 15,
             exit_on_stdin_eof: false,
+            test_endpoints: false,
+            body_timeout: std::time::Duration::from_secs(10),
+            header_timeout: std::time::Duration::from_secs(10),
             legacy_dialect: Dialect::Legacy,
         }
     }
@@ -121,27 +130,70 @@ impl Server {
 pub async fn serve(config: Config) -> std::io::Result<Server> {
     let listener = tokio::net::TcpListener::bind((config.bind, config.port)).await?;
     let addr = listener.local_addr()?;
+    let header_timeout = config.header_timeout;
     let state = Arc::new(AppState::new(config));
     let router = router(state.clone()).layer(cors());
     // The front middleware runs before routing, so it can strip a `/f/<spec>` prefix.
     let svc = axum::middleware::from_fn_with_state(state, testing::front).layer(router);
-    let app = axum::ServiceExt::<Request>::into_make_service(svc);
-    let (tx, rx) = oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        let result = axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                let _ = rx.await;
-            })
-            .await;
-        if let Err(e) = result {
-            eprintln!("sherpa-devserver: {e}");
-        }
+    let svc = tower::ServiceExt::map_request(svc, |req: Request<hyper::body::Incoming>| {
+        req.map(axum::body::Body::new)
     });
+    let (tx, rx) = oneshot::channel::<()>();
+    let task = tokio::spawn(accept_loop(listener, svc, rx, header_timeout));
     Ok(Server {
         addr,
         shutdown: Some(tx),
         task,
     })
+}
+
+/// Serves connections until `stop` fires, then asks open connections to finish (the caller
+/// drops them after a grace period). HTTP/1 request heads must arrive within
+/// `header_timeout`, or the connection is closed.
+async fn accept_loop<S>(
+    listener: tokio::net::TcpListener,
+    svc: S,
+    mut stop: oneshot::Receiver<()>,
+    header_timeout: std::time::Duration,
+) where
+    S: tower::Service<Request<hyper::body::Incoming>, Response = axum::response::Response>
+        + Clone
+        + Send
+        + 'static,
+    S::Future: Send + 'static,
+    S::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    let (close_tx, close_rx) = tokio::sync::watch::channel(());
+    let mut conns = tokio::task::JoinSet::new();
+    loop {
+        let stream = tokio::select! {
+            _ = &mut stop => break,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(_) => continue,
+            },
+        };
+        let svc = hyper_util::service::TowerToHyperService::new(svc.clone());
+        let mut close = close_rx.clone();
+        conns.spawn(async move {
+            let conn = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(header_timeout)
+                .serve_connection(TokioIo::new(stream), svc);
+            tokio::pin!(conn);
+            tokio::select! {
+                _ = conn.as_mut() => {}
+                _ = close.changed() => {
+                    conn.as_mut().graceful_shutdown();
+                    let _ = conn.await;
+                }
+            }
+        });
+        while conns.try_join_next().is_some() {}
+    }
+    drop(close_tx);
+    while conns.join_next().await.is_some() {}
 }
 
 /// Allowed request headers (CORS).
@@ -169,7 +221,7 @@ fn cors() -> CorsLayer {
 }
 
 fn router(state: Arc<AppState>) -> Router {
-    Router::new()
+    let router = Router::new()
         .route("/", get(statics::index))
         .route("/demo", get(statics::demo))
         .route("/demo/", get(statics::demo))
@@ -195,12 +247,17 @@ fn router(state: Arc<AppState>) -> Router {
             "/api/chat/create-chat-message-feedback",
             post(onyx::create_feedback),
         )
-        .route("/api/persona/{id}", get(onyx::persona))
-        .route(
-            "/api/_test/requests",
-            get(testing::requests).delete(testing::clear_requests),
-        )
-        .route("/api/_test/feedback", get(testing::feedback))
-        .route("/api/_test/reset", post(testing::reset))
-        .with_state(state)
+        .route("/api/persona/{id}", get(onyx::persona));
+    let router = if state.config.test_endpoints {
+        router
+            .route(
+                "/api/_test/requests",
+                get(testing::requests).delete(testing::clear_requests),
+            )
+            .route("/api/_test/feedback", get(testing::feedback))
+            .route("/api/_test/reset", post(testing::reset))
+    } else {
+        router
+    };
+    router.with_state(state)
 }

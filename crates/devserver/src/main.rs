@@ -36,6 +36,9 @@ async fn main() {
         _ = stdin_eof(), if exit_on_eof => {}
     }
     server.shutdown().await;
+    // Exit now: the runtime would otherwise wait at the end of `main` for the blocking thread
+    // still reading an open stdin.
+    std::process::exit(0);
 }
 
 /// Resolves on SIGINT or SIGTERM. The handlers are installed when this is called, not when

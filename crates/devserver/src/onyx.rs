@@ -90,6 +90,30 @@ pub fn parse_body(body: &Bytes) -> Result<Value, Response> {
     })
 }
 
+/// Onyx's own 422 (`validation_exception_handler`): `{"status_code", "message", "data"}`.
+pub fn validation_error(message: &str) -> Response {
+    json_response(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &obj([
+            ("status_code", J::Int(422)),
+            ("message", s(message)),
+            ("data", J::Null),
+        ]),
+    )
+}
+
+/// An unknown or deleted `chat_session_id`: HTTP 200 and one streamed error line.
+pub fn invalid_session() -> Response {
+    let line = obj([
+        ("error", s("Invalid Chat Session ID provided")),
+        ("stack_trace", J::Null),
+        ("error_code", s("VALIDATION_ERROR")),
+        ("is_retryable", J::Bool(true)),
+        ("details", J::Null),
+    ]);
+    crate::faults::stream_response(axum::body::Body::from(format!("{}\n", line.py())))
+}
+
 /// FastAPI's 422 for missing body keys.
 pub fn missing_keys(keys: &[&str], input: &Value) -> Response {
     let items = keys
@@ -314,6 +338,14 @@ pub async fn stop_chat_session(
     if let Err(r) = check_auth(&headers) {
         return r;
     }
+    let has = |h: &str| headers.get(h).is_some_and(|v| !v.is_empty());
+    if !has("authorization") && !has("x-onyx-authorization") && !has("cookie") {
+        // Not open to anonymous users (no `allow_anonymous`), unlike the chat routes.
+        return detail(
+            StatusCode::FORBIDDEN,
+            "Access denied. User is not authenticated.",
+        );
+    }
     state.stop_session(&id);
     json_response(
         StatusCode::OK,
@@ -373,21 +405,15 @@ pub async fn send_chat_message(
     }
     let has = |k: &str| v.get(k).is_some_and(|x| !x.is_null());
     if has("chat_session_id") && has("chat_session_info") {
-        return detail(
-            StatusCode::BAD_REQUEST,
-            "Only one of chat_session_id and chat_session_info may be provided",
+        return validation_error(
+            "1 validation error: {'type': 'value_error', 'loc': ('body',), 'msg': 'Value error, \
+             Only one of chat_session_id or chat_session_info should be provided, not both.'}",
         );
     }
     let (session_id, new_session) = match v.get("chat_session_id").and_then(Value::as_str) {
         Some(id) => {
             if !state.has_session(id) {
-                return json_response(
-                    StatusCode::NOT_FOUND,
-                    &obj([
-                        ("error_code", s("NOT_FOUND")),
-                        ("detail", s("Chat session not found")),
-                    ]),
-                );
+                return invalid_session();
             }
             (id.to_string(), false)
         }
@@ -500,7 +526,7 @@ fn full_response(answer: &Answer, turn: &Turn, session_id: &str, citations: bool
                     "tool_arguments",
                     obj([("queries", strs([answer.query.clone()]))]),
                 ),
-                ("tool_result", J::Null),
+                ("tool_result", s(J::Arr(docs.clone()).py())),
                 ("search_docs", J::Arr(docs.clone())),
                 ("generated_images", J::Null),
                 ("pre_reasoning", J::Null),

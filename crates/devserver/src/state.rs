@@ -13,13 +13,21 @@ pub struct AppState {
     inner: Mutex<Inner>,
 }
 
+/// At most this many requests are recorded (the oldest are dropped).
+pub const MAX_RECORDED: usize = 1000;
+/// At most this many bytes of recorded requests (as JSON) are kept (the oldest are dropped).
+pub const MAX_RECORDED_BYTES: usize = 16 * 1024 * 1024;
+
 #[derive(Default)]
 struct Inner {
     sessions: HashMap<String, Session>,
     /// Message ids are global and increasing, like database ids.
     last_message_id: i64,
     uuid_seed: u64,
-    requests: Vec<serde_json::Value>,
+    /// Recorded requests with their serialised sizes, oldest first (bounded, see
+    /// [`MAX_RECORDED`] and [`MAX_RECORDED_BYTES`]).
+    requests: std::collections::VecDeque<(serde_json::Value, usize)>,
+    requests_bytes: usize,
     feedback: Vec<serde_json::Value>,
     once_served: HashSet<String>,
 }
@@ -218,16 +226,34 @@ impl AppState {
             .any(|s| s.messages.iter().any(|m| m.id == id))
     }
 
+    /// Records a request, dropping the oldest ones beyond [`MAX_RECORDED`] entries or
+    /// [`MAX_RECORDED_BYTES`] of JSON.
     pub fn record_request(&self, entry: serde_json::Value) {
-        self.lock().requests.push(entry);
+        let size = entry.to_string().len();
+        let mut inner = self.lock();
+        inner.requests.push_back((entry, size));
+        inner.requests_bytes += size;
+        while inner.requests.len() > MAX_RECORDED
+            || (inner.requests_bytes > MAX_RECORDED_BYTES && inner.requests.len() > 1)
+        {
+            if let Some((_, n)) = inner.requests.pop_front() {
+                inner.requests_bytes -= n;
+            }
+        }
     }
 
     pub fn requests(&self) -> Vec<serde_json::Value> {
-        self.lock().requests.clone()
+        self.lock()
+            .requests
+            .iter()
+            .map(|(v, _)| v.clone())
+            .collect()
     }
 
     pub fn clear_requests(&self) {
-        self.lock().requests.clear();
+        let mut inner = self.lock();
+        inner.requests.clear();
+        inner.requests_bytes = 0;
     }
 
     pub fn add_feedback(&self, entry: serde_json::Value) {
@@ -247,6 +273,7 @@ impl AppState {
     pub fn reset(&self) {
         let mut inner = self.lock();
         inner.requests.clear();
+        inner.requests_bytes = 0;
         inner.feedback.clear();
         inner.once_served.clear();
     }
@@ -305,6 +332,25 @@ mod tests {
 
     fn state() -> AppState {
         AppState::new(Config::default())
+    }
+
+    #[test]
+    fn the_record_is_bounded() {
+        let st = state();
+        for i in 0..MAX_RECORDED + 5 {
+            st.record_request(serde_json::json!({ "i": i }));
+        }
+        let reqs = st.requests();
+        assert_eq!(reqs.len(), MAX_RECORDED);
+        assert_eq!(reqs[0]["i"], 5, "the oldest are dropped");
+        st.clear_requests();
+        let big = "x".repeat(MAX_RECORDED_BYTES / 4);
+        for i in 0..10 {
+            st.record_request(serde_json::json!({ "i": i, "body": big }));
+        }
+        let reqs = st.requests();
+        assert_eq!(reqs.len(), 3, "bytes bound: 3 of ~4 MiB fit in 16 MiB");
+        assert_eq!(reqs[2]["i"], 9);
     }
 
     #[test]

@@ -3,9 +3,9 @@
 
 use std::sync::Arc;
 
-use axum::body::Body;
+use axum::body::{to_bytes, Body};
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, Method, StatusCode, Uri};
+use axum::http::{header, HeaderValue, Method, StatusCode, Uri};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -24,13 +24,39 @@ pub const RECORDED_HEADERS: &[&str] = &[
     "x-sherpa-fault",
     "x-sherpa-dialect",
     "origin",
+    "cookie",
 ];
 
-/// Largest request body recorded and passed on (bigger bodies get 413).
-const MAX_BODY: usize = 8 * 1024 * 1024;
+/// Recorded headers that carry credentials: only their presence (and an `Authorization`
+/// scheme) is recorded, never the value.
+const SECRET_HEADERS: &[&str] = &[
+    "authorization",
+    "x-onyx-authorization",
+    "x-api-key",
+    "cookie",
+];
+
+/// What is recorded for a header value: secrets become `"<scheme> [redacted]"` (for
+/// authorization headers with a scheme) or `"[redacted]"`.
+pub fn recorded_value(name: &str, value: &str) -> String {
+    if !SECRET_HEADERS.contains(&name) {
+        return value.to_string();
+    }
+    match value.trim().split_once(' ') {
+        Some((scheme, _)) if name.ends_with("authorization") => format!("{scheme} [redacted]"),
+        _ => "[redacted]".to_string(),
+    }
+}
+
+/// Largest request body recorded and passed on (bigger bodies get 413 before anything is
+/// recorded). The same as axum's default `Json` limit, so every recorded body is one the
+/// handlers accept.
+pub const MAX_BODY: usize = 2 * 1024 * 1024;
 
 /// Runs before routing: turns `/f/<spec>/rest` into `/rest` with `x-sherpa-fault: <spec>`, and
-/// records API requests (except `/api/_test/…` and preflights) with their bodies.
+/// reads every request body within `Config::body_timeout` (408 and the connection closed
+/// otherwise), and records API requests (except `/api/_test/…` and preflights) with their
+/// bodies when the test endpoints are on (`--test-endpoints`).
 pub async fn front(State(state): State<Arc<AppState>>, mut req: Request, next: Next) -> Response {
     if let Some(rest) = req.uri().path().strip_prefix("/f/") {
         let (spec, tail) = rest.split_once('/').unwrap_or((rest, ""));
@@ -55,21 +81,32 @@ pub async fn front(State(state): State<Arc<AppState>>, mut req: Request, next: N
         }
     }
     let path = req.uri().path().to_string();
-    if !path.starts_with("/api/")
-        || path.starts_with("/api/_test/")
-        || req.method() == Method::OPTIONS
-    {
-        return next.run(req).await;
-    }
+    let record = state.config.test_endpoints
+        && path.starts_with("/api/")
+        && !path.starts_with("/api/_test/")
+        && req.method() != Method::OPTIONS;
     let (parts, body) = req.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, MAX_BODY).await else {
-        return (StatusCode::PAYLOAD_TOO_LARGE, "request body too large").into_response();
+    let read = tokio::time::timeout(state.config.body_timeout, to_bytes(body, MAX_BODY));
+    let bytes = match read.await {
+        Ok(Ok(bytes)) => bytes,
+        Ok(Err(_)) => {
+            return (StatusCode::PAYLOAD_TOO_LARGE, "request body too large").into_response()
+        }
+        Err(_) => {
+            let close = [(header::CONNECTION, "close")];
+            return (StatusCode::REQUEST_TIMEOUT, close, "request body timed out").into_response();
+        }
     };
+    if !record {
+        return next
+            .run(Request::from_parts(parts, Body::from(bytes)))
+            .await;
+    }
     let headers: serde_json::Map<String, Value> = RECORDED_HEADERS
         .iter()
         .filter_map(|h| {
             let v = parts.headers.get(*h)?.to_str().ok()?;
-            Some((h.to_string(), Value::String(v.to_string())))
+            Some((h.to_string(), Value::String(recorded_value(h, v))))
         })
         .collect();
     let body_json = if bytes.is_empty() {
@@ -132,6 +169,17 @@ pub async fn reset(State(state): State<Arc<AppState>>) -> StatusCode {
 #[cfg(test)]
 mod tests {
     use super::percent_decode;
+
+    #[test]
+    fn secrets_are_not_recorded() {
+        use super::recorded_value as r;
+        assert_eq!(r("authorization", "Bearer on_key"), "Bearer [redacted]");
+        assert_eq!(r("x-onyx-authorization", "Bearer k"), "Bearer [redacted]");
+        assert_eq!(r("authorization", "on_key"), "[redacted]");
+        assert_eq!(r("x-api-key", "od_live_key"), "[redacted]");
+        assert_eq!(r("cookie", "fastapiusersauth=abc"), "[redacted]");
+        assert_eq!(r("userid", "user-7"), "user-7");
+    }
 
     #[test]
     fn decodes() {

@@ -398,6 +398,10 @@ async fn onyx_non_streaming_and_no_citations() {
         .unwrap()
         .contains("[[1]](https://help.lumen.example/security/two-factor)"));
     assert!(!v["answer_citationless"].as_str().unwrap().contains("[["));
+    assert!(
+        v["tool_calls"][0]["tool_result"].is_string(),
+        "tool_result is a required string"
+    );
     assert!(v["answer"]
         .as_str()
         .unwrap()
@@ -423,14 +427,24 @@ async fn onyx_non_streaming_and_no_citations() {
         r#"{"message": "x", "chat_session_id": "a", "chat_session_info": {"persona_id": 0}}"#,
     )
     .await;
-    assert_eq!(r.status, 400);
+    assert_eq!(r.status, 422);
+    let v = r.json();
+    assert_eq!((&v["status_code"], &v["data"]), (&json!(422), &json!(null)));
+    assert!(v["message"]
+        .as_str()
+        .unwrap()
+        .contains("Only one of chat_session_id or chat_session_info should be provided"));
     let r = post(
         a,
         "/api/chat/send-chat-message",
         r#"{"message": "x", "chat_session_id": "nope"}"#,
     )
     .await;
-    assert_eq!(r.status, 404);
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        r.text(),
+        "{\"error\": \"Invalid Chat Session ID provided\", \"stack_trace\": null, \"error_code\": \"VALIDATION_ERROR\", \"is_retryable\": true, \"details\": null}\n"
+    );
     let r = post(a, "/api/chat/send-chat-message", r#"{"stream": true}"#).await;
     assert_eq!(r.status, 422);
     assert_eq!(
@@ -460,7 +474,18 @@ async fn stop_chat_session_cancels_the_stream() {
     )
     .await;
     let head = s.read_until("message_delta").await;
-    let r = post(a, &format!("/api/chat/stop-chat-session/{sid}"), "").await;
+    let path = format!("/api/chat/stop-chat-session/{sid}");
+    // Anonymous users may chat but not stop; an API key may.
+    let r = post(a, &path, "").await;
+    assert_eq!(r.status, 403);
+    let r = request(
+        a,
+        "POST",
+        &path,
+        &[("Authorization", "Bearer on_key")],
+        Some(""),
+    )
+    .await;
     assert_eq!(r.status, 200);
     assert_eq!(r.text(), r#"{"message":"Chat session stopped"}"#);
     let rest = s.finish().await;
@@ -518,7 +543,10 @@ async fn feedback_and_recorded_requests() {
     assert_eq!(first["path"], json!("/api/chat/send-chat-message"));
     assert_eq!(first["method"], json!("POST"));
     assert_eq!(first["body"], json!({"message": "webhooks"}));
-    assert_eq!(first["headers"]["authorization"], json!("Bearer on_key"));
+    assert_eq!(
+        first["headers"]["authorization"],
+        json!("Bearer [redacted]")
+    );
     assert_eq!(reqs.as_array().unwrap().len(), 4);
     assert_eq!(
         request(a, "DELETE", "/api/_test/requests", &[], None)
@@ -887,5 +915,74 @@ async fn odyssey() {
     assert!(ev
         .iter()
         .any(|e| matches!(e, ChatEvent::Documents(d) if !d.is_empty())));
+    srv.shutdown().await;
+}
+
+#[tokio::test]
+async fn test_endpoints_need_the_flag() {
+    let srv = common::start_with(|c| c.test_endpoints = false).await;
+    let a = srv.addr;
+    for path in ["/api/_test/requests", "/api/_test/feedback"] {
+        assert_eq!(get(a, path).await.status, 404, "{path}");
+    }
+    assert_eq!(post(a, "/api/_test/reset", "").await.status, 404);
+    srv.shutdown().await;
+}
+
+#[tokio::test]
+async fn rejected_bodies_are_not_recorded() {
+    let srv = start().await;
+    let a = srv.addr;
+    // Above the 2 MiB the handlers accept: refused before it is recorded.
+    let big = format!(r#"{{"message": "{}"}}"#, "x".repeat(3 * 1024 * 1024));
+    let r = post(a, "/api/chat/send-chat-message", &big).await;
+    assert_eq!(r.status, 413);
+    assert_eq!(get(a, "/api/_test/requests").await.json(), json!([]));
+    srv.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_stalled_body_gets_408_and_the_connection_closes() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let srv = start_with(|c| c.body_timeout = std::time::Duration::from_millis(200)).await;
+    let mut sock = tokio::net::TcpStream::connect(srv.addr).await.unwrap();
+    // Promises 100 bytes, sends 10, then stalls.
+    let head = "POST /api/chat/send-chat-message HTTP/1.1\r\nHost: x\r\n\
+                Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"message\"";
+    sock.write_all(head.as_bytes()).await.unwrap();
+    let mut out = Vec::new();
+    // read_to_end ends only when the server closes the connection.
+    tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        sock.read_to_end(&mut out),
+    )
+    .await
+    .expect("the server closed the stalled connection")
+    .unwrap();
+    let text = String::from_utf8_lossy(&out);
+    assert!(text.starts_with("HTTP/1.1 408"), "{text}");
+    srv.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_slow_request_head_is_closed() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let srv = start_with(|c| c.header_timeout = std::time::Duration::from_millis(200)).await;
+    let mut sock = tokio::net::TcpStream::connect(srv.addr).await.unwrap();
+    // Half a request head, then nothing.
+    sock.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    let mut out = Vec::new();
+    // read_to_end ends only when the server closes the connection.
+    tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        sock.read_to_end(&mut out),
+    )
+    .await
+    .expect("the server closed the slow connection")
+    .ok();
+    // A complete request on a fresh connection is still served.
+    assert_eq!(get(srv.addr, "/api/persona/0").await.status, 200);
     srv.shutdown().await;
 }

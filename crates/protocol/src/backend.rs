@@ -308,6 +308,20 @@ pub fn parse_starters(body: &[u8]) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// Whether a server-supplied id may go into a URL path: an Onyx chat session id is a UUID
+/// (8-4-4-4-12 hex digits); forks that type ids loosely send a decimal integer. Anything else
+/// (slashes, dots, `?`, `#`, `%`, spaces…) is refused, so it can never name another path.
+pub fn is_path_safe_id(id: &str) -> bool {
+    let b = id.as_bytes();
+    let uuid = b.len() == 36
+        && b.iter().enumerate().all(|(i, c)| match i {
+            8 | 13 | 18 | 23 => *c == b'-',
+            _ => c.is_ascii_hexdigit(),
+        });
+    let integer = (1..=19).contains(&b.len()) && b.iter().all(u8::is_ascii_digit);
+    uuid || integer
+}
+
 /// Joins the API base and a path with exactly one slash.
 pub fn join_url(base: &str, path: &str) -> String {
     format!(

@@ -123,13 +123,11 @@ pub fn http_error(meta: &ResponseMeta, body: &[u8]) -> ChatError {
             false,
             http(status),
         ),
+        // The wait, when the server gave one, is in `retry_after_seconds`: the widget counts
+        // it down beside Retry, so the message does not state it too.
         429 => (
             match retry_after {
-                Some(s) => format!(
-                    "The chat server is getting too many requests (429). Please wait {} and \
-                     try again.",
-                    wait_text(s)
-                ),
+                Some(_) => "The chat server is getting too many requests (429).".into(),
                 None => "The chat server is getting too many requests (429). Please wait a \
                          moment and try again."
                     .into(),
@@ -178,18 +176,6 @@ fn reason_phrase(status: u16) -> Option<&'static str> {
         504 => "Gateway Timeout",
         _ => return None,
     })
-}
-
-/// "120 seconds" → "2 minutes", rounded up.
-fn wait_text(seconds: u64) -> String {
-    match seconds {
-        0..=1 => "a second".into(),
-        2..=59 => format!("{seconds} seconds"),
-        60..=119 => "a minute".into(),
-        120..=3599 => format!("{} minutes", seconds.div_ceil(60)),
-        3600..=7199 => "an hour".into(),
-        _ => format!("{} hours", seconds.div_ceil(3600)),
-    }
 }
 
 /// The human-readable part of a JSON error body, if there is one.
@@ -261,6 +247,10 @@ pub fn clean_detail(text: &str) -> String {
         }
         for c in word.chars() {
             if count >= MAX_DETAIL {
+                // Never a space before the ellipsis: at most MAX_DETAIL characters plus it.
+                if out.ends_with(' ') {
+                    out.pop();
+                }
                 out.push('…');
                 return out;
             }
@@ -272,6 +262,21 @@ pub fn clean_detail(text: &str) -> String {
 }
 
 /// The error reported when the transport itself failed (network down, CORS refused, …).
+/// What a visitor reads when an answer stopped before its end marker.
+pub const INTERRUPTED_MESSAGE: &str =
+    "The answer was interrupted before it finished. Please try again.";
+
+/// A connection that broke while a 200 reply was streaming: the server was reached, so this
+/// is an interrupted answer, not "could not reach the server". Other errors (a stalled
+/// stream, an error packet) stay as they are.
+pub fn broken_stream(e: ChatError) -> ChatError {
+    if e.code.as_deref() == Some("network") {
+        ChatError::fatal(INTERRUPTED_MESSAGE, true).with_code("interrupted")
+    } else {
+        e
+    }
+}
+
 pub fn network_error(detail: &str) -> ChatError {
     let mut e = ChatError::fatal(
         "Could not reach the chat server. Check your connection and try again. If this keeps \
@@ -303,12 +308,40 @@ mod tests {
     use super::*;
 
     #[test]
-    fn wait_text_rounds_up() {
-        assert_eq!(wait_text(120), "2 minutes");
-        assert_eq!(wait_text(121), "3 minutes");
-        assert_eq!(wait_text(30), "30 seconds");
-        assert_eq!(wait_text(3600), "an hour");
-        assert_eq!(wait_text(10_000), "3 hours");
+    fn a_broken_stream_after_a_200_is_interrupted_not_unreachable() {
+        let e = broken_stream(network_error("TypeError: network error"));
+        assert_eq!(e.code.as_deref(), Some("interrupted"));
+        assert_eq!(e.message, INTERRUPTED_MESSAGE);
+        assert!(e.retryable && e.fatal);
+        let stalled = broken_stream(stalled_error(45));
+        assert_eq!(stalled.code.as_deref(), Some("stalled"));
+    }
+
+    /// Issue 18 item 6: at most 300 characters plus the ellipsis, however the words fall
+    /// (a space at the cut must not count past the cap); characters, not bytes.
+    #[test]
+    fn clean_detail_never_exceeds_the_cap_at_a_word_boundary() {
+        for first in [1, 150, 298, 299, 300, 301] {
+            for c in ['a', 'é', '😀'] {
+                let word: String = std::iter::repeat_n(c, first).collect();
+                let text = format!("{word} {word} bbb");
+                let got = clean_detail(&text);
+                let n = got.chars().count();
+                assert!(n <= MAX_DETAIL + 1, "{first} {c:?}: {n} chars");
+                let cut = text.chars().count() > MAX_DETAIL;
+                assert_eq!(
+                    got.ends_with('…'),
+                    cut,
+                    "{first} {c:?}: a cut shows an ellipsis"
+                );
+                assert!(
+                    !got.ends_with(" …"),
+                    "{first} {c:?}: no space before the ellipsis"
+                );
+            }
+        }
+        let exact: String = std::iter::repeat_n('é', MAX_DETAIL).collect();
+        assert_eq!(clean_detail(&exact), exact, "exactly the cap is not cut");
     }
 
     #[test]

@@ -49,6 +49,10 @@ impl LineSplitter {
     /// Feeds a chunk and returns the lines it completes.
     pub fn feed(&mut self, chunk: &[u8]) -> Vec<Line> {
         let mut out = Vec::new();
+        if chunk.is_empty() {
+            // An empty read carries nothing, not even the end of a pending `\r\n`.
+            return out;
+        }
         let mut rest = chunk;
         if std::mem::take(&mut self.after_cr) {
             if let Some(tail) = rest.strip_prefix(b"\n") {
@@ -377,6 +381,46 @@ mod tests {
             out,
             vec![Frame::Oversized, Frame::Payload("{\"b\": 2}".into())]
         );
+    }
+
+    /// Issue 18 item 5: an empty chunk right after a `\r` must not end a second line.
+    #[test]
+    fn empty_chunk_after_cr_adds_no_blank_line() {
+        let chunks: [&[u8]; 3] = [
+            b"data: {\"obj\":{\"type\":\"message_delta\",\r",
+            b"",
+            b"\ndata: \"content\":\"hi\"}}\n\ndata: [DONE]\n\n",
+        ];
+        let want = vec![
+            Frame::Payload("{\"obj\":{\"type\":\"message_delta\",\n\"content\":\"hi\"}}".into()),
+            Frame::Done,
+        ];
+        assert_eq!(frames_for(&[&chunks.concat()]), want);
+        assert_eq!(frames_for(&chunks), want);
+    }
+
+    /// Empty chunks anywhere, any number of them, change nothing.
+    #[test]
+    fn empty_chunks_at_every_position() {
+        let input = "data: {\"a\":\r\ndata: 1}\r\r{\"b\": 2}\r\n\r\ndata: [DONE]\r";
+        let bytes = input.as_bytes();
+        let want = frames_for(&[bytes]);
+        assert_eq!(want.len(), 3, "{want:?}");
+        for i in 0..=bytes.len() {
+            for j in i..=bytes.len() {
+                let got = frames_for(&[
+                    b"",
+                    &bytes[..i],
+                    b"",
+                    b"",
+                    &bytes[i..j],
+                    b"",
+                    &bytes[j..],
+                    b"",
+                ]);
+                assert_eq!(got, want, "split at {i},{j}");
+            }
+        }
     }
 
     #[test]

@@ -74,8 +74,18 @@ fn onyx_session_and_message() {
     assert_eq!(s.header("content-type"), Some("application/json"));
     assert_eq!(body(&s), json!({"persona_id": 3, "description": null}));
     assert_eq!(
-        a.parse_session(br#"{"chat_session_id": "abc", "incognito": false}"#),
-        Ok("abc".into())
+        a.parse_session(br#"{"chat_session_id": "abc", "incognito": false}"#)
+            .map_err(|e| e.code),
+        Err(Some("bad_session".into())),
+        "an id that is neither a UUID nor an integer is refused"
+    );
+    assert_eq!(
+        a.parse_session(format!(r#"{{"chat_session_id": "{UUID}"}}"#).as_bytes()),
+        Ok(UUID.into())
+    );
+    assert_eq!(
+        a.parse_session(br#"{"chat_session_id": 17}"#),
+        Ok("17".into())
     );
     let err = a.parse_session(b"<!DOCTYPE html><html>").expect_err("html");
     assert!(err.message.contains("data-api-base"));
@@ -157,13 +167,13 @@ fn onyx_stop_and_feedback() {
     let a = BackendKind::Onyx.adapter();
     assert!(a.stop_request(&opts(), &Conversation::default()).is_none());
     let conv = Conversation {
-        session_id: Some("s1".into()),
+        session_id: Some(UUID.into()),
         ..Conversation::default()
     };
     let s = a.stop_request(&opts(), &conv).expect("stop");
     assert_eq!(
         s.url,
-        "https://onyx.example.com/api/chat/stop-chat-session/s1"
+        format!("https://onyx.example.com/api/chat/stop-chat-session/{UUID}")
     );
     assert_eq!(s.method, "POST");
     let f = a.feedback_request(&opts(), 42, true).expect("feedback");
@@ -404,4 +414,60 @@ fn onyx_family_asks_for_persona_starters_and_odyssey_does_not() {
     assert_eq!(parse_starters(body), vec!["How do I export?", "Sync"]);
     assert!(parse_starters(b"<html>").is_empty());
     assert!(parse_starters(br#"{"starter_messages": null}"#).is_empty());
+}
+
+const UUID: &str = "7b1c2f3e-0000-4000-8000-00000000000a";
+
+/// Issue 18 item 1: a server-supplied session id never reaches a URL path unless it is a UUID
+/// (or a decimal integer, as some forks send): a hostile one is refused before any request.
+#[test]
+fn hostile_session_ids_never_reach_a_path() {
+    let hostile = [
+        "../../../evil/admin-delete?all=1#",
+        "7b1c2f3e-0000-4000-8000-00000000000a/../x",
+        "7b1c2f3e-0000-4000-8000-00000000000a?x",
+        "%2e%2e",
+        "a b",
+        "",
+        "7b1c2f3e00004000800000000000000a",
+        "-1",
+    ];
+    for kind in [BackendKind::Onyx, BackendKind::OnyxLegacy] {
+        let a = kind.adapter();
+        for id in hostile {
+            let body = format!(
+                r#"{{"chat_session_id": {}}}"#,
+                serde_json::to_string(id).unwrap()
+            );
+            assert!(
+                a.parse_session(body.as_bytes()).is_err(),
+                "{kind:?} accepted {id:?}"
+            );
+            let conv = Conversation {
+                session_id: Some(id.into()),
+                ..Conversation::default()
+            };
+            assert!(
+                a.stop_request(&opts(), &conv).is_none(),
+                "{kind:?} stop with {id:?}"
+            );
+        }
+        for good in [UUID, "7B1C2F3E-0000-4000-8000-00000000000A", "42"] {
+            let conv = Conversation {
+                session_id: Some(good.into()),
+                ..Conversation::default()
+            };
+            let r = a.stop_request(&opts(), &conv).expect("stop");
+            assert!(r.url.ends_with(&format!("/chat/stop-chat-session/{good}")));
+        }
+    }
+    // A streamed packet's session id is dropped, not adopted, when it is not an id.
+    let line = br#"{"chat_session_id": "../evil", "message_id": 1}"#;
+    let mut d = BackendKind::Onyx.adapter().decoder(None);
+    let mut evs = d.feed(line);
+    evs.extend(d.finish());
+    assert!(
+        !evs.iter().any(|e| matches!(e, ChatEvent::Session { .. })),
+        "{evs:?}"
+    );
 }

@@ -24,6 +24,7 @@ pub async fn start_with(change: impl FnOnce(&mut Config)) -> Server {
     let mut config = Config {
         port: 0,
         pace_ms: 0,
+        test_endpoints: true,
         root: dir.join("root"),
         dist: dir.join("dist"),
         ..Config::default()

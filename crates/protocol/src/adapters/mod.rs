@@ -222,8 +222,7 @@ impl TurnState {
             )
             .with_code("unreadable_reply")
         } else {
-            let mut msg =
-                String::from("The answer was interrupted before it finished. Please try again.");
+            let mut msg = String::from(crate::errors::INTERRUPTED_MESSAGE);
             if self.unreadable > 0 {
                 msg.push_str(&format!(
                     " ({} part(s) of the reply could not be read.)",
@@ -324,6 +323,20 @@ pub(crate) fn parse_session_id(body: &[u8]) -> Result<String, ChatError> {
         Value::Number(n) => Some(n.as_str().to_string()),
         _ => None,
     });
+    if let Some(id) = id
+        .as_deref()
+        .filter(|id| !crate::backend::is_path_safe_id(id))
+    {
+        return Err(ChatError::fatal(
+            format!(
+                "The chat server sent a chat session id that is not a UUID ({:?}); \
+                 it was refused and nothing was sent with it.",
+                crate::errors::clean_detail(id)
+            ),
+            false,
+        )
+        .with_code("bad_session"));
+    }
     id.ok_or_else(|| {
         let msg = if looks_like_html(&String::from_utf8_lossy(body)) {
             crate::errors::HTML_PAGE_MESSAGE.to_string()
@@ -341,7 +354,12 @@ pub(crate) fn stop_session_request(
     opts: &BackendOptions,
     conv: &Conversation,
 ) -> Option<HttpRequest> {
-    let id = conv.session_id.as_deref().filter(|s| !s.is_empty())?;
+    // A session id goes into the path: only a UUID (or integer) ever does, so a restored or
+    // server-sent id cannot point the authenticated POST at another path.
+    let id = conv
+        .session_id
+        .as_deref()
+        .filter(|s| crate::backend::is_path_safe_id(s))?;
     Some(onyx_post(
         opts,
         &format!("chat/stop-chat-session/{id}"),

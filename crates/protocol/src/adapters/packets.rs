@@ -430,10 +430,11 @@ fn numbered(v: Option<&Value>, db_ids: Option<&TurnState>) -> Vec<(u32, String)>
     pairs
 }
 
-/// The top-level `chat_session_id`, unless blank.
+/// The top-level `chat_session_id`, when it is a UUID (or integer); anything else is dropped,
+/// since the id later goes into the stop request's path.
 fn session(v: &Value, out: &mut Vec<ChatEvent>) {
     if let Some(id) = v.get("chat_session_id").and_then(Value::as_str) {
-        if !id.trim().is_empty() {
+        if crate::backend::is_path_safe_id(id.trim()) {
             out.push(ChatEvent::Session {
                 id: id.trim().to_string(),
             });

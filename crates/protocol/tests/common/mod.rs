@@ -37,8 +37,9 @@ pub fn decode(kind: BackendKind, ct: Option<&str>, chunks: &[&[u8]]) -> Vec<Chat
     coalesce(out)
 }
 
-/// Asserts that every split into two chunks gives `want`. Bodies up to 8 KB are split at
-/// every byte; longer ones at every byte of the first 4 KB, then at a stride.
+/// Asserts that every split into two chunks gives `want`, and so does the same split with an
+/// empty chunk between the two (a reader may hand over empty reads anywhere). Bodies up to
+/// 8 KB are split at every byte; longer ones at every byte of the first 4 KB, then at a stride.
 pub fn every_split(
     kind: BackendKind,
     ct: Option<&str>,
@@ -55,6 +56,11 @@ pub fn every_split(
     for i in points {
         let got = decode(kind, ct, &[&bytes[..i], &bytes[i..]]);
         assert_eq!(got, want, "{what}: {kind:?} split at {i}");
+        let got = decode(kind, ct, &[&bytes[..i], b"", &bytes[i..]]);
+        assert_eq!(
+            got, want,
+            "{what}: {kind:?} split at {i} with an empty chunk"
+        );
     }
 }
 
