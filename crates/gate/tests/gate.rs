@@ -14,6 +14,7 @@ async fn devserver(pace_ms: u64) -> sherpa_devserver::Server {
     let cfg = sherpa_devserver::Config {
         port: 0,
         pace_ms,
+        test_endpoints: true,
         ..Default::default()
     };
     sherpa_devserver::serve(cfg)
