@@ -129,7 +129,7 @@ fn error_line(msg: Message, chat: Chat, texts: &'static Texts, is_last: Signal<b
                     <span part="retry-wait">{wait}</span>
                     {show(move || e.retryable || is_last.get(), move || view! {
                         <button type="button" part="retry" class="small"
-                            disabled=move || left.get() > 0
+                            disabled={move || left.get() > 0}
                             on:click=move |_| chat.retry()>
                             {texts.get(Text::Retry).to_owned()}
                         </button>
