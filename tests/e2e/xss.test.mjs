@@ -107,11 +107,11 @@ function startMock() {
     const json = body ? JSON.parse(body) : {};
     const path = new URL(req.url, 'http://x').pathname;
     const send = (status, obj, type = 'application/json') => { res.writeHead(status, { ...cors, 'content-type': type }); res.end(typeof obj === 'string' ? obj : JSON.stringify(obj)); };
-    if (path === '/api/chat/create-chat-session') return send(200, { chat_session_id: 'sess-1', incognito: false });
+    if (path === '/api/chat/create-chat-session') return send(200, { chat_session_id: '3f2b8c1e-0d4a-4c6e-9b7a-1e2d3c4b5a69', incognito: false });
     if (path.startsWith('/api/persona/')) {
       return send(200, { id: 0, name: PAYLOADS[0], starter_messages: PAYLOADS.slice(0, 12).map((p) => ({ name: p, message: p })) });
     }
-    if (path === '/api/chat/stop-chat-session/sess-1' || path === '/api/chat/create-chat-message-feedback') return send(200, null);
+    if (path === '/api/chat/stop-chat-session/3f2b8c1e-0d4a-4c6e-9b7a-1e2d3c4b5a69' || path === '/api/chat/create-chat-message-feedback') return send(200, null);
     if (path === '/api/chat/send-chat-message') {
       const q = json.message || '';
       const lines = [JSON.stringify({ user_message_id: 1, reserved_assistant_message_id: 2 })];
