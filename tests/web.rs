@@ -80,7 +80,7 @@ fn script_fetch_opts(status: u16, content_type: &str, chunks: &[&[u8]], hang: bo
          window.fetch = function (url, init) {
            window.__sherpaRequests.push({ url: String(url), body: init && init.body });
            if (String(url).endsWith('create-chat-session')) {
-             return Promise.resolve(new Response('{\"chat_session_id\": \"s-1\"}',
+             return Promise.resolve(new Response('{\"chat_session_id\": \"6f9619ff-8b86-4d11-b42d-00c04fc964ff\"}',
                { status: 200, headers: { 'content-type': 'application/json' } }));
            }
            let i = 0;
@@ -198,7 +198,7 @@ async fn streamed_answer_with_utf8_split_across_reads() {
     );
     let body: serde_json::Value = serde_json::from_str(&reqs[1].1).unwrap();
     assert_eq!(body["message"], "Coffee?");
-    assert_eq!(body["chat_session_id"], "s-1");
+    assert_eq!(body["chat_session_id"], "6f9619ff-8b86-4d11-b42d-00c04fc964ff");
 }
 
 #[wasm_bindgen_test]
