@@ -207,7 +207,11 @@ impl Config {
                 false
             }
         };
-        let flag = |name: &str, default: bool, problems: &mut Vec<String>| match get(name) {
+        // A bare boolean attribute (`data-open`) is present with an empty value: true.
+        let flag = |name: &str, default: bool, problems: &mut Vec<String>| match a
+            .get(name)
+            .map(|s| s.trim())
+        {
             None => default,
             Some("true") | Some("") => true,
             Some("false") => false,
@@ -319,6 +323,20 @@ mod tests {
         assert_eq!(c.mode, Mode::Launcher);
         assert_eq!(c.persist, Persist::Session);
         assert!(c.options.include_citations);
+    }
+
+    #[test]
+    fn a_bare_boolean_attribute_is_true() {
+        let c = Config::from_attrs(&attrs(&[
+            ("api-base", "/api"),
+            ("open", ""),
+            ("citations", "false"),
+        ]));
+        assert!(c.problems.is_empty(), "{:?}", c.problems);
+        assert!(c.open);
+        assert!(!c.options.include_citations);
+        let c = Config::from_attrs(&attrs(&[("api-base", "/api"), ("open", "false")]));
+        assert!(!c.open);
     }
 
     #[test]

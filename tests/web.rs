@@ -198,7 +198,10 @@ async fn streamed_answer_with_utf8_split_across_reads() {
     );
     let body: serde_json::Value = serde_json::from_str(&reqs[1].1).unwrap();
     assert_eq!(body["message"], "Coffee?");
-    assert_eq!(body["chat_session_id"], "6f9619ff-8b86-4d11-b42d-00c04fc964ff");
+    assert_eq!(
+        body["chat_session_id"],
+        "6f9619ff-8b86-4d11-b42d-00c04fc964ff"
+    );
 }
 
 #[wasm_bindgen_test]
