@@ -137,6 +137,10 @@ texts! {
     Stopped stopped / "stopped",
     /// Note under an answer that broke off (connection lost, page reloaded mid-answer…).
     Interrupted interrupted / "interrupted",
+    /// Note under an answer longer than the widget shows (the rest was cut).
+    AnswerTruncated answer_truncated / "answer-truncated",
+    /// Note under an answer that came with more sources than the widget shows.
+    SourcesTruncated sources_truncated / "sources-truncated",
     /// Word put before an error message (a space follows it), e.g. for screen readers.
     ErrorPrefix error_prefix / "error-prefix",
     /// Accessible label of the message thread.
@@ -197,6 +201,8 @@ const EN: Table = Table {
     load_failed: "Part of the chat could not be loaded. Check your connection and try again.",
     stopped: "Stopped.",
     interrupted: "This answer was interrupted.",
+    answer_truncated: "This answer was too long to show in full; the rest was cut.",
+    sources_truncated: "Only the first sources are shown.",
     error_prefix: "Error:",
     conversation: "Conversation",
     citation_label: "Source {n}: {title}",
@@ -247,6 +253,9 @@ const FR: Table = Table {
         "Une partie du chat n’a pas pu être chargée. Vérifiez votre connexion et réessayez.",
     stopped: "Réponse arrêtée.",
     interrupted: "Cette réponse a été interrompue.",
+    answer_truncated:
+        "Cette réponse était trop longue pour être affichée en entier ; la suite a été coupée.",
+    sources_truncated: "Seules les premières sources sont affichées.",
     error_prefix: "Erreur\u{a0}:",
     conversation: "Conversation",
     citation_label: "Source {n}\u{a0}: {title}",
@@ -297,6 +306,8 @@ const DE: Table = Table {
     load_failed: "Ein Teil des Chats konnte nicht geladen werden. Prüfen Sie Ihre Verbindung und versuchen Sie es erneut.",
     stopped: "Abgebrochen.",
     interrupted: "Diese Antwort wurde unterbrochen.",
+    answer_truncated: "Diese Antwort war zu lang, um sie ganz zu zeigen; der Rest wurde abgeschnitten.",
+    sources_truncated: "Nur die ersten Quellen werden angezeigt.",
     error_prefix: "Fehler:",
     conversation: "Unterhaltung",
     citation_label: "Quelle {n}: {title}",
@@ -347,6 +358,9 @@ const ES: Table = Table {
     load_failed: "No se pudo cargar parte del chat. Comprueba tu conexión e inténtalo de nuevo.",
     stopped: "Respuesta detenida.",
     interrupted: "Esta respuesta se interrumpió.",
+    answer_truncated:
+        "Esta respuesta era demasiado larga para mostrarla entera; el resto se cortó.",
+    sources_truncated: "Solo se muestran las primeras fuentes.",
     error_prefix: "Error:",
     conversation: "Conversación",
     citation_label: "Fuente {n}: {title}",
@@ -397,6 +411,8 @@ const AR: Table = Table {
     load_failed: "تعذّر تحميل جزء من المحادثة. تحقّق من اتصالك وحاول مرة أخرى.",
     stopped: "تم إيقاف الإجابة.",
     interrupted: "انقطعت هذه الإجابة.",
+    answer_truncated: "كانت هذه الإجابة أطول من أن تُعرض كاملة، فقُطع باقيها.",
+    sources_truncated: "تُعرض المصادر الأولى فقط.",
     error_prefix: "خطأ:",
     conversation: "المحادثة",
     citation_label: "المصدر {n}: {title}",

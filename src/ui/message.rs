@@ -4,7 +4,7 @@
 use leptos::html;
 use leptos::prelude::*;
 use sherpa_protocol::markdown::safe_href;
-use sherpa_protocol::{Document, Status};
+use sherpa_protocol::{Cut, Document, Status};
 use wasm_bindgen::JsCast;
 
 use super::markdown::{element, element_with, Answer, CiteCtx};
@@ -208,6 +208,8 @@ fn AssistantMessage(
         >
             {status_line(msg, texts)}
             <Answer ctx=ctx/>
+            {cut_note(msg, Cut::Answer, texts.get(Text::AnswerTruncated))}
+            {cut_note(msg, Cut::Sources, texts.get(Text::SourcesTruncated))}
             {show(move || msg.state.get() == MsgState::Stopped, move || element_with("p", "class", Some("note".into()), texts.get(Text::Stopped).to_owned().into_any()))}
             {error_line(msg, chat, texts, is_last)}
             <Sources msg=msg texts=texts expanded=expanded highlighted=highlighted/>
@@ -218,6 +220,14 @@ fn AssistantMessage(
             )}
         </div>
     }
+}
+
+/// The note under an answer that was cut to a limit (`part="truncated"`).
+fn cut_note(msg: Message, cut: Cut, text: &'static str) -> AnyView {
+    show(
+        move || msg.cuts.with(|c| c.contains(&cut)),
+        move || view! { <p part="truncated" class="note">{text}</p> }.into_any(),
+    )
 }
 
 /// Cited documents first (in citation order), then the others.
