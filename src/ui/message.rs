@@ -377,12 +377,12 @@ fn Actions(
     }
 }
 
-/// The host part of an http(s) URL, for a source card's subtitle.
+/// The host a link really opens, for a source card's subtitle: parsed by the browser's own
+/// URL parser (so `\`, `@` and percent tricks resolve as a click would), then labelled so
+/// a look-alike host shows in punycode ([`sherpa_protocol::hosts`]).
 fn host_of(url: &str) -> Option<String> {
-    let rest = url.split_once("://")?.1;
-    let host = rest.split(['/', '?', '#']).next()?;
-    let host = host.rsplit('@').next()?;
-    (!host.is_empty()).then(|| host.trim_start_matches("www.").to_string())
+    let host = web_sys::Url::new(url).ok()?.hostname();
+    (!host.is_empty()).then(|| sherpa_protocol::hosts::host_label(&host))
 }
 
 /// Escapes a value for use inside a double-quoted CSS attribute selector.
