@@ -165,6 +165,35 @@ texts! {
     ErrorNetwork error_network / "error-network",
     /// Error shown when something failed and nothing more specific is known.
     ErrorGeneric error_generic / "error-generic",
+    /// Error shown when the chat service refused or misunderstood the widget (its settings,
+    /// key or server version: nothing the visitor can fix).
+    ErrorUnavailable error_unavailable / "error-unavailable",
+    /// Error shown when the chat service is rate-limiting (a countdown follows it).
+    ErrorBusy error_busy / "error-busy",
+    /// Error shown when an answer stalled or took too long.
+    ErrorSlow error_slow / "error-slow",
+    /// Error shown when the question is too long for the chat service.
+    ErrorTooLong error_too_long / "error-too-long",
+    /// Summary of the collapsed technical details under an error.
+    ErrorDetails error_details / "error-details",
+}
+
+/// The plain sentence a visitor reads for an error, by its code. The error's own message
+/// (technical, in English, for the site owner) goes under it, collapsed, and to the console
+/// and the `sherpa:error` event.
+pub fn error_text(code: Option<&str>) -> Text {
+    let code = code.unwrap_or_default();
+    match code {
+        "network" => Text::ErrorNetwork,
+        "interrupted" => Text::Interrupted,
+        "stalled" | "turn-timeout" | "http_408" | "http_504" => Text::ErrorSlow,
+        "http_429" | "RATE_LIMIT" | "RATE_LIMITED" => Text::ErrorBusy,
+        "http_413" | "too_large" => Text::ErrorTooLong,
+        _ if code.starts_with("http_4") => Text::ErrorUnavailable,
+        "html_page" | "bad_session" | "empty_reply" | "unreadable_reply" | "bad_reply"
+        | "no_session_call" => Text::ErrorUnavailable,
+        _ => Text::ErrorGeneric,
+    }
 }
 
 const EN: Table = Table {
@@ -215,6 +244,11 @@ const EN: Table = Table {
     untitled: "Untitled document",
     error_network: "Could not reach the chat server. Check your connection and try again.",
     error_generic: "Something went wrong. Please try again.",
+    error_unavailable: "The chat is not available right now. Please try again later.",
+    error_busy: "Too many questions right now. Try again in a moment.",
+    error_slow: "The answer is taking too long. Please try again.",
+    error_too_long: "Your message is too long. Please shorten it.",
+    error_details: "Details",
 };
 
 // French: formal "vous"; a no-break space before `:`, `!` and `?` and inside « ».
@@ -269,6 +303,12 @@ const FR: Table = Table {
     error_network: "Impossible de joindre le serveur de discussion. Vérifiez votre connexion et \
                     réessayez.",
     error_generic: "Une erreur s’est produite. Veuillez réessayer.",
+    error_unavailable:
+        "La discussion n’est pas disponible pour le moment. Veuillez réessayer plus tard.",
+    error_busy: "Trop de questions en ce moment. Réessayez dans un instant.",
+    error_slow: "La réponse prend trop de temps. Veuillez réessayer.",
+    error_too_long: "Votre message est trop long. Veuillez le raccourcir.",
+    error_details: "Détails",
 };
 
 // German: formal "Sie".
@@ -321,6 +361,11 @@ const DE: Table = Table {
     error_network: "Der Chat-Server ist nicht erreichbar. Prüfen Sie Ihre Verbindung und \
                     versuchen Sie es erneut.",
     error_generic: "Etwas ist schiefgelaufen. Bitte versuchen Sie es erneut.",
+    error_unavailable: "Der Chat ist gerade nicht verfügbar. Bitte versuchen Sie es später erneut.",
+    error_busy: "Gerade kommen zu viele Fragen. Versuchen Sie es gleich noch einmal.",
+    error_slow: "Die Antwort dauert zu lange. Bitte versuchen Sie es erneut.",
+    error_too_long: "Ihre Nachricht ist zu lang. Bitte kürzen Sie sie.",
+    error_details: "Details",
 };
 
 // Spanish: informal "tú", as most current software does.
@@ -374,6 +419,11 @@ const ES: Table = Table {
     error_network: "No se pudo conectar con el servidor del chat. Comprueba tu conexión y vuelve \
                     a intentarlo.",
     error_generic: "Algo salió mal. Vuelve a intentarlo.",
+    error_unavailable: "El chat no está disponible en este momento. Vuelve a intentarlo más tarde.",
+    error_busy: "Hay demasiadas preguntas ahora mismo. Inténtalo de nuevo en un momento.",
+    error_slow: "La respuesta está tardando demasiado. Vuelve a intentarlo.",
+    error_too_long: "Tu mensaje es demasiado largo. Acórtalo, por favor.",
+    error_details: "Detalles",
 };
 
 // Modern Standard Arabic. `ث` is the usual abbreviation of ثانية (second).
@@ -425,6 +475,11 @@ const AR: Table = Table {
     untitled: "مستند بلا عنوان",
     error_network: "تعذّر الاتصال بخادم المحادثة. تحقّق من اتصالك بالإنترنت وأعد المحاولة.",
     error_generic: "حدث خطأ ما. يُرجى إعادة المحاولة.",
+    error_unavailable: "المحادثة غير متاحة الآن. يُرجى المحاولة لاحقًا.",
+    error_busy: "هناك أسئلة كثيرة جدًا الآن. أعد المحاولة بعد قليل.",
+    error_slow: "تستغرق الإجابة وقتًا طويلًا. يُرجى إعادة المحاولة.",
+    error_too_long: "رسالتك طويلة جدًا. يُرجى اختصارها.",
+    error_details: "التفاصيل",
 };
 
 /// The languages with their own texts, by primary language subtag.

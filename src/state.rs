@@ -935,6 +935,9 @@ impl Chat {
         let state = answer.state.get_untracked();
         if let Some(host) = &self.inner().host {
             if let Some(e) = answer.error.get_untracked() {
+                // Visitors read a plain sentence; the specifics are for the site owner.
+                let code = e.code.as_deref().unwrap_or("error");
+                web_sys::console::warn_1(&format!("sherpa: {code}: {}", e.message).into());
                 events::emit(
                     host,
                     "sherpa:error",

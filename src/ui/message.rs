@@ -9,7 +9,7 @@ use wasm_bindgen::JsCast;
 
 use super::markdown::{element, element_with, Answer, CiteCtx};
 use super::{copy_to_clipboard, keyed_list, show, Texts};
-use crate::i18n::{fill, Text};
+use crate::i18n::{error_text, fill, Text};
 use crate::state::{Chat, Message, MsgState, Role};
 
 /// How many source cards show before "show all".
@@ -105,8 +105,9 @@ fn status_line(msg: Message, texts: &'static Texts) -> AnyView {
     })
 }
 
-/// The answer's error, with a retry when it makes sense. A rate limit's wait counts down
-/// beside Retry, which stays disabled until it ends.
+/// The answer's error: one plain, localised sentence for the visitor, with a retry when it
+/// makes sense, and the technical message (for the site owner) collapsed under "Details".
+/// A rate limit's wait counts down beside Retry, which stays disabled until it ends.
 fn error_line(msg: Message, chat: Chat, texts: &'static Texts, is_last: Signal<bool>) -> AnyView {
     (move || {
         msg.error.get().map(|e| {
@@ -125,7 +126,7 @@ fn error_line(msg: Message, chat: Chat, texts: &'static Texts, is_last: Signal<b
             };
             view! {
                 <div part="error" class="error" role="alert">
-                    {element("span", e.message.clone().into_any())}
+                    {element("span", texts.get(error_text(e.code.as_deref())).to_owned().into_any())}
                     <span part="retry-wait">{wait}</span>
                     {show(move || e.retryable || is_last.get(), move || view! {
                         <button type="button" part="retry" class="small"
@@ -134,6 +135,10 @@ fn error_line(msg: Message, chat: Chat, texts: &'static Texts, is_last: Signal<b
                             {texts.get(Text::Retry).to_owned()}
                         </button>
                     })}
+                    <details part="error-details" class="error-details">
+                        {element("summary", texts.get(Text::ErrorDetails).to_owned().into_any())}
+                        {element("p", e.message.clone().into_any())}
+                    </details>
                 </div>
             }
         })

@@ -107,7 +107,8 @@ test('a session id that would change the URL path is refused before any request 
   mock.seen.length = 0;
   await ask(page, 'citations', w);
   const a = await answerIn(w, 'error');
-  assert.match(await a.locator('[part~="error"]').innerText(), /not a UUID/);
+  assert.match(await a.locator('[part~="error"]').innerText(), /not available/);
+  assert.match(await a.locator('[part~="error-details"]').textContent(), /not a UUID/);
   assert.ok(await a.locator('[part~="retry"]').isVisible(), 'Retry offered');
   assert.deepEqual(mock.seen.filter((p) => !p.startsWith('/api/persona/')), ['/api/chat/create-chat-session'],
     'nothing was sent with the hostile id');
@@ -167,7 +168,8 @@ test('a stream that only sends heartbeats is ended by data-turn-timeout, retryab
   const w = page.locator('#w');
   await ask(page, 'How do I export my notes?', w);
   const a = await answerIn(w, 'error', 30000);
-  assert.match(await a.locator('[part~="error"]').innerText(), /took too long/);
+  assert.match(await a.locator('[part~="error"]').innerText(), /taking too long/);
+  assert.match(await a.locator('[part~="error-details"]').textContent(), /took too long \(over 2 seconds\)/);
   assert.ok(await a.locator('[part~="retry"]').isVisible());
   const stops = (await requests(dev)).filter((r) => /stop-chat-session/.test(r.path ?? r.url ?? ''));
   assert.equal(stops.length, 1, 'one stop request reached the server');
