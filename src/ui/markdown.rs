@@ -8,6 +8,7 @@
 use leptos::either::Either;
 use leptos::prelude::*;
 use sherpa_protocol::markdown::{parse, Align, Node};
+use sherpa_protocol::tail::provisional;
 
 use crate::i18n::Text;
 use crate::state::Message;
@@ -38,7 +39,7 @@ pub fn Answer(ctx: CiteCtx) -> impl IntoView {
                     render_nodes(parse(&source), ctx)
                 },
             )}
-            {move || msg.tail.with(|t| (!t.is_empty()).then(|| render_nodes(parse(t), ctx)))}
+            {move || msg.tail.with(|t| (!t.is_empty()).then(|| render_nodes(parse(&provisional(t)), ctx)))}
         </div>
     }
 }

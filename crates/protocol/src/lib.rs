@@ -12,6 +12,7 @@
 //! * [`markdown`]: answer text split into blocks and parsed into a safe node tree.
 //! * [`hosts`]: the site label of a source link (punycode where a label could deceive).
 //! * [`limits`]: bounds on what one turn may put on the page.
+//! * [`tail`]: the streaming tail shown with its open markers closed.
 //! * [`json`]: a small JSON value, parser and serializer (no serde: it keeps the wasm small).
 
 pub mod adapters;
@@ -24,6 +25,7 @@ pub mod hosts;
 pub mod json;
 pub mod limits;
 pub mod markdown;
+pub mod tail;
 
 pub use backend::{Adapter, BackendKind, BackendOptions, Conversation, HttpRequest};
 pub use event::{ChatError, ChatEvent, Cut, Document, Status, StopReason};

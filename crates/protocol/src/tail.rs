@@ -1,0 +1,235 @@
+//! How the still-growing last block of a streaming answer is shown, so that no markdown
+//! punctuation flickers raw while its closing half is on its way: `**Exporting` shows as
+//! bold text, `` `npm i`` as code, `[guide](https://ex` as a link, and a table as a table as
+//! soon as its delimiter row has begun. Only the live tail gets this treatment: finished
+//! blocks, and the final text of an answer that never closed a marker, are parsed as written
+//! (CommonMark shows such markers as text).
+
+use std::borrow::Cow;
+
+/// The tail as it should be parsed for display until more text arrives.
+pub fn provisional(tail: &str) -> Cow<'_, str> {
+    let first = tail.trim_start();
+    if first.starts_with("```") || first.starts_with("~~~") || tail.starts_with("    ") {
+        return Cow::Borrowed(tail); // code: nothing inside is markup
+    }
+    let tail = table_tail(tail);
+    let body = tail.trim_end();
+    // A marker run at the very end cannot be told apart from an opener yet: hold it back.
+    let body = body.trim_end_matches(['*', '_', '`', '~']).trim_end();
+    let closers = closers(body);
+    if closers.is_empty() && body.len() == tail.len() {
+        return tail;
+    }
+    Cow::Owned(format!("{body}{closers}"))
+}
+
+/// A table in the making: a lone header row is held back (it may still become a paragraph),
+/// and a delimiter row that has begun is completed to the header's column count.
+fn table_tail(tail: &str) -> Cow<'_, str> {
+    let lines: Vec<&str> = tail.trim_end_matches('\n').split('\n').collect();
+    let is_row = |l: &str| l.trim_start().starts_with('|');
+    let n = lines.len();
+    let row_at = |k: usize| k < n && is_row(lines[k]);
+    if !row_at(n - 1) {
+        return Cow::Borrowed(tail);
+    }
+    let header_at = |k: usize| row_at(k) && (k == 0 || !row_at(k - 1));
+    if header_at(n - 1) {
+        return Cow::Owned(lines[..n - 1].join("\n"));
+    }
+    if n >= 2 && header_at(n - 2) && is_delimiter_start(lines[n - 1]) {
+        if !lines[n - 1].contains(['-', ':']) {
+            // A bare `|`: the header's fate is still open, so both wait.
+            return Cow::Owned(lines[..n - 2].join("\n"));
+        }
+        let row = format!("|{}", "---|".repeat(cells(lines[n - 2]).max(1)));
+        return Cow::Owned(format!("{}\n{row}", lines[..n - 1].join("\n")));
+    }
+    Cow::Borrowed(tail)
+}
+
+/// A line that can still grow into a delimiter row (`|`, `|--`, `| :-- | -`).
+fn is_delimiter_start(line: &str) -> bool {
+    let l = line.trim();
+    l.starts_with('|') && l.chars().all(|c| matches!(c, '|' | '-' | ':' | ' '))
+}
+
+/// Cells of a table row written with leading and (optional) trailing pipes.
+fn cells(row: &str) -> usize {
+    let inner = row.trim().trim_start_matches('|');
+    let inner = inner.strip_suffix('|').unwrap_or(inner);
+    inner.split('|').count()
+}
+
+/// What closes the inline markers left open in `text`: emphasis and strikethrough (by
+/// CommonMark's flanking rules, simplified), a code span, a link destination.
+fn closers(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut open: Vec<String> = Vec::new();
+    let mut code: Option<usize> = None;
+    let mut in_dest = false;
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        let run = chars[i..].iter().take_while(|&&x| x == c).count();
+        if c == '`' {
+            code = match code {
+                None => Some(run),
+                Some(n) if n == run => None,
+                keep => keep,
+            };
+        } else if code.is_some() {
+        } else if c == '\\' {
+            i += 2;
+            continue;
+        } else if c == ']' && chars.get(i + 1) == Some(&'(') {
+            in_dest = true;
+        } else if c == ')' && in_dest {
+            in_dest = false;
+        } else if matches!(c, '*' | '_' | '~') && !in_dest {
+            let marker: String = chars[i..i + run].iter().collect();
+            let prev = i.checked_sub(1).map(|p| chars[p]);
+            let next = chars.get(i + run).copied();
+            let can_close = prev.is_some_and(|p| !p.is_whitespace());
+            let can_open = next.is_some_and(|n| !n.is_whitespace())
+                && (c != '_' || !prev.is_some_and(char::is_alphanumeric));
+            let bullet = c != '~' && run == 1 && next == Some(' ') && at_line_start(&chars, i);
+            if open.last() == Some(&marker) && can_close {
+                open.pop();
+            } else if can_open && !bullet && (c != '~' || run == 2) {
+                open.push(marker);
+            }
+        }
+        i += run;
+    }
+    let mut out = String::new();
+    if let Some(n) = code {
+        out.push_str(&"`".repeat(n));
+        return out; // markers inside an open code span are text
+    }
+    if in_dest {
+        out.push(')');
+    }
+    for m in open.iter().rev() {
+        out.push_str(m);
+    }
+    out
+}
+
+fn at_line_start(chars: &[char], i: usize) -> bool {
+    chars[..i]
+        .iter()
+        .rev()
+        .take_while(|&&c| c != '\n')
+        .all(|c| c.is_whitespace())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::markdown::{parse, plain_text};
+
+    fn shown(tail: &str) -> String {
+        provisional(tail).into_owned()
+    }
+
+    #[test]
+    fn open_emphasis_code_and_links_are_closed() {
+        assert_eq!(shown("**Exporting"), "**Exporting**");
+        assert_eq!(
+            shown("Go to **Settings → Account →"),
+            "Go to **Settings → Account →**"
+        );
+        assert_eq!(shown("an *important"), "an *important*");
+        assert_eq!(shown("run `npm i"), "run `npm i`");
+        assert_eq!(
+            shown("see [the guide](https://ex"),
+            "see [the guide](https://ex)"
+        );
+        assert_eq!(shown("***both"), "***both***");
+        assert_eq!(shown("**bold and *it"), "**bold and *it***");
+        assert_eq!(shown("~~old"), "~~old~~");
+    }
+
+    #[test]
+    fn closed_or_literal_markers_are_left_alone() {
+        for t in [
+            "**done** and *done*",
+            "2 * 3 = 6",
+            "snake_case_name",
+            "* a list item",
+            "- item with `code`",
+            "```rust\nlet a = **b",
+            "    indented **code",
+            "a [link](https://a.example/) here",
+            "escaped \\*star",
+        ] {
+            assert_eq!(shown(t), t, "{t:?}");
+        }
+    }
+
+    #[test]
+    fn a_trailing_marker_run_is_held_back() {
+        assert_eq!(shown("Hello **"), "Hello");
+        assert_eq!(shown("**bold*"), "**bold**");
+        assert_eq!(shown("text `"), "text");
+    }
+
+    #[test]
+    fn markers_inside_an_open_code_span_stay_text() {
+        assert_eq!(shown("`a **b"), "`a **b`");
+    }
+
+    #[test]
+    fn tables_show_once_their_delimiter_row_begins() {
+        assert_eq!(shown("| Plan | Price |"), "");
+        assert_eq!(
+            shown("| Plan | Price |\n|--"),
+            "| Plan | Price |\n|---|---|"
+        );
+        assert_eq!(
+            shown("| Plan | Price |\n| :-- | --"),
+            "| Plan | Price |\n|---|---|"
+        );
+        let full = "| Plan | Price |\n|---|---|\n| Pro | $8 |";
+        assert_eq!(shown(full), full);
+        let nodes = parse(&shown("| Plan | Price |\n|-"));
+        assert_eq!(
+            plain_text(&nodes).split_whitespace().collect::<Vec<_>>(),
+            ["Plan", "Price"]
+        );
+    }
+
+    /// Every prefix of a realistic answer: no raw `**`, `` ` `` or `|` reaches the reader,
+    /// and the text shown is always a prefix of the final text's words.
+    #[test]
+    fn no_prefix_shows_raw_markers() {
+        let answer = "To export, open **Settings → Account** and choose *Export* (`.zip`). \
+                      See [the guide](https://help.example/export) for ~~old~~ new steps.";
+        for end in (1..=answer.len()).filter(|&e| answer.is_char_boundary(e)) {
+            let text = plain_text(&parse(&provisional(&answer[..end])));
+            assert!(!text.contains("**"), "{end}: {text:?}");
+            assert!(!text.contains('`'), "{end}: {text:?}");
+            assert!(!text.contains("]("), "{end}: {text:?}");
+        }
+        let table = "| Plan | Price |\n|---|---|\n| Pro | $8 |";
+        for end in 1..=table.len() {
+            let text = plain_text(&parse(&provisional(&table[..end])));
+            assert!(
+                !text.contains('|') && !text.contains("--"),
+                "{end}: {text:?}"
+            );
+        }
+    }
+
+    proptest::proptest! {
+        /// Any text: no panic, and what is shown never loses text beyond held-back markers.
+        #[test]
+        fn any_tail_is_safe(t in "[a-z *_`~\\[\\]()|:\n-]{0,40}") {
+            let shown = provisional(&t);
+            let kept = |s: &str| s.chars().filter(|c| c.is_alphabetic()).count();
+            proptest::prop_assert!(kept(&shown) >= kept(&t) - kept(t.lines().last().unwrap_or("")).min(kept(&t)) );
+        }
+    }
+}

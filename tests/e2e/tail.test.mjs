@@ -1,0 +1,85 @@
+// The streaming tail shows no raw markdown (issue 19 item 6): while `**Exporting` waits for
+// its closing `**`, it is already bold; a table shows as a table once its delimiter row has
+// begun; an answer that ends without closing a marker shows it as text (CommonMark). A mock
+// Onyx in this file sends each part of the answer when the test says so.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import { startDevServer, launchBrowser, ask } from './harness.mjs';
+import { widgetPage, answerIn, closeHosts } from './quality.mjs';
+
+let dev, browser, mock;
+const P = (obj) => JSON.stringify({ placement: { turn_index: 1, tab_index: 0, sub_turn_index: null, model_index: 0 }, obj }) + '\n';
+const delta = (content) => P({ type: 'message_delta', content });
+
+/** A mock whose one answer is written step by step: `mock.next(text)` sends a delta,
+ * `mock.end()` the stop packet. */
+function startMock() {
+  let res;
+  let opened;
+  const ready = new Promise((r) => { opened = r; });
+  const server = http.createServer(async (req, out) => {
+    const cors = { 'access-control-allow-origin': '*', 'access-control-allow-headers': '*', 'access-control-allow-methods': 'GET, POST, OPTIONS' };
+    if (req.method === 'OPTIONS') { out.writeHead(204, cors); out.end(); return; }
+    for await (const _ of req);
+    const path = new URL(req.url, 'http://x').pathname;
+    if (path === '/api/chat/create-chat-session') {
+      out.writeHead(200, { ...cors, 'content-type': 'application/json' });
+      out.end(JSON.stringify({ chat_session_id: '5d7e1f2a-9b3c-4d5e-8f6a-7b8c9d0e1f2a' }));
+      return;
+    }
+    if (path !== '/api/chat/send-chat-message') { out.writeHead(404, cors); out.end(); return; }
+    out.writeHead(200, { ...cors, 'content-type': 'application/x-ndjson' });
+    out.write(JSON.stringify({ user_message_id: 1, reserved_assistant_message_id: 2 }) + '\n');
+    out.write(P({ type: 'message_start', final_documents: null }));
+    res = out;
+    opened();
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({
+    url: `http://127.0.0.1:${server.address().port}`,
+    ready: () => ready,
+    next: (text) => res.write(delta(text)),
+    end: () => res.end(P({ type: 'stop', stop_reason: null })),
+    stop: () => { server.close(); server.closeAllConnections(); },
+  })));
+}
+
+before(async () => {
+  dev = await startDevServer({ paceMs: 1 });
+  mock = await startMock();
+  browser = await launchBrowser();
+});
+after(async () => { await browser?.close(); dev?.stop(); mock?.stop(); closeHosts(); });
+
+test('open bold, code and tables render as such while they stream; an unclosed marker at the end is text', async () => {
+  const page = await widgetPage(browser, dev, 'data-backend="onyx" data-persona-id="0"', { inline: true, apiBase: `${mock.url}/api` });
+  const w = page.locator('#w');
+  await ask(page, 'How do I export?', w);
+  await mock.ready();
+  const answer = w.locator('[part~="answer"]');
+
+  mock.next('To export, open **Settings → Acc');
+  await answer.locator('strong', { hasText: 'Settings → Acc' }).waitFor();
+  assert.doesNotMatch(await answer.innerText(), /\*\*/, 'no raw ** while the bold is open');
+
+  mock.next('ount** and run `npm run exp');
+  await answer.locator('code', { hasText: 'npm run exp' }).waitFor();
+  assert.doesNotMatch(await answer.innerText(), /\*\*|`/);
+
+  mock.next('ort`.\n\n| Plan | Price |');
+  await answer.locator('code', { hasText: 'npm run export' }).waitFor();
+  assert.doesNotMatch(await answer.innerText(), /\|/, 'a lone header row waits');
+
+  mock.next('\n|--');
+  await answer.locator('table th', { hasText: 'Plan' }).waitFor();
+  assert.doesNotMatch(await answer.innerText(), /\||--/);
+
+  mock.next('-|---|\n| Pro | $8 |\n\nThen **keep it');
+  await answer.locator('strong', { hasText: 'keep it' }).waitFor();
+  mock.end();
+  await answerIn(w, 'done');
+  // The final text never closed its bold: CommonMark shows the marker as text.
+  assert.match(await answer.innerText(), /Then \*\*keep it/);
+  assert.equal(await answer.locator('table td', { hasText: 'Pro' }).count(), 1);
+  await page.context().close();
+});
