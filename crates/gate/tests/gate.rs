@@ -591,3 +591,63 @@ async fn two_gates_share_limits_and_ownership_through_redis() {
     g2.shutdown(Duration::from_secs(1)).await;
     dev.shutdown().await;
 }
+
+#[tokio::test]
+async fn two_gates_share_the_daily_cap_through_redis() {
+    let redis = Redis::start().await;
+    let dev = devserver(0).await;
+    let mk = || {
+        let mut a = args("onyx-simple", up(&dev));
+        a.daily_questions = Some(3);
+        a.redis = Some(redis.url.clone());
+        a
+    };
+    let (ga, gb) = (gate(mk()).await, gate(mk()).await);
+    let q = || json!({"message": "hi"});
+    // Three questions in all pass: two through A, one through B.
+    for (g, n) in [(&ga, 1), (&ga, 2), (&gb, 3)] {
+        let r = post(g, "chat/send-message-simple-api", q()).await;
+        assert_eq!(r.status(), 200, "question {n} is within the cap");
+        let _ = r.text().await;
+    }
+    // The fourth, B's second, is over the shared cap (a per-process cap would let it through).
+    let r = post(&gb, "chat/send-message-simple-api", q()).await;
+    assert_eq!(r.status(), 429, "the cap holds across both gates");
+    let retry: u64 = r.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        retry > 0 && retry <= 86400,
+        "until the UTC day ends: {retry}"
+    );
+    let m = client()
+        .get(format!("http://{}/metrics", gb.addr))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        m.contains("sherpa_gate_refusals_total{reason=\"daily_cap\"} 1"),
+        "refused for the daily cap, not the visitor rate: {m}"
+    );
+    let upstream_asks = recorded(&dev)
+        .await
+        .iter()
+        .filter(|r| {
+            r["path"]
+                .as_str()
+                .is_some_and(|p| p.ends_with("simple-api"))
+        })
+        .count();
+    assert_eq!(
+        upstream_asks, 3,
+        "the refused question never reached the upstream"
+    );
+    ga.shutdown(Duration::from_secs(1)).await;
+    gb.shutdown(Duration::from_secs(1)).await;
+    dev.shutdown().await;
+}
