@@ -59,16 +59,21 @@ async fn post(gate: &sherpa_gate::Server, path: &str, body: Value) -> reqwest::R
         .expect("gate answers")
 }
 
-async fn recorded(dev: &sherpa_devserver::Server) -> Vec<Value> {
-    let url = format!("http://{}/api/_test/requests", dev.addr);
+async fn get_text(url: String) -> String {
     client()
         .get(url)
         .send()
         .await
         .unwrap()
-        .json()
+        .text()
         .await
         .unwrap()
+}
+
+/// What the dev server received, oldest first.
+async fn recorded(dev: &sherpa_devserver::Server) -> Vec<Value> {
+    let url = format!("http://{}/api/_test/requests", dev.addr);
+    serde_json::from_str(&get_text(url).await).expect("the recorded requests")
 }
 
 async fn session(g: &sherpa_gate::Server) -> String {
@@ -81,6 +86,25 @@ async fn session(g: &sherpa_gate::Server) -> String {
         .as_str()
         .expect("a session")
         .to_string()
+}
+
+/// Asks one question in the Onyx session `sid` and returns the assistant message id the
+/// answer streamed (the id feedback may then name).
+async fn streamed_message_id(g: &sherpa_gate::Server, sid: &str) -> Option<i64> {
+    let body = json!({"message": "hi", "chat_session_id": sid});
+    let text = post(g, "chat/send-chat-message", body)
+        .await
+        .text()
+        .await
+        .unwrap();
+    text.lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .find_map(|v| v["reserved_assistant_message_id"].as_i64())
+}
+
+/// The gate's `/metrics` text.
+async fn metrics(g: &sherpa_gate::Server) -> String {
+    get_text(format!("http://{}/metrics", g.addr)).await
 }
 
 fn up(dev: &sherpa_devserver::Server) -> String {
@@ -343,25 +367,9 @@ async fn feedback_and_stop_only_on_what_the_gate_streamed() {
             .status(),
         403
     );
-    let s: Value = post(&g, "chat/create-chat-session", json!({}))
+    let sid = session(&g).await;
+    let id = streamed_message_id(&g, &sid)
         .await
-        .json()
-        .await
-        .unwrap();
-    let sid = s["chat_session_id"].as_str().unwrap().to_string();
-    let text = post(
-        &g,
-        "chat/send-chat-message",
-        json!({"message": "hi", "chat_session_id": sid}),
-    )
-    .await
-    .text()
-    .await
-    .unwrap();
-    let id = text
-        .lines()
-        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-        .find_map(|v| v["reserved_assistant_message_id"].as_i64())
         .expect("a message id streamed");
     assert_eq!(
         post(&g, "chat/create-chat-message-feedback", fb(id))
@@ -443,14 +451,7 @@ async fn healthz_and_metrics() {
         .await
         .unwrap();
     assert_eq!(h.status(), 200);
-    let m = client()
-        .get(format!("http://{}/metrics", g.addr))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let m = metrics(&g).await;
     assert!(
         m.contains("sherpa_gate_refusals_total{reason=\"origin\"} 1"),
         "{m}"
@@ -546,25 +547,9 @@ async fn two_gates_share_limits_and_ownership_through_redis() {
     };
     let g1 = gate(mk()).await;
     let g2 = gate(mk()).await;
-    let s: Value = post(&g1, "chat/create-chat-session", json!({}))
+    let sid = session(&g1).await;
+    let id = streamed_message_id(&g2, &sid)
         .await
-        .json()
-        .await
-        .unwrap();
-    let sid = s["chat_session_id"].as_str().unwrap().to_string();
-    let text = post(
-        &g2,
-        "chat/send-chat-message",
-        json!({"message": "hi", "chat_session_id": sid}),
-    )
-    .await
-    .text()
-    .await
-    .unwrap();
-    let id = text
-        .lines()
-        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-        .find_map(|v| v["reserved_assistant_message_id"].as_i64())
         .expect("session made on g1 usable on g2");
     let fb = json!({"chat_message_id": id, "is_positive": false});
     assert_eq!(
@@ -622,14 +607,7 @@ async fn two_gates_share_the_daily_cap_through_redis() {
         retry > 0 && retry <= 86400,
         "until the UTC day ends: {retry}"
     );
-    let m = client()
-        .get(format!("http://{}/metrics", gb.addr))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let m = metrics(&gb).await;
     assert!(
         m.contains("sherpa_gate_refusals_total{reason=\"daily_cap\"} 1"),
         "refused for the daily cap, not the visitor rate: {m}"
