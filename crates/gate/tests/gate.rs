@@ -102,6 +102,11 @@ async fn streamed_message_id(g: &sherpa_gate::Server, sid: &str) -> Option<i64> 
         .find_map(|v| v["reserved_assistant_message_id"].as_i64())
 }
 
+/// A legacy send-message body with every key the old servers require.
+fn legacy_question(sid: &str) -> Value {
+    json!({"message": "How do I reset my password?", "chat_session_id": sid, "parent_message_id": null, "file_descriptors": [], "prompt_id": null, "search_doc_ids": null})
+}
+
 /// The gate's `/metrics` text.
 async fn metrics(g: &sherpa_gate::Server) -> String {
     get_text(format!("http://{}/metrics", g.addr)).await
@@ -390,7 +395,7 @@ async fn first_byte_before_a_slow_upstream_finishes() {
     let g = gate(args("onyx-legacy", upstream)).await;
     let sid = session(&g).await;
     let started = Instant::now();
-    let mut r = post(&g, "chat/send-message", json!({"message": "How do I reset my password?", "chat_session_id": sid, "parent_message_id": null, "file_descriptors": [], "prompt_id": null, "search_doc_ids": null})).await;
+    let mut r = post(&g, "chat/send-message", legacy_question(&sid)).await;
     let first = r.chunk().await.unwrap().expect("a first chunk");
     let t_first = started.elapsed();
     assert!(!first.is_empty());
@@ -404,6 +409,52 @@ async fn first_byte_before_a_slow_upstream_finishes() {
         t_first * 3 < t_end,
         "first byte {t_first:?} well before the end {t_end:?}"
     );
+    g.shutdown(Duration::from_secs(1)).await;
+    dev.shutdown().await;
+}
+
+#[tokio::test]
+async fn upstream_idle_timeout_ends_a_stalled_stream() {
+    let dev = devserver(0).await;
+    // The dev server's `stall`: headers and the ids line, then silence (no heartbeats).
+    let mut a = args("onyx-legacy", format!("http://{}/f/stall/api", dev.addr));
+    a.idle_timeout = Some(1);
+    let g = gate(a).await;
+    let sid = session(&g).await;
+    let mut r = post(&g, "chat/send-message", legacy_question(&sid)).await;
+    assert_eq!(r.status(), 200);
+    let first = r
+        .chunk()
+        .await
+        .expect("the ids line")
+        .expect("a first chunk");
+    assert!(!first.is_empty());
+    let silent_since = Instant::now();
+    let end = tokio::time::timeout(Duration::from_secs(30), async {
+        loop {
+            match r.chunk().await {
+                Ok(Some(_)) => continue,
+                Ok(None) => return "clean end",
+                Err(_) => return "cut",
+            }
+        }
+    })
+    .await
+    .expect("the gate ended the stalled stream (the default idle timeout is 60 s)");
+    assert_eq!(end, "cut", "a timed-out answer must not look complete");
+    let silent = silent_since.elapsed();
+    assert!(
+        silent >= Duration::from_millis(900),
+        "not before the 1 s idle timeout: {silent:?}"
+    );
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !metrics(&g).await.contains("sherpa_gate_open_streams 0") {
+        assert!(
+            Instant::now() < deadline,
+            "the stream is still counted open"
+        );
+        tokio::task::yield_now().await;
+    }
     g.shutdown(Duration::from_secs(1)).await;
     dev.shutdown().await;
 }
