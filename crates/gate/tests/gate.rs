@@ -413,6 +413,55 @@ async fn first_byte_before_a_slow_upstream_finishes() {
     dev.shutdown().await;
 }
 
+/// An upstream whose accept queue is full: the kernel drops further SYNs, so a connect
+/// neither succeeds nor fails. Returns the listener and the connections that fill it.
+async fn unanswering_upstream() -> (tokio::net::TcpListener, Vec<tokio::net::TcpStream>) {
+    let sock = tokio::net::TcpSocket::new_v4().unwrap();
+    sock.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let listener = sock.listen(0).unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut held = Vec::new();
+    loop {
+        assert!(held.len() < 64, "the accept queue never filled");
+        let c = tokio::net::TcpStream::connect(addr);
+        match tokio::time::timeout(Duration::from_millis(500), c).await {
+            Ok(Ok(s)) => held.push(s),
+            Ok(Err(e)) => panic!("connect failed instead of hanging: {e}"),
+            Err(_) => return (listener, held),
+        }
+    }
+}
+
+#[tokio::test]
+async fn upstream_connect_timeout() {
+    let (listener, _held) = unanswering_upstream().await;
+    let mut a = args(
+        "onyx",
+        format!("http://{}/api", listener.local_addr().unwrap()),
+    );
+    a.connect_timeout = Some(1);
+    let g = gate(a).await;
+    let started = Instant::now();
+    // Generous, yet below the 5 s default: only the configured 1 s passes.
+    let r = tokio::time::timeout(
+        Duration::from_secs(4),
+        post(&g, "chat/create-chat-session", json!({})),
+    )
+    .await
+    .expect("the gate gave up connecting within its 1 s connect timeout");
+    let took = started.elapsed();
+    assert_eq!(r.status(), 504);
+    let v: Value = r.json().await.unwrap();
+    assert!(v["detail"]
+        .as_str()
+        .is_some_and(|d| d.contains("could not be reached")));
+    assert!(
+        took >= Duration::from_millis(900),
+        "not before 1 s: {took:?}"
+    );
+    g.shutdown(Duration::from_secs(1)).await;
+}
+
 #[tokio::test]
 async fn upstream_idle_timeout_ends_a_stalled_stream() {
     let dev = devserver(0).await;
