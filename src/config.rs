@@ -13,6 +13,10 @@ use sherpa_protocol::{BackendKind, BackendOptions};
 /// Attribute names without the `data-` prefix, mapped to their values.
 pub type Attrs = SortedMap<String, String>;
 
+/// `data-turn-timeout`'s default: ten minutes, far beyond any normal answer (agentic search
+/// included) yet finite.
+const DEFAULT_TURN_TIMEOUT: u32 = 600;
+
 /// Launcher bubble or inline panel.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {
@@ -64,6 +68,9 @@ pub struct Config {
     pub credentials_include: bool,
     /// Give up on a stream that sends nothing (not even a heartbeat) for this many seconds.
     pub idle_timeout_seconds: u32,
+    /// The longest a whole turn may take, from the question to the end of the answer
+    /// (`data-turn-timeout`), however lively the stream.
+    pub turn_timeout_seconds: u32,
     /// Accent colour (a CSS colour), if set.
     pub accent: Option<String>,
     /// UI texts: the language's defaults with `data-text-*` overrides applied.
@@ -248,6 +255,18 @@ impl Config {
                 }
             },
         };
+        let turn_timeout_seconds = match get("turn-timeout") {
+            None => DEFAULT_TURN_TIMEOUT,
+            Some(v) => match v.parse::<u32>() {
+                Ok(n) if (1..=86_400).contains(&n) => n,
+                _ => {
+                    problems.push(format!(
+                        "data-turn-timeout=\"{v}\" must be a number of seconds between 1 and 86400."
+                    ));
+                    DEFAULT_TURN_TIMEOUT
+                }
+            },
+        };
         let lang = get("lang").unwrap_or("en").to_string();
         let mut texts = i18n::for_lang(&lang);
         let mut warnings = cosmetic;
@@ -295,6 +314,7 @@ impl Config {
             open,
             credentials_include,
             idle_timeout_seconds,
+            turn_timeout_seconds,
             accent: get("accent").map(str::to_string),
             texts,
             problems,

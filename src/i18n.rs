@@ -137,6 +137,10 @@ texts! {
     Stopped stopped / "stopped",
     /// Note under an answer that broke off (connection lost, page reloaded mid-answer…).
     Interrupted interrupted / "interrupted",
+    /// Note under an answer longer than the widget shows (the rest was cut).
+    AnswerTruncated answer_truncated / "answer-truncated",
+    /// Note under an answer that came with more sources than the widget shows.
+    SourcesTruncated sources_truncated / "sources-truncated",
     /// Word put before an error message (a space follows it), e.g. for screen readers.
     ErrorPrefix error_prefix / "error-prefix",
     /// Accessible label of the message thread.
@@ -161,6 +165,35 @@ texts! {
     ErrorNetwork error_network / "error-network",
     /// Error shown when something failed and nothing more specific is known.
     ErrorGeneric error_generic / "error-generic",
+    /// Error shown when the chat service refused or misunderstood the widget (its settings,
+    /// key or server version: nothing the visitor can fix).
+    ErrorUnavailable error_unavailable / "error-unavailable",
+    /// Error shown when the chat service is rate-limiting (a countdown follows it).
+    ErrorBusy error_busy / "error-busy",
+    /// Error shown when an answer stalled or took too long.
+    ErrorSlow error_slow / "error-slow",
+    /// Error shown when the question is too long for the chat service.
+    ErrorTooLong error_too_long / "error-too-long",
+    /// Summary of the collapsed technical details under an error.
+    ErrorDetails error_details / "error-details",
+}
+
+/// The plain sentence a visitor reads for an error, by its code. The error's own message
+/// (technical, in English, for the site owner) goes under it, collapsed, and to the console
+/// and the `sherpa:error` event.
+pub fn error_text(code: Option<&str>) -> Text {
+    let code = code.unwrap_or_default();
+    match code {
+        "network" => Text::ErrorNetwork,
+        "interrupted" => Text::Interrupted,
+        "stalled" | "turn-timeout" | "http_408" | "http_504" => Text::ErrorSlow,
+        "http_429" | "RATE_LIMIT" | "RATE_LIMITED" => Text::ErrorBusy,
+        "http_413" | "too_large" => Text::ErrorTooLong,
+        _ if code.starts_with("http_4") => Text::ErrorUnavailable,
+        "html_page" | "bad_session" | "empty_reply" | "unreadable_reply" | "bad_reply"
+        | "no_session_call" => Text::ErrorUnavailable,
+        _ => Text::ErrorGeneric,
+    }
 }
 
 const EN: Table = Table {
@@ -197,6 +230,8 @@ const EN: Table = Table {
     load_failed: "Part of the chat could not be loaded. Check your connection and try again.",
     stopped: "Stopped.",
     interrupted: "This answer was interrupted.",
+    answer_truncated: "This answer was too long to show in full; the rest was cut.",
+    sources_truncated: "Only the first sources are shown.",
     error_prefix: "Error:",
     conversation: "Conversation",
     citation_label: "Source {n}: {title}",
@@ -209,6 +244,11 @@ const EN: Table = Table {
     untitled: "Untitled document",
     error_network: "Could not reach the chat server. Check your connection and try again.",
     error_generic: "Something went wrong. Please try again.",
+    error_unavailable: "The chat is not available right now. Please try again later.",
+    error_busy: "Too many questions right now. Try again in a moment.",
+    error_slow: "The answer is taking too long. Please try again.",
+    error_too_long: "Your message is too long. Please shorten it.",
+    error_details: "Details",
 };
 
 // French: formal "vous"; a no-break space before `:`, `!` and `?` and inside « ».
@@ -247,6 +287,9 @@ const FR: Table = Table {
         "Une partie du chat n’a pas pu être chargée. Vérifiez votre connexion et réessayez.",
     stopped: "Réponse arrêtée.",
     interrupted: "Cette réponse a été interrompue.",
+    answer_truncated:
+        "Cette réponse était trop longue pour être affichée en entier ; la suite a été coupée.",
+    sources_truncated: "Seules les premières sources sont affichées.",
     error_prefix: "Erreur\u{a0}:",
     conversation: "Conversation",
     citation_label: "Source {n}\u{a0}: {title}",
@@ -260,6 +303,12 @@ const FR: Table = Table {
     error_network: "Impossible de joindre le serveur de discussion. Vérifiez votre connexion et \
                     réessayez.",
     error_generic: "Une erreur s’est produite. Veuillez réessayer.",
+    error_unavailable:
+        "La discussion n’est pas disponible pour le moment. Veuillez réessayer plus tard.",
+    error_busy: "Trop de questions en ce moment. Réessayez dans un instant.",
+    error_slow: "La réponse prend trop de temps. Veuillez réessayer.",
+    error_too_long: "Votre message est trop long. Veuillez le raccourcir.",
+    error_details: "Détails",
 };
 
 // German: formal "Sie".
@@ -297,6 +346,8 @@ const DE: Table = Table {
     load_failed: "Ein Teil des Chats konnte nicht geladen werden. Prüfen Sie Ihre Verbindung und versuchen Sie es erneut.",
     stopped: "Abgebrochen.",
     interrupted: "Diese Antwort wurde unterbrochen.",
+    answer_truncated: "Diese Antwort war zu lang, um sie ganz zu zeigen; der Rest wurde abgeschnitten.",
+    sources_truncated: "Nur die ersten Quellen werden angezeigt.",
     error_prefix: "Fehler:",
     conversation: "Unterhaltung",
     citation_label: "Quelle {n}: {title}",
@@ -310,6 +361,11 @@ const DE: Table = Table {
     error_network: "Der Chat-Server ist nicht erreichbar. Prüfen Sie Ihre Verbindung und \
                     versuchen Sie es erneut.",
     error_generic: "Etwas ist schiefgelaufen. Bitte versuchen Sie es erneut.",
+    error_unavailable: "Der Chat ist gerade nicht verfügbar. Bitte versuchen Sie es später erneut.",
+    error_busy: "Gerade kommen zu viele Fragen. Versuchen Sie es gleich noch einmal.",
+    error_slow: "Die Antwort dauert zu lange. Bitte versuchen Sie es erneut.",
+    error_too_long: "Ihre Nachricht ist zu lang. Bitte kürzen Sie sie.",
+    error_details: "Details",
 };
 
 // Spanish: informal "tú", as most current software does.
@@ -347,6 +403,9 @@ const ES: Table = Table {
     load_failed: "No se pudo cargar parte del chat. Comprueba tu conexión e inténtalo de nuevo.",
     stopped: "Respuesta detenida.",
     interrupted: "Esta respuesta se interrumpió.",
+    answer_truncated:
+        "Esta respuesta era demasiado larga para mostrarla entera; el resto se cortó.",
+    sources_truncated: "Solo se muestran las primeras fuentes.",
     error_prefix: "Error:",
     conversation: "Conversación",
     citation_label: "Fuente {n}: {title}",
@@ -360,6 +419,11 @@ const ES: Table = Table {
     error_network: "No se pudo conectar con el servidor del chat. Comprueba tu conexión y vuelve \
                     a intentarlo.",
     error_generic: "Algo salió mal. Vuelve a intentarlo.",
+    error_unavailable: "El chat no está disponible en este momento. Vuelve a intentarlo más tarde.",
+    error_busy: "Hay demasiadas preguntas ahora mismo. Inténtalo de nuevo en un momento.",
+    error_slow: "La respuesta está tardando demasiado. Vuelve a intentarlo.",
+    error_too_long: "Tu mensaje es demasiado largo. Acórtalo, por favor.",
+    error_details: "Detalles",
 };
 
 // Modern Standard Arabic. `ث` is the usual abbreviation of ثانية (second).
@@ -397,6 +461,8 @@ const AR: Table = Table {
     load_failed: "تعذّر تحميل جزء من المحادثة. تحقّق من اتصالك وحاول مرة أخرى.",
     stopped: "تم إيقاف الإجابة.",
     interrupted: "انقطعت هذه الإجابة.",
+    answer_truncated: "كانت هذه الإجابة أطول من أن تُعرض كاملة، فقُطع باقيها.",
+    sources_truncated: "تُعرض المصادر الأولى فقط.",
     error_prefix: "خطأ:",
     conversation: "المحادثة",
     citation_label: "المصدر {n}: {title}",
@@ -409,6 +475,11 @@ const AR: Table = Table {
     untitled: "مستند بلا عنوان",
     error_network: "تعذّر الاتصال بخادم المحادثة. تحقّق من اتصالك بالإنترنت وأعد المحاولة.",
     error_generic: "حدث خطأ ما. يُرجى إعادة المحاولة.",
+    error_unavailable: "المحادثة غير متاحة الآن. يُرجى المحاولة لاحقًا.",
+    error_busy: "هناك أسئلة كثيرة جدًا الآن. أعد المحاولة بعد قليل.",
+    error_slow: "تستغرق الإجابة وقتًا طويلًا. يُرجى إعادة المحاولة.",
+    error_too_long: "رسالتك طويلة جدًا. يُرجى اختصارها.",
+    error_details: "التفاصيل",
 };
 
 /// The languages with their own texts, by primary language subtag.

@@ -8,8 +8,11 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use sherpa_protocol::backend::{advance, new_conversation_id, parse_starters};
 use sherpa_protocol::citations::strip_markers;
+use sherpa_protocol::limits::TurnLimits;
 use sherpa_protocol::markdown::{Block, BlockSplitter};
-use sherpa_protocol::{Adapter, ChatError, ChatEvent, Conversation, Document, Status, StopReason};
+use sherpa_protocol::{
+    Adapter, ChatError, ChatEvent, Conversation, Cut, Document, Status, StopReason,
+};
 use wasm_bindgen::JsValue;
 use web_sys::{AbortController, HtmlElement};
 
@@ -97,6 +100,8 @@ pub struct Message {
     pub server_id: RwSignal<Option<i64>>,
     /// Thumbs up (`true`) or down (`false`) sent for this answer.
     pub feedback: RwSignal<Option<bool>>,
+    /// What was cut to a limit ([`sherpa_protocol::limits`]), shown as notes.
+    pub cuts: RwSignal<Vec<Cut>>,
 }
 
 /// The parts of a [`Message`] that nothing renders.
@@ -124,6 +129,7 @@ impl Message {
             follow_ups: RwSignal::new(Vec::new()),
             server_id: RwSignal::new(None),
             feedback: RwSignal::new(None),
+            cuts: RwSignal::new(Vec::new()),
         }
     }
 
@@ -171,6 +177,7 @@ impl Message {
         self.follow_ups.set(Vec::new());
         self.server_id.set(None);
         self.feedback.set(None);
+        self.cuts.set(Vec::new());
     }
 
     /// Plain text of the answer (no citation markers), for copying.
@@ -209,6 +216,7 @@ impl Message {
                 m.insert(*number, document_id.clone());
             }),
             ChatEvent::FollowUps(q) => self.follow_ups.set(q.clone()),
+            ChatEvent::Truncated(cut) => self.cuts.update(|c| c.push(*cut)),
             ChatEvent::Error(e) if e.fatal => {
                 self.seal();
                 self.error.set(Some(e.clone()));
@@ -582,17 +590,22 @@ impl Chat {
     }
 
     pub(crate) fn stop_turn(&self) {
-        let inner = self.inner();
-        let ctrl = inner.abort.borrow().clone();
+        let ctrl = self.inner().abort.borrow().clone();
         if let Some(ctrl) = ctrl {
             ctrl.abort();
         }
-        let cfg = &inner.config;
+        self.tell_server_to_stop();
+    }
+
+    /// Asks the server to stop generating this conversation's answer (where the backend
+    /// has a stop endpoint), without waiting for its reply.
+    fn tell_server_to_stop(&self) {
+        let inner = self.inner();
         let req = self
             .adapter()
-            .stop_request(&cfg.options, &inner.conv.borrow());
+            .stop_request(&inner.config.options, &inner.conv.borrow());
         if let Some(req) = req {
-            let creds = cfg.credentials_include;
+            let creds = inner.config.credentials_include;
             spawn_local(async move {
                 let _ = transport::fire(&req, creds).await;
             });
@@ -729,8 +742,21 @@ impl Chat {
         self.busy.set(true);
         inner.speech.take();
         self.save();
+        let deadline = self.turn_deadline();
         spawn_local(async move {
             let outcome = this.run_turn(&question, answer, &ctrl).await;
+            let timed_out = deadline.is_some_and(|(handle, passed)| {
+                handle.clear();
+                passed.get()
+            });
+            let outcome = match outcome {
+                Err(Failure::Aborted) if timed_out => {
+                    let seconds = this.inner().config.turn_timeout_seconds;
+                    let e = sherpa_protocol::errors::turn_timeout_error(seconds);
+                    Err(Failure::Error(e))
+                }
+                outcome => outcome,
+            };
             match outcome {
                 Ok(()) => {}
                 Err(Failure::Aborted) => {
@@ -746,6 +772,25 @@ impl Chat {
             this.busy.set(false);
             this.finish_turn(&question, answer);
         });
+    }
+
+    /// Starts the turn's overall deadline (`data-turn-timeout`): when it passes, the turn is
+    /// stopped as the Stop button would (the server is told too, so the cost stops) and the
+    /// returned flag is set, so the runner reports a retryable timeout instead of "stopped".
+    fn turn_deadline(&self) -> Option<(TimeoutHandle, Rc<Cell<bool>>)> {
+        let this = *self;
+        let passed = Rc::new(Cell::new(false));
+        let flag = passed.clone();
+        let after = u64::from(self.inner().config.turn_timeout_seconds);
+        let handle = set_timeout_with_handle(
+            move || {
+                flag.set(true);
+                this.stop_turn();
+            },
+            std::time::Duration::from_secs(after),
+        )
+        .ok()?;
+        Some((handle, passed))
     }
 
     async fn run_turn(
@@ -781,13 +826,18 @@ impl Chat {
         let mut decoder = adapter.decoder(resp.content_type.as_deref());
         conv.borrow_mut().turns += 1;
         let idle_ms = cfg.idle_timeout_seconds.saturating_mul(1000);
+        let mut limits = TurnLimits::default();
         loop {
             match resp.chunk_within(&signal, Some(idle_ms)).await {
                 // An empty read carries nothing; the decoder never sees one.
                 Ok(Some(bytes)) if bytes.is_empty() => {}
                 Ok(Some(bytes)) => {
-                    for ev in decoder.feed(&bytes) {
-                        self.apply(answer, &ev);
+                    self.apply_bounded(answer, &mut limits, decoder.feed(&bytes));
+                    if limits.answer_full() {
+                        // The answer reached its cap: stop reading (and the server).
+                        self.cut_turn(&resp);
+                        self.apply(answer, &ChatEvent::Done(StopReason::Finished));
+                        return Ok(());
                     }
                 }
                 Ok(None) => break,
@@ -795,19 +845,38 @@ impl Chat {
                 Err(Failure::Error(e)) => {
                     // The connection broke after a 200: keep what arrived, then report the
                     // answer as interrupted.
-                    for ev in decoder.finish() {
-                        if !matches!(ev, ChatEvent::Error(_)) {
-                            self.apply(answer, &ev);
-                        }
-                    }
+                    let rest = decoder.finish();
+                    let rest = rest
+                        .into_iter()
+                        .filter(|ev| !matches!(ev, ChatEvent::Error(_)));
+                    self.apply_bounded(answer, &mut limits, rest);
                     return Err(Failure::Error(sherpa_protocol::errors::broken_stream(e)));
                 }
             }
         }
-        for ev in decoder.finish() {
-            self.apply(answer, &ev);
-        }
+        self.apply_bounded(answer, &mut limits, decoder.finish());
         Ok(())
+    }
+
+    /// Applies decoded events through the turn's limits.
+    fn apply_bounded(
+        &self,
+        answer: Message,
+        limits: &mut TurnLimits,
+        events: impl IntoIterator<Item = ChatEvent>,
+    ) {
+        for ev in events {
+            for ev in limits.bound(ev) {
+                self.apply(answer, &ev);
+            }
+        }
+    }
+
+    /// Ends a turn whose answer reached its cap: the body is cancelled and the server told
+    /// to stop, as Stop would, so neither side spends more on text nobody will see.
+    fn cut_turn(&self, resp: &transport::Response) {
+        resp.cancel();
+        self.tell_server_to_stop();
     }
 
     fn apply(&self, answer: Message, ev: &ChatEvent) {
@@ -866,6 +935,9 @@ impl Chat {
         let state = answer.state.get_untracked();
         if let Some(host) = &self.inner().host {
             if let Some(e) = answer.error.get_untracked() {
+                // Visitors read a plain sentence; the specifics are for the site owner.
+                let code = e.code.as_deref().unwrap_or("error");
+                web_sys::console::warn_1(&format!("sherpa: {code}: {}", e.message).into());
                 events::emit(
                     host,
                     "sherpa:error",

@@ -4,12 +4,12 @@
 use leptos::html;
 use leptos::prelude::*;
 use sherpa_protocol::markdown::safe_href;
-use sherpa_protocol::{Document, Status};
+use sherpa_protocol::{Cut, Document, Status};
 use wasm_bindgen::JsCast;
 
 use super::markdown::{element, element_with, Answer, CiteCtx};
 use super::{copy_to_clipboard, keyed_list, show, Texts};
-use crate::i18n::{fill, Text};
+use crate::i18n::{error_text, fill, Text};
 use crate::state::{Chat, Message, MsgState, Role};
 
 /// How many source cards show before "show all".
@@ -105,8 +105,9 @@ fn status_line(msg: Message, texts: &'static Texts) -> AnyView {
     })
 }
 
-/// The answer's error, with a retry when it makes sense. A rate limit's wait counts down
-/// beside Retry, which stays disabled until it ends.
+/// The answer's error: one plain, localised sentence for the visitor, with a retry when it
+/// makes sense, and the technical message (for the site owner) collapsed under "Details".
+/// A rate limit's wait counts down beside Retry, which stays disabled until it ends.
 fn error_line(msg: Message, chat: Chat, texts: &'static Texts, is_last: Signal<bool>) -> AnyView {
     (move || {
         msg.error.get().map(|e| {
@@ -125,7 +126,7 @@ fn error_line(msg: Message, chat: Chat, texts: &'static Texts, is_last: Signal<b
             };
             view! {
                 <div part="error" class="error" role="alert">
-                    {element("span", e.message.clone().into_any())}
+                    {element("span", texts.get(error_text(e.code.as_deref())).to_owned().into_any())}
                     <span part="retry-wait">{wait}</span>
                     {show(move || e.retryable || is_last.get(), move || view! {
                         <button type="button" part="retry" class="small"
@@ -134,6 +135,10 @@ fn error_line(msg: Message, chat: Chat, texts: &'static Texts, is_last: Signal<b
                             {texts.get(Text::Retry).to_owned()}
                         </button>
                     })}
+                    <details part="error-details" class="error-details">
+                        {element("summary", texts.get(Text::ErrorDetails).to_owned().into_any())}
+                        {element("p", e.message.clone().into_any())}
+                    </details>
                 </div>
             }
         })
@@ -208,6 +213,8 @@ fn AssistantMessage(
         >
             {status_line(msg, texts)}
             <Answer ctx=ctx/>
+            {cut_note(msg, Cut::Answer, texts.get(Text::AnswerTruncated))}
+            {cut_note(msg, Cut::Sources, texts.get(Text::SourcesTruncated))}
             {show(move || msg.state.get() == MsgState::Stopped, move || element_with("p", "class", Some("note".into()), texts.get(Text::Stopped).to_owned().into_any()))}
             {error_line(msg, chat, texts, is_last)}
             <Sources msg=msg texts=texts expanded=expanded highlighted=highlighted/>
@@ -218,6 +225,14 @@ fn AssistantMessage(
             )}
         </div>
     }
+}
+
+/// The note under an answer that was cut to a limit (`part="truncated"`).
+fn cut_note(msg: Message, cut: Cut, text: &'static str) -> AnyView {
+    show(
+        move || msg.cuts.with(|c| c.contains(&cut)),
+        move || view! { <p part="truncated" class="note">{text}</p> }.into_any(),
+    )
 }
 
 /// Cited documents first (in citation order), then the others.
@@ -367,12 +382,12 @@ fn Actions(
     }
 }
 
-/// The host part of an http(s) URL, for a source card's subtitle.
+/// The host a link really opens, for a source card's subtitle: parsed by the browser's own
+/// URL parser (so `\`, `@` and percent tricks resolve as a click would), then labelled so
+/// a look-alike host shows in punycode ([`sherpa_protocol::hosts`]).
 fn host_of(url: &str) -> Option<String> {
-    let rest = url.split_once("://")?.1;
-    let host = rest.split(['/', '?', '#']).next()?;
-    let host = host.rsplit('@').next()?;
-    (!host.is_empty()).then(|| host.trim_start_matches("www.").to_string())
+    let host = web_sys::Url::new(url).ok()?.hostname();
+    (!host.is_empty()).then(|| sherpa_protocol::hosts::host_label(&host))
 }
 
 /// Escapes a value for use inside a double-quoted CSS attribute selector.

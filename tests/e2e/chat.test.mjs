@@ -142,7 +142,8 @@ test('errors: specific message, question kept, retry completes; regenerate', asy
   await ask(page, 'Can I get a refund?', w);
   const a = lastAnswer(w);
   await a.and(w.locator('[data-state="error"]')).waitFor();
-  assert.match(await a.locator('[part~="error"]').innerText(), /Rate limit exceeded/);
+  assert.match(await a.locator('[part~="error"]').innerText(), /Too many questions/);
+  assert.match(await a.locator('[part~="error-details"]').textContent(), /Rate limit exceeded/);
   assert.ok((await a.locator('[part~="answer"]').innerText()).length > 0, 'partial text kept');
   assert.equal(await w.locator('[part~="message-user"]').innerText(), 'Can I get a refund?');
   await a.locator('[part~="retry"]').click();

@@ -22,16 +22,26 @@ async function faulted(spec, { backend = 'onyx', attrs = '' } = {}) {
   return { page, w: page.locator('#w') };
 }
 
+/** What a visitor must never read in an error: the owner's settings and server internals. */
+const TECHNICAL = /data-|CORS|API key|\(\d{3}|Connection reset|gpt-|server said|Bad Gateway/i;
+
 /**
- * Asks Q, expects an error matching `message`; checks the question and (when `partial`) the
+ * Asks Q, expects an error whose visible sentence matches `says` (plain, nothing technical)
+ * and whose collapsed details match `message`; checks the question and (when `partial`) the
  * partial answer are kept; then retries and expects the full answer in the same message.
+ * Returns the details text.
  */
-async function failsThenRetries({ page, w }, message, { partial = false, question = Q } = {}) {
+async function failsThenRetries({ page, w }, message, { partial = false, question = Q, says = /./ } = {}) {
   await ask(page, question, w);
   const a = await answerIn(w, 'error');
   const err = a.locator('[part~="error"]');
   assert.equal(await err.getAttribute('role'), 'alert');
-  const text = await err.innerText();
+  const visible = await err.locator(':scope > span').first().innerText();
+  assert.match(visible, says);
+  assert.doesNotMatch(visible, TECHNICAL, 'visitors read one plain sentence');
+  const details = err.locator('[part~="error-details"]');
+  assert.equal(await details.evaluate((d) => d.open), false, 'details start collapsed');
+  const text = await details.textContent();
   assert.match(text, message);
   assert.equal(await w.locator('[part~="message-user"]').innerText(), question, 'question kept');
   const kept = await a.locator('[part~="answer"]').innerText();
@@ -48,12 +58,12 @@ async function failsThenRetries({ page, w }, message, { partial = false, questio
 }
 
 test('crash with no newline: "Connection reset by peer", partial kept, retry completes', async () => {
-  const t = await failsThenRetries(await faulted('crash,once,id=crash1'), /error while answering: Connection reset by peer/, { partial: true });
+  const t = await failsThenRetries(await faulted('crash,once,id=crash1'), /error while answering: Connection reset by peer/, { partial: true, says: /went wrong/ });
   void t;
 });
 
 test('midstream StreamingError: rate-limit message, partial kept, retry completes', async () => {
-  await failsThenRetries(await faulted('midstream-error,once,id=mid1'), /Rate limit exceeded for model gpt-x/, { partial: true });
+  await failsThenRetries(await faulted('midstream-error,once,id=mid1'), /Rate limit exceeded for model gpt-x/, { partial: true, says: /Too many questions/ });
 });
 
 test('legacy backend crash and midstream error are handled the same way', async () => {
@@ -130,7 +140,7 @@ test('cut connection mid-answer: interrupted message, partial kept, retry comple
     if (line.includes('"message_delta"') && ++deltas === 4) break;
   }
   const { page, w } = await faulted(`cut=${at + 20},once,id=cut1`);
-  const text = await failsThenRetries({ page, w }, /interrupted/, { partial: true });
+  const text = await failsThenRetries({ page, w }, /interrupted/, { partial: true, says: /interrupted/ });
   assert.doesNotMatch(text, /reach|CORS|data-api-base/, 'a stream dropped after a 200 is not "could not reach the server"');
   page.host.stop();
 });
@@ -141,8 +151,11 @@ test('429 with Retry-After: 120: the wait stated once, counting down, Retry disa
   const a = await answerIn(w, 'error');
   const err = a.locator('[part~="error"]');
   const text = await err.innerText();
-  assert.match(text, /too many requests \(429\)/);
-  assert.match(text, /usage budget/, 'the server\'s detail is quoted');
+  assert.match(text, /Too many questions right now/);
+  assert.doesNotMatch(text, TECHNICAL, 'visitors read one plain sentence');
+  const details = await err.locator('[part~="error-details"]').textContent();
+  assert.match(details, /too many requests \(429\)/);
+  assert.match(details, /usage budget/, 'the server\'s detail is kept for the site owner');
   assert.equal((text.match(/\b1[12]\d\u00a0s\b/g) || []).length, 1, `one countdown:\n${text}`);
   assert.doesNotMatch(text, /Please wait/, 'the widget states the wait once (the server\'s own detail is quoted as it is)');
   assert.ok(await a.locator('[part~="retry"]').isDisabled(), 'Retry disabled while waiting');
@@ -172,14 +185,14 @@ test('429 with a short Retry-After: Retry becomes enabled when the countdown end
 
 test('502 HTML page: a plain message, no HTML quoted; retry completes', async () => {
   const f = await faulted('html-5xx,once,id=502a');
-  const text = await failsThenRetries(f, /having a problem \(502 Bad Gateway\)/);
+  const text = await failsThenRetries(f, /having a problem \(502 Bad Gateway\)/, { says: /went wrong/ });
   assert.ok(!/<|nginx/i.test(text), text);
   f.page.host.stop();
 });
 
 test('200 HTML sign-in page: points at data-api-base and the key; retry completes', async () => {
   const f = await faulted('html-200,once,id=200a');
-  const text = await failsThenRetries(f, /web page instead of a chat reply.*data-api-base/);
+  const text = await failsThenRetries(f, /web page instead of a chat reply.*data-api-base/, { says: /not available/ });
   assert.ok(!/<|sign in to/i.test(text.replace(/sign in to the chat server/i, '')), text);
   f.page.host.stop();
 });
@@ -201,7 +214,7 @@ async function interceptOnce(page, status, body, headers = {}) {
 test('401 Invalid API key: points at data-api-key; retry completes', async () => {
   const { page, w } = await faulted('');
   await interceptOnce(page, 401, { detail: 'Invalid API key' });
-  const text = await failsThenRetries({ page, w }, /did not accept the credentials \(401\)\. Check data-api-key/);
+  const text = await failsThenRetries({ page, w }, /did not accept the credentials \(401\)\. Check data-api-key/, { says: /not available/ });
   assert.match(text, /The server said: Invalid API key/);
   page.host.stop();
 });
@@ -210,7 +223,7 @@ test('401 from the dev server itself for a bad key (no retry success expected)',
   const { page, w } = await faulted('', { attrs: 'data-api-key="on_bad"' });
   await ask(page, Q, w);
   const a = await answerIn(w, 'error');
-  assert.match(await a.locator('[part~="error"]').innerText(), /\(401\).*Invalid API key/);
+  assert.match(await a.locator('[part~="error-details"]').textContent(), /\(401\).*Invalid API key/);
   assert.equal(await w.locator('[part~="message-user"]').innerText(), Q);
   page.host.stop();
 });

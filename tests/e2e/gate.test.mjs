@@ -68,6 +68,7 @@ test('a 429 from the gate shows the widget\'s retry message', async () => {
   await answerIn(w, 'done');
   await ask(page, 'Can I get a refund?', w);
   const a = await answerIn(w, 'error');
-  assert.match(await a.locator('[part~="error"]').innerText(), /too many requests \(429\)/i);
+  assert.match(await a.locator('[part~="error"]').innerText(), /Too many questions right now/);
+  assert.match(await a.locator('[part~="error-details"]').textContent(), /too many requests \(429\)/i);
   await page.context().close();
 });

@@ -72,7 +72,8 @@ test('launcher: a reload mid-stream keeps the partial answer; retry completes it
   await page.locator('sherpa-chat[data-sherpa-mounted] [part~="launcher"]').waitFor();
   if (!(await scope.locator('[part~="panel"]').isVisible())) await scope.locator('[part~="launcher"]').click();
   const a = await answerIn(scope, 'error');
-  assert.match(await a.locator('[part~="error"]').innerText(), /reloaded before this answer finished/);
+  assert.match(await a.locator('[part~="error"]').innerText(), /interrupted/);
+  assert.match(await a.locator('[part~="error-details"]').textContent(), /reloaded before this answer finished/);
   assert.ok((await answerText(scope)).startsWith(partial.slice(0, 15)), 'partial text kept');
   assert.equal(await scope.locator('[part~="message-user"]').innerText(), 'Can I get a refund?');
   await a.locator('[part~="retry"]').click();

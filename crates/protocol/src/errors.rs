@@ -303,6 +303,18 @@ pub fn stalled_error(seconds: u32) -> ChatError {
     .with_code("stalled")
 }
 
+/// The error reported when a turn outlives its overall deadline (`seconds`), however busy
+/// the stream still is (a server that only sends heartbeats never finishes).
+pub fn turn_timeout_error(seconds: u32) -> ChatError {
+    ChatError::fatal(
+        format!(
+            "The answer took too long (over {seconds} seconds) and was stopped. Please try again."
+        ),
+        true,
+    )
+    .with_code("turn-timeout")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

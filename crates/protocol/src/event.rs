@@ -135,6 +135,15 @@ impl FromJson for ChatError {
     }
 }
 
+/// What a [`ChatEvent::Truncated`] says was cut.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cut {
+    /// The answer reached [`crate::limits::ANSWER_CHARS`]; the turn ends there.
+    Answer,
+    /// More than [`crate::limits::DOCUMENTS`] sources came; the rest are not shown.
+    Sources,
+}
+
 /// One normalised event of a chat turn.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ChatEvent {
@@ -157,6 +166,8 @@ pub enum ChatEvent {
     FollowUps(Vec<String>),
     /// Something went wrong (see [`ChatError::fatal`]).
     Error(ChatError),
+    /// Part of the turn was cut to a limit ([`crate::limits`]); shown as a note.
+    Truncated(Cut),
     /// The turn ended.
     Done(StopReason),
 }

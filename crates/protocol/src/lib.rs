@@ -10,6 +10,8 @@
 //! * [`errors`]: HTTP failures mapped to user-facing messages.
 //! * [`citations`]: `[[n]](url)` markers in answer text turned into citation markers.
 //! * [`markdown`]: answer text split into blocks and parsed into a safe node tree.
+//! * [`hosts`]: the site label of a source link (punycode where a label could deceive).
+//! * [`limits`]: bounds on what one turn may put on the page.
 //! * [`json`]: a small JSON value, parser and serializer (no serde: it keeps the wasm small).
 
 pub mod adapters;
@@ -18,8 +20,10 @@ pub mod citations;
 pub mod errors;
 pub mod event;
 pub mod framing;
+pub mod hosts;
 pub mod json;
+pub mod limits;
 pub mod markdown;
 
 pub use backend::{Adapter, BackendKind, BackendOptions, Conversation, HttpRequest};
-pub use event::{ChatError, ChatEvent, Document, Status, StopReason};
+pub use event::{ChatError, ChatEvent, Cut, Document, Status, StopReason};
