@@ -635,18 +635,19 @@ impl Drop for Redis {
     }
 }
 
+/// Two gate processes' worth of state: the same configuration, one shared Redis.
+async fn two_gates(mut a: Args, redis: &Redis) -> (sherpa_gate::Server, sherpa_gate::Server) {
+    a.redis = Some(redis.url.clone());
+    (gate(a.clone()).await, gate(a).await)
+}
+
 #[tokio::test]
 async fn two_gates_share_limits_and_ownership_through_redis() {
     let redis = Redis::start().await;
     let dev = devserver(0).await;
-    let mk = || {
-        let mut a = args("onyx", up(&dev));
-        a.rate = Some("3/hour".into());
-        a.redis = Some(redis.url.clone());
-        a
-    };
-    let g1 = gate(mk()).await;
-    let g2 = gate(mk()).await;
+    let mut a = args("onyx", up(&dev));
+    a.rate = Some("3/hour".into());
+    let (g1, g2) = two_gates(a, &redis).await;
     let sid = session(&g1).await;
     let id = streamed_message_id(&g2, &sid)
         .await
@@ -681,13 +682,9 @@ async fn two_gates_share_limits_and_ownership_through_redis() {
 async fn two_gates_share_the_daily_cap_through_redis() {
     let redis = Redis::start().await;
     let dev = devserver(0).await;
-    let mk = || {
-        let mut a = args("onyx-simple", up(&dev));
-        a.daily_questions = Some(3);
-        a.redis = Some(redis.url.clone());
-        a
-    };
-    let (ga, gb) = (gate(mk()).await, gate(mk()).await);
+    let mut a = args("onyx-simple", up(&dev));
+    a.daily_questions = Some(3);
+    let (ga, gb) = two_gates(a, &redis).await;
     let q = || json!({"message": "hi"});
     // Three questions in all pass: two through A, one through B.
     for (g, n) in [(&ga, 1), (&ga, 2), (&gb, 3)] {
