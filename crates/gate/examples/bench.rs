@@ -1,7 +1,9 @@
 //! Load benchmark (not a test): N concurrent streamed answers through the gate, against the
-//! dev server directly, on loopback. Prints median/p95 time to first byte for both, the
-//! added median, memory per open stream through the gate, and errors.
-//! Run: scripts/bench-gate [N]
+//! dev server directly, on loopback, all in this one process (Onyx v2 `send-chat-message`).
+//! Prints median/p95 time to first byte for both, the added median, the gate's open-streams
+//! gauge at the peak, RSS per open stream through the gate (peak RSS with N streams open
+//! through the gate minus peak RSS with N open directly, over N), and errors.
+//! Run: scripts/bench-gate [N]; figures in BENCHMARKS.md ("sherpa-gate under load").
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -17,13 +19,29 @@ fn rss_kib() -> u64 {
         .unwrap_or(0)
 }
 
+/// Streams open one after another at this spacing (1,000 in 1 s) and, paced at PACE_MS per
+/// line (an answer of 54 lines takes 2.7 s), are all still open when the last one has its
+/// first byte: the figure is latency with N streams open, not the cost of N simultaneous
+/// TCP handshakes on one listener.
+const RAMP: Duration = Duration::from_millis(1);
+const PACE_MS: u64 = 50;
+
 struct Run {
     ttfb: Vec<Duration>,
     errors: usize,
     peak_rss_kib: u64,
+    /// The gate's own open-streams gauge at the peak (when probed).
+    open_at_peak: Option<u64>,
 }
 
-async fn run(url: String, n: usize) -> Run {
+async fn open_streams(metrics_url: &str) -> Option<u64> {
+    let text = reqwest::get(metrics_url).await.ok()?.text().await.ok()?;
+    text.lines()
+        .find_map(|l| l.strip_prefix("sherpa_gate_open_streams "))
+        .and_then(|v| v.trim().parse().ok())
+}
+
+async fn run(url: String, n: usize, probe: Option<&str>) -> Run {
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(0)
         .build()
@@ -31,10 +49,13 @@ async fn run(url: String, n: usize) -> Run {
     let opened = Arc::new(Barrier::new(n + 1));
     let release = Arc::new(Barrier::new(n + 1));
     let mut tasks = Vec::with_capacity(n);
+    let t0 = tokio::time::Instant::now();
     for i in 0..n {
         let (c, url, opened, release) =
             (client.clone(), url.clone(), opened.clone(), release.clone());
+        let start = t0 + RAMP * i as u32;
         tasks.push(tokio::spawn(async move {
+            tokio::time::sleep_until(start).await;
             let body = format!("{{\"message\":\"How do I export my notes? {i}\"}}");
             let t = Instant::now();
             let resp = c
@@ -63,6 +84,10 @@ async fn run(url: String, n: usize) -> Run {
     }
     opened.wait().await;
     let peak = rss_kib();
+    let open_at_peak = match probe {
+        Some(u) => open_streams(u).await,
+        None => None,
+    };
     release.wait().await;
     let mut ttfb = Vec::new();
     let mut errors = 0;
@@ -77,6 +102,7 @@ async fn run(url: String, n: usize) -> Run {
         ttfb,
         errors,
         peak_rss_kib: peak,
+        open_at_peak,
     }
 }
 
@@ -95,32 +121,37 @@ async fn main() {
         .unwrap_or(1000);
     let dev_cfg = sherpa_devserver::Config {
         port: 0,
-        pace_ms: 20,
+        pace_ms: PACE_MS,
         ..Default::default()
     };
     let dev = sherpa_devserver::serve(dev_cfg).await.unwrap();
     let args = Args {
         listen: Some("127.0.0.1:0".into()),
         upstream: Some(format!("http://{}/api", dev.addr)),
-        backend: Some("onyx-legacy".into()),
+        backend: Some("onyx".into()),
         allow_origin: Some(vec!["http://bench.local".into()]),
         rate: Some("100000000/hour".into()),
         daily_questions: Some(100_000_000),
         max_streams_per_visitor: Some(100_000),
         ..Default::default()
     };
-    let gate = sherpa_gate::serve(config::load(args, Some("bench-key".into())).unwrap())
-        .await
-        .unwrap();
-    let direct_url = format!("http://{}/api/chat/send-message", dev.addr);
-    let gate_url = format!("http://{}/api/chat/send-message", gate.addr);
-    let _ = run(direct_url.clone(), 50).await; // warm-up
-    let _ = run(gate_url.clone(), 50).await;
+    let gate =
+        sherpa_gate::serve(config::load(args, Some("on_bench_key_0123456789".into())).unwrap())
+            .await
+            .unwrap();
+    let direct_url = format!("http://{}/api/chat/send-chat-message", dev.addr);
+    let gate_url = format!("http://{}/api/chat/send-chat-message", gate.addr);
+    let probe = format!("http://{}/metrics", gate.addr);
+    let _ = run(direct_url.clone(), 50, None).await; // warm-up
+    let _ = run(gate_url.clone(), 50, None).await;
     let base = rss_kib();
-    let d = run(direct_url, n).await;
-    let g = run(gate_url, n).await;
+    let d = run(direct_url, n, None).await;
+    let g = run(gate_url, n, Some(&probe)).await;
     let per_stream = (g.peak_rss_kib as f64 - d.peak_rss_kib as f64) / n as f64;
-    println!("concurrent streams: {n}");
+    println!(
+        "concurrent streams: {n} (gate's open-streams gauge at the peak: {:?})",
+        g.open_at_peak
+    );
     println!(
         "direct: median TTFB {:.2} ms, p95 {:.2} ms, errors {}",
         pct(&d.ttfb, 0.5),

@@ -59,16 +59,21 @@ async fn post(gate: &sherpa_gate::Server, path: &str, body: Value) -> reqwest::R
         .expect("gate answers")
 }
 
-async fn recorded(dev: &sherpa_devserver::Server) -> Vec<Value> {
-    let url = format!("http://{}/api/_test/requests", dev.addr);
+async fn get_text(url: String) -> String {
     client()
         .get(url)
         .send()
         .await
         .unwrap()
-        .json()
+        .text()
         .await
         .unwrap()
+}
+
+/// What the dev server received, oldest first.
+async fn recorded(dev: &sherpa_devserver::Server) -> Vec<Value> {
+    let url = format!("http://{}/api/_test/requests", dev.addr);
+    serde_json::from_str(&get_text(url).await).expect("the recorded requests")
 }
 
 async fn session(g: &sherpa_gate::Server) -> String {
@@ -81,6 +86,30 @@ async fn session(g: &sherpa_gate::Server) -> String {
         .as_str()
         .expect("a session")
         .to_string()
+}
+
+/// Asks one question in the Onyx session `sid` and returns the assistant message id the
+/// answer streamed (the id feedback may then name).
+async fn streamed_message_id(g: &sherpa_gate::Server, sid: &str) -> Option<i64> {
+    let body = json!({"message": "hi", "chat_session_id": sid});
+    let text = post(g, "chat/send-chat-message", body)
+        .await
+        .text()
+        .await
+        .unwrap();
+    text.lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .find_map(|v| v["reserved_assistant_message_id"].as_i64())
+}
+
+/// A legacy send-message body with every key the old servers require.
+fn legacy_question(sid: &str) -> Value {
+    json!({"message": "How do I reset my password?", "chat_session_id": sid, "parent_message_id": null, "file_descriptors": [], "prompt_id": null, "search_doc_ids": null})
+}
+
+/// The gate's `/metrics` text.
+async fn metrics(g: &sherpa_gate::Server) -> String {
+    get_text(format!("http://{}/metrics", g.addr)).await
 }
 
 fn up(dev: &sherpa_devserver::Server) -> String {
@@ -343,25 +372,9 @@ async fn feedback_and_stop_only_on_what_the_gate_streamed() {
             .status(),
         403
     );
-    let s: Value = post(&g, "chat/create-chat-session", json!({}))
+    let sid = session(&g).await;
+    let id = streamed_message_id(&g, &sid)
         .await
-        .json()
-        .await
-        .unwrap();
-    let sid = s["chat_session_id"].as_str().unwrap().to_string();
-    let text = post(
-        &g,
-        "chat/send-chat-message",
-        json!({"message": "hi", "chat_session_id": sid}),
-    )
-    .await
-    .text()
-    .await
-    .unwrap();
-    let id = text
-        .lines()
-        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-        .find_map(|v| v["reserved_assistant_message_id"].as_i64())
         .expect("a message id streamed");
     assert_eq!(
         post(&g, "chat/create-chat-message-feedback", fb(id))
@@ -382,7 +395,7 @@ async fn first_byte_before_a_slow_upstream_finishes() {
     let g = gate(args("onyx-legacy", upstream)).await;
     let sid = session(&g).await;
     let started = Instant::now();
-    let mut r = post(&g, "chat/send-message", json!({"message": "How do I reset my password?", "chat_session_id": sid, "parent_message_id": null, "file_descriptors": [], "prompt_id": null, "search_doc_ids": null})).await;
+    let mut r = post(&g, "chat/send-message", legacy_question(&sid)).await;
     let first = r.chunk().await.unwrap().expect("a first chunk");
     let t_first = started.elapsed();
     assert!(!first.is_empty());
@@ -396,6 +409,101 @@ async fn first_byte_before_a_slow_upstream_finishes() {
         t_first * 3 < t_end,
         "first byte {t_first:?} well before the end {t_end:?}"
     );
+    g.shutdown(Duration::from_secs(1)).await;
+    dev.shutdown().await;
+}
+
+/// An upstream whose accept queue is full: the kernel drops further SYNs, so a connect
+/// neither succeeds nor fails. Returns the listener and the connections that fill it.
+async fn unanswering_upstream() -> (tokio::net::TcpListener, Vec<tokio::net::TcpStream>) {
+    let sock = tokio::net::TcpSocket::new_v4().unwrap();
+    sock.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let listener = sock.listen(0).unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut held = Vec::new();
+    loop {
+        assert!(held.len() < 64, "the accept queue never filled");
+        let c = tokio::net::TcpStream::connect(addr);
+        match tokio::time::timeout(Duration::from_millis(500), c).await {
+            Ok(Ok(s)) => held.push(s),
+            Ok(Err(e)) => panic!("connect failed instead of hanging: {e}"),
+            Err(_) => return (listener, held),
+        }
+    }
+}
+
+#[tokio::test]
+async fn upstream_connect_timeout() {
+    let (listener, _held) = unanswering_upstream().await;
+    let mut a = args(
+        "onyx",
+        format!("http://{}/api", listener.local_addr().unwrap()),
+    );
+    a.connect_timeout = Some(1);
+    let g = gate(a).await;
+    let started = Instant::now();
+    // Generous, yet below the 5 s default: only the configured 1 s passes.
+    let r = tokio::time::timeout(
+        Duration::from_secs(4),
+        post(&g, "chat/create-chat-session", json!({})),
+    )
+    .await
+    .expect("the gate gave up connecting within its 1 s connect timeout");
+    let took = started.elapsed();
+    assert_eq!(r.status(), 504);
+    let v: Value = r.json().await.unwrap();
+    assert!(v["detail"]
+        .as_str()
+        .is_some_and(|d| d.contains("could not be reached")));
+    assert!(
+        took >= Duration::from_millis(900),
+        "not before 1 s: {took:?}"
+    );
+    g.shutdown(Duration::from_secs(1)).await;
+}
+
+#[tokio::test]
+async fn upstream_idle_timeout_ends_a_stalled_stream() {
+    let dev = devserver(0).await;
+    // The dev server's `stall`: headers and the ids line, then silence (no heartbeats).
+    let mut a = args("onyx-legacy", format!("http://{}/f/stall/api", dev.addr));
+    a.idle_timeout = Some(1);
+    let g = gate(a).await;
+    let sid = session(&g).await;
+    let mut r = post(&g, "chat/send-message", legacy_question(&sid)).await;
+    assert_eq!(r.status(), 200);
+    let first = r
+        .chunk()
+        .await
+        .expect("the ids line")
+        .expect("a first chunk");
+    assert!(!first.is_empty());
+    let silent_since = Instant::now();
+    let end = tokio::time::timeout(Duration::from_secs(30), async {
+        loop {
+            match r.chunk().await {
+                Ok(Some(_)) => continue,
+                Ok(None) => return "clean end",
+                Err(_) => return "cut",
+            }
+        }
+    })
+    .await
+    .expect("the gate ended the stalled stream (the default idle timeout is 60 s)");
+    assert_eq!(end, "cut", "a timed-out answer must not look complete");
+    let silent = silent_since.elapsed();
+    assert!(
+        silent >= Duration::from_millis(900),
+        "not before the 1 s idle timeout: {silent:?}"
+    );
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !metrics(&g).await.contains("sherpa_gate_open_streams 0") {
+        assert!(
+            Instant::now() < deadline,
+            "the stream is still counted open"
+        );
+        tokio::task::yield_now().await;
+    }
     g.shutdown(Duration::from_secs(1)).await;
     dev.shutdown().await;
 }
@@ -443,14 +551,7 @@ async fn healthz_and_metrics() {
         .await
         .unwrap();
     assert_eq!(h.status(), 200);
-    let m = client()
-        .get(format!("http://{}/metrics", g.addr))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let m = metrics(&g).await;
     assert!(
         m.contains("sherpa_gate_refusals_total{reason=\"origin\"} 1"),
         "{m}"
@@ -534,37 +635,22 @@ impl Drop for Redis {
     }
 }
 
+/// Two gate processes' worth of state: the same configuration, one shared Redis.
+async fn two_gates(mut a: Args, redis: &Redis) -> (sherpa_gate::Server, sherpa_gate::Server) {
+    a.redis = Some(redis.url.clone());
+    (gate(a.clone()).await, gate(a).await)
+}
+
 #[tokio::test]
 async fn two_gates_share_limits_and_ownership_through_redis() {
     let redis = Redis::start().await;
     let dev = devserver(0).await;
-    let mk = || {
-        let mut a = args("onyx", up(&dev));
-        a.rate = Some("3/hour".into());
-        a.redis = Some(redis.url.clone());
-        a
-    };
-    let g1 = gate(mk()).await;
-    let g2 = gate(mk()).await;
-    let s: Value = post(&g1, "chat/create-chat-session", json!({}))
+    let mut a = args("onyx", up(&dev));
+    a.rate = Some("3/hour".into());
+    let (g1, g2) = two_gates(a, &redis).await;
+    let sid = session(&g1).await;
+    let id = streamed_message_id(&g2, &sid)
         .await
-        .json()
-        .await
-        .unwrap();
-    let sid = s["chat_session_id"].as_str().unwrap().to_string();
-    let text = post(
-        &g2,
-        "chat/send-chat-message",
-        json!({"message": "hi", "chat_session_id": sid}),
-    )
-    .await
-    .text()
-    .await
-    .unwrap();
-    let id = text
-        .lines()
-        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-        .find_map(|v| v["reserved_assistant_message_id"].as_i64())
         .expect("session made on g1 usable on g2");
     let fb = json!({"chat_message_id": id, "is_positive": false});
     assert_eq!(
@@ -589,5 +675,54 @@ async fn two_gates_share_limits_and_ownership_through_redis() {
     assert!(r.headers().contains_key("retry-after"));
     g1.shutdown(Duration::from_secs(1)).await;
     g2.shutdown(Duration::from_secs(1)).await;
+    dev.shutdown().await;
+}
+
+#[tokio::test]
+async fn two_gates_share_the_daily_cap_through_redis() {
+    let redis = Redis::start().await;
+    let dev = devserver(0).await;
+    let mut a = args("onyx-simple", up(&dev));
+    a.daily_questions = Some(3);
+    let (ga, gb) = two_gates(a, &redis).await;
+    let q = || json!({"message": "hi"});
+    // Three questions in all pass: two through A, one through B.
+    for (g, n) in [(&ga, 1), (&ga, 2), (&gb, 3)] {
+        let r = post(g, "chat/send-message-simple-api", q()).await;
+        assert_eq!(r.status(), 200, "question {n} is within the cap");
+        let _ = r.text().await;
+    }
+    // The fourth, B's second, is over the shared cap (a per-process cap would let it through).
+    let r = post(&gb, "chat/send-message-simple-api", q()).await;
+    assert_eq!(r.status(), 429, "the cap holds across both gates");
+    let retry: u64 = r.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        retry > 0 && retry <= 86400,
+        "until the UTC day ends: {retry}"
+    );
+    let m = metrics(&gb).await;
+    assert!(
+        m.contains("sherpa_gate_refusals_total{reason=\"daily_cap\"} 1"),
+        "refused for the daily cap, not the visitor rate: {m}"
+    );
+    let upstream_asks = recorded(&dev)
+        .await
+        .iter()
+        .filter(|r| {
+            r["path"]
+                .as_str()
+                .is_some_and(|p| p.ends_with("simple-api"))
+        })
+        .count();
+    assert_eq!(
+        upstream_asks, 3,
+        "the refused question never reached the upstream"
+    );
+    ga.shutdown(Duration::from_secs(1)).await;
+    gb.shutdown(Duration::from_secs(1)).await;
     dev.shutdown().await;
 }
