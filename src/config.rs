@@ -230,7 +230,9 @@ impl Config {
         let open = flag("open", false, &mut problems);
         let include_citations = flag("citations", true, &mut problems);
 
-        if backend == BackendKind::Odyssey {
+        // Without a key in the page the widget talks to a gate (sherpa-gate), which supplies
+        // the workspace and the user; with one, Odyssey itself needs them from the page.
+        if backend == BackendKind::Odyssey && get("api-key").is_some() {
             for (attr, what) in [
                 ("workspace-id", "your Odyssey workspace id"),
                 ("user-id", "the Odyssey user id"),
@@ -442,10 +444,14 @@ mod tests {
     }
 
     #[test]
-    fn odyssey_requires_its_ids() {
-        let c = Config::from_attrs(&attrs(&[("api-base", "/api"), ("backend", "odyssey")]));
+    fn odyssey_with_a_key_requires_its_ids_behind_a_gate_none() {
+        let base = [("api-base", "/api"), ("backend", "odyssey")];
+        let keyed = [base[0], base[1], ("api-key", "od_k")];
+        let c = Config::from_attrs(&attrs(&keyed));
         assert!(c.problems.iter().any(|p| p.contains("data-workspace-id")));
         assert!(c.problems.iter().any(|p| p.contains("data-user-id")));
+        let gated = Config::from_attrs(&attrs(&base));
+        assert!(gated.problems.is_empty(), "{:?}", gated.problems);
     }
 
     #[test]

@@ -16,8 +16,8 @@ const BACKENDS = {
   onyx: { attrs: 'data-backend="onyx" data-persona-id="0"', args: [] },
   'onyx-legacy': { attrs: 'data-backend="onyx-legacy" data-persona-id="0"', args: [] },
   'onyx-simple': { attrs: 'data-backend="onyx-simple" data-persona-id="0"', args: [] },
-  // The widget requires data-user-id for Odyssey; the gate ignores it and sends its own.
-  odyssey: { attrs: 'data-backend="odyssey" data-workspace-id="lumen" data-user-id="page-user"', args: ['--workspace-id', 'lumen'] },
+  // No workspace or user in the page: the gate supplies both.
+  odyssey: { attrs: 'data-backend="odyssey"', args: ['--workspace-id', 'lumen'] },
 };
 
 /** A host page (its own origin) whose widget talks only to a gate started for that origin. */
