@@ -5,14 +5,13 @@
 // this file plays the hostile server; the turn deadline runs against the dev server.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import { startDevServer, launchBrowser, ask } from './harness.mjs';
-import { widgetPage, answerIn, requests, closeHosts } from './quality.mjs';
+import { widgetPage, answerIn, requests, closeHosts, mockBackend, packet } from './quality.mjs';
 
 const SESSION = '0b6c5f1e-3d2a-4f8b-9c7e-5a4b3c2d1e0f';
 let dev, browser, mock;
 
-const P = (turn, obj) => JSON.stringify({ placement: { turn_index: turn, tab_index: 0, sub_turn_index: null, model_index: 0 }, obj });
+const P = packet;
 const doc = (id, extra) => ({
   document_id: id, chunk_ind: 0, semantic_identifier: id, link: null, blurb: '', source_type: 'web', boost: 0,
   hidden: false, metadata: {}, score: 0.5, match_highlights: [], updated_at: null, is_internet: false, ...extra,
@@ -22,13 +21,13 @@ const doc = (id, extra) => ({
 const ANSWERS = {
   // A 50 MB answer in 64 KB deltas, written as fast as the socket takes it.
   huge: async function* () {
-    const delta = P(1, { type: 'message_delta', content: 'word '.repeat(13_107) }) + '\n';
+    const delta = P(1, { type: 'message_delta', content: 'word '.repeat(13_107) });
     for (let sent = 0; sent < 50 << 20; sent += delta.length) yield delta;
   },
   // 10,000 citation packets for one document, then a short text citing it.
   citations: function* () {
-    yield P(1, { type: 'message_delta', content: 'Refunds [[1]](https://a.example/1) are allowed.' }) + '\n';
-    for (let i = 0; i < 10_000; i++) yield P(1, { type: 'citation_info', citation_number: 1, document_id: 'D1' }) + '\n';
+    yield P(1, { type: 'message_delta', content: 'Refunds [[1]](https://a.example/1) are allowed.' });
+    for (let i = 0; i < 10_000; i++) yield P(1, { type: 'citation_info', citation_number: 1, document_id: 'D1' });
   },
   // A document with a 1 MB title and blurb, 10,000 more documents, lying and look-alike hosts.
   documents: function* () {
@@ -41,22 +40,17 @@ const ANSWERS = {
       doc('BIDI', { semantic_identifier: 'moc.\u202Elive\u202C title', source_type: 'w\u2066e\u2069b' }),
       ...Array.from({ length: 10_000 }, (_, i) => doc(`X${i}`)),
     ];
-    yield P(0, { type: 'search_tool_documents_delta', documents: docs }) + '\n';
-    yield P(1, { type: 'message_delta', content: 'See [[1]](https://a.example/1).' }) + '\n';
-    yield P(1, { type: 'citation_info', citation_number: 1, document_id: 'D1' }) + '\n';
+    yield P(0, { type: 'search_tool_documents_delta', documents: docs });
+    yield P(1, { type: 'message_delta', content: 'See [[1]](https://a.example/1).' });
+    yield P(1, { type: 'citation_info', citation_number: 1, document_id: 'D1' });
   },
 };
 
-function startMock() {
+async function startMock() {
   const seen = [];
-  const server = http.createServer(async (req, res) => {
-    const cors = { 'access-control-allow-origin': '*', 'access-control-allow-headers': '*', 'access-control-allow-methods': 'GET, POST, OPTIONS' };
-    if (req.method === 'OPTIONS') { res.writeHead(204, cors); res.end(); return; }
-    let body = '';
-    for await (const c of req) body += c;
-    const path = new URL(req.url, 'http://x').pathname;
+  const completed = {};
+  const backend = await mockBackend(async (req, res, { path, json, cors }) => {
     seen.push(path);
-    const json = body ? JSON.parse(body) : {};
     const send = (obj) => { res.writeHead(200, { ...cors, 'content-type': 'application/json' }); res.end(JSON.stringify(obj)); };
     if (path === '/api/chat/create-chat-session') {
       return send({ chat_session_id: json.persona_id === 7 ? '../../../evil/admin-delete?all=1#' : SESSION });
@@ -69,18 +63,15 @@ function startMock() {
     let done = false;
     res.on('close', () => { done = true; });
     res.write(JSON.stringify({ user_message_id: 1, reserved_assistant_message_id: 2 }) + '\n');
-    res.write(P(1, { type: 'message_start', final_documents: null }) + '\n');
+    res.write(P(1, { type: 'message_start', final_documents: null }));
     for await (const chunk of answer()) {
       if (done) break;
       if (!res.write(chunk)) await Promise.race([new Promise((r) => res.once('drain', r)), closed]);
     }
-    mock.completed[json.message] = !done;
-    if (!done) res.end(P(1, { type: 'stop', stop_reason: null }) + '\n');
+    completed[json.message] = !done;
+    if (!done) res.end(P(1, { type: 'stop', stop_reason: null }));
   });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({
-    url: `http://127.0.0.1:${server.address().port}`, seen, completed: {},
-    stop: () => { server.close(); server.closeAllConnections(); },
-  })));
+  return { ...backend, seen, completed };
 }
 
 before(async () => {

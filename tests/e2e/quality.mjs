@@ -1,6 +1,7 @@
 // Helpers for the browser quality gates (backends, faults, a11y, XSS, CSP, isolation, multi,
 // screenshots): widget pages on a second origin, waiting for answer states, what the dev server
 // received, focus inside the shadow root, axe-core, and PNG decoding for pixel comparisons.
+import http from 'node:http';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { startHostSite, newPage, lastAnswer, root } from './harness.mjs';
@@ -18,6 +19,29 @@ export async function hostSite(pages) {
 export function closeHosts() {
   for (const h of hosts) h.stop();
   hosts.clear();
+}
+
+/** One Onyx packet v2 line (placement with `turn` and `obj`), newline included. */
+export const packet = (turn, obj) => JSON.stringify({ placement: { turn_index: turn, tab_index: 0, sub_turn_index: null, model_index: 0 }, obj }) + '\n';
+
+/**
+ * A mock backend on a free loopback port that any origin may call (CORS, preflight answered).
+ * `handle(req, res, { path, json, cors })` gets the request with its body read and parsed.
+ * Resolves to { url, stop }.
+ */
+export function mockBackend(handle) {
+  const cors = { 'access-control-allow-origin': '*', 'access-control-allow-headers': '*', 'access-control-allow-methods': 'GET, POST, OPTIONS' };
+  const server = http.createServer(async (req, res) => {
+    if (req.method === 'OPTIONS') { res.writeHead(204, cors); res.end(); return; }
+    let body = '';
+    for await (const c of req) body += c;
+    const path = new URL(req.url, 'http://x').pathname;
+    await handle(req, res, { path, json: body ? JSON.parse(body) : {}, cors });
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({
+    url: `http://127.0.0.1:${server.address().port}`,
+    stop: () => { server.close(); server.closeAllConnections(); },
+  })));
 }
 
 /**

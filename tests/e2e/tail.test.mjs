@@ -4,25 +4,20 @@
 // Onyx in this file sends each part of the answer when the test says so.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import { startDevServer, launchBrowser, ask } from './harness.mjs';
-import { widgetPage, answerIn, closeHosts } from './quality.mjs';
+import { widgetPage, answerIn, closeHosts, mockBackend, packet } from './quality.mjs';
 
 let dev, browser, mock;
-const P = (obj) => JSON.stringify({ placement: { turn_index: 1, tab_index: 0, sub_turn_index: null, model_index: 0 }, obj }) + '\n';
+const P = (obj) => packet(1, obj);
 const delta = (content) => P({ type: 'message_delta', content });
 
 /** A mock whose one answer is written step by step: `mock.next(text)` sends a delta,
  * `mock.end()` the stop packet. */
-function startMock() {
+async function startMock() {
   let res;
   let opened;
   const ready = new Promise((r) => { opened = r; });
-  const server = http.createServer(async (req, out) => {
-    const cors = { 'access-control-allow-origin': '*', 'access-control-allow-headers': '*', 'access-control-allow-methods': 'GET, POST, OPTIONS' };
-    if (req.method === 'OPTIONS') { out.writeHead(204, cors); out.end(); return; }
-    for await (const _ of req);
-    const path = new URL(req.url, 'http://x').pathname;
+  const backend = await mockBackend((req, out, { path, cors }) => {
     if (path === '/api/chat/create-chat-session') {
       out.writeHead(200, { ...cors, 'content-type': 'application/json' });
       out.end(JSON.stringify({ chat_session_id: '5d7e1f2a-9b3c-4d5e-8f6a-7b8c9d0e1f2a' }));
@@ -35,13 +30,12 @@ function startMock() {
     res = out;
     opened();
   });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({
-    url: `http://127.0.0.1:${server.address().port}`,
+  return {
+    ...backend,
     ready: () => ready,
     next: (text) => res.write(delta(text)),
     end: () => res.end(P({ type: 'stop', stop_reason: null })),
-    stop: () => { server.close(); server.closeAllConnections(); },
-  })));
+  };
 }
 
 before(async () => {

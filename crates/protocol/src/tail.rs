@@ -80,6 +80,7 @@ fn closers(text: &str) -> String {
                 keep => keep,
             };
         } else if code.is_some() {
+            // Inside a code span nothing is markup.
         } else if c == '\\' {
             i += 2;
             continue;
