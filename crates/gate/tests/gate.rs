@@ -726,3 +726,232 @@ async fn two_gates_share_the_daily_cap_through_redis() {
     gb.shutdown(Duration::from_secs(1)).await;
     dev.shutdown().await;
 }
+
+/// A request from `origin` with an optional `X-Forwarded-For` (the peer is always 127.0.0.1).
+async fn post_as(g: &sherpa_gate::Server, path: &str, xff: Option<&str>) -> reqwest::Response {
+    let mut req = client()
+        .post(format!("http://{}/api/{path}", g.addr))
+        .header("origin", ORIGIN)
+        .json(&json!({"message": "hi"}));
+    if let Some(x) = xff {
+        req = req.header("x-forwarded-for", x);
+    }
+    req.send().await.expect("gate answers")
+}
+
+/// Polls `/metrics` until the open-stream gauge reads `n`.
+async fn open_streams_become(g: &sherpa_gate::Server, n: usize) {
+    let want = format!("sherpa_gate_open_streams {n}\n");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !metrics(g).await.contains(&want) {
+        assert!(Instant::now() < deadline, "open streams never became {n}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn open_streams_per_visitor_are_capped() {
+    // A slow upstream keeps each streamed answer open for seconds.
+    let dev = devserver(300).await;
+    let mut a = args("onyx", up(&dev));
+    a.max_streams_per_visitor = Some(2);
+    let g = gate(a).await;
+    let sid = session(&g).await;
+    let ask = || {
+        post(
+            &g,
+            "chat/send-chat-message",
+            json!({"message": "hi", "chat_session_id": sid}),
+        )
+    };
+    let mut open = Vec::new();
+    for _ in 0..2 {
+        let r = ask().await;
+        assert_eq!(r.status(), 200);
+        open.push(r);
+    }
+    open_streams_become(&g, 2).await;
+    let third = ask().await;
+    assert_eq!(third.status(), 429, "a third open stream is refused");
+    assert!(third.headers().contains_key("retry-after"));
+    let m = metrics(&g).await;
+    assert!(
+        m.contains("sherpa_gate_refusals_total{reason=\"visitor_streams\"} 1"),
+        "{m}"
+    );
+    // Closing one stream frees its slot.
+    drop(open.pop());
+    open_streams_become(&g, 1).await;
+    let again = ask().await;
+    assert_eq!(again.status(), 200, "a freed slot is usable again");
+    drop(again);
+    drop(open);
+    open_streams_become(&g, 0).await;
+    g.shutdown(Duration::from_secs(1)).await;
+    dev.shutdown().await;
+}
+
+#[tokio::test]
+async fn forwarded_for_is_trusted_only_from_configured_proxies() {
+    let dev = devserver(0).await;
+    let path = "chat/send-message-simple-api";
+    let status = |r: reqwest::Response| r.status().as_u16();
+
+    // No trusted proxy: the header is ignored, every request is the peer 127.0.0.1.
+    let mut a = args("onyx-simple", up(&dev));
+    a.rate = Some("1/hour".into());
+    let g = gate(a.clone()).await;
+    assert_eq!(status(post_as(&g, path, Some("203.0.113.1")).await), 200);
+    assert_eq!(
+        status(post_as(&g, path, Some("203.0.113.2")).await),
+        429,
+        "a forged X-Forwarded-For must not buy a fresh limit"
+    );
+    g.shutdown(Duration::from_secs(1)).await;
+
+    // 127.0.0.1 trusted: each forwarded address is its own visitor.
+    a.trusted_proxy = Some(vec!["127.0.0.1".parse().unwrap()]);
+    let g = gate(a).await;
+    assert_eq!(status(post_as(&g, path, Some("203.0.113.1")).await), 200);
+    assert_eq!(status(post_as(&g, path, Some("203.0.113.2")).await), 200);
+    assert_eq!(status(post_as(&g, path, Some("203.0.113.1")).await), 429);
+    // A visitor who prepends an address of their own is still known by the hop the proxy
+    // added (the last untrusted one).
+    let spoofed = "198.51.100.9, 203.0.113.2";
+    assert_eq!(status(post_as(&g, path, Some(spoofed)).await), 429);
+    // Trusted hops at the end are skipped.
+    let chained = "203.0.113.1, 127.0.0.1";
+    assert_eq!(status(post_as(&g, path, Some(chained)).await), 429);
+    assert_eq!(status(post_as(&g, path, Some("203.0.113.3")).await), 200);
+    g.shutdown(Duration::from_secs(1)).await;
+    dev.shutdown().await;
+}
+
+/// The `sherpa-gate` binary, started with `extra` flags; returns it and its address.
+async fn gate_process(upstream: String, extra: &[&str]) -> (tokio::process::Child, String) {
+    use tokio::io::AsyncBufReadExt;
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_sherpa-gate"));
+    cmd.args(["--listen", "127.0.0.1:0", "--backend", "onyx-legacy"])
+        .args(["--allow-origin", ORIGIN, "--upstream", &upstream])
+        .args(extra)
+        .env("SHERPA_GATE_API_KEY", KEY)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true);
+    let mut child = cmd.spawn().expect("sherpa-gate starts");
+    let out = child.stdout.take().unwrap();
+    let mut lines = tokio::io::BufReader::new(out).lines();
+    let line = tokio::time::timeout(Duration::from_secs(30), lines.next_line())
+        .await
+        .expect("the gate says where it listens")
+        .unwrap()
+        .expect("a line");
+    let addr = line
+        .rsplit("http://")
+        .next()
+        .expect("an address")
+        .to_string();
+    (child, addr)
+}
+
+/// Opens a legacy Onyx answer through the gate process at `addr` and reads its first chunk.
+async fn open_answer(addr: &str) -> reqwest::Response {
+    let base = format!("http://{addr}/api/chat");
+    let s: Value = client()
+        .post(format!("{base}/create-chat-session"))
+        .header("origin", ORIGIN)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let sid = s["chat_session_id"].as_str().expect("a session");
+    let mut r = client()
+        .post(format!("{base}/send-message"))
+        .header("origin", ORIGIN)
+        .json(&legacy_question(sid))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let first = r.chunk().await.unwrap().expect("a first chunk");
+    assert!(!first.is_empty());
+    r
+}
+
+/// Reads the rest of a response: its text and whether it ended cleanly.
+async fn rest(mut r: reqwest::Response) -> (String, bool) {
+    let mut text = Vec::new();
+    loop {
+        match r.chunk().await {
+            Ok(Some(c)) => text.extend_from_slice(&c),
+            Ok(None) => return (String::from_utf8_lossy(&text).into(), true),
+            Err(_) => return (String::from_utf8_lossy(&text).into(), false),
+        }
+    }
+}
+
+/// Sends SIGTERM, as a service manager does.
+fn terminate(child: &tokio::process::Child) {
+    let pid = child.id().expect("running").to_string();
+    let ok = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill runs");
+    assert!(ok.success());
+}
+
+#[tokio::test]
+async fn graceful_shutdown_lets_open_streams_finish_within_the_grace() {
+    // A paced answer takes a few seconds; on SIGTERM it still arrives whole.
+    let dev = devserver(40).await;
+    let (mut child, addr) = gate_process(up(&dev), &["--shutdown-grace", "30"]).await;
+    let answer = open_answer(&addr).await;
+    terminate(&child);
+    // The gate stops accepting at once …
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let r = client().get(format!("http://{addr}/healthz")).send().await;
+        if r.is_err() {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the gate still accepts after SIGTERM"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // … while the open answer runs to its end.
+    let (text, clean) = rest(answer).await;
+    assert!(clean, "the open stream was cut: {text}");
+    assert!(
+        text.lines().any(|l| l.contains("\"message_id\"")),
+        "the final message packet arrived: {text}"
+    );
+    let code = tokio::time::timeout(Duration::from_secs(10), child.wait())
+        .await
+        .expect("the gate exits once its streams are done")
+        .unwrap();
+    assert!(code.success(), "{code:?}");
+
+    // A stream that would never end is cut when the grace runs out.
+    let stall = format!("http://{}/f/stall/api", dev.addr);
+    let flags = ["--shutdown-grace", "1", "--idle-timeout", "600"];
+    let (mut child, addr) = gate_process(stall, &flags).await;
+    let answer = open_answer(&addr).await;
+    terminate(&child);
+    let signalled = Instant::now();
+    let (_, clean) = tokio::time::timeout(Duration::from_secs(20), rest(answer))
+        .await
+        .expect("the stalled stream ended after the grace");
+    assert!(!clean, "a stream cut at shutdown must not look complete");
+    assert!(signalled.elapsed() >= Duration::from_millis(900));
+    let code = tokio::time::timeout(Duration::from_secs(10), child.wait())
+        .await
+        .expect("the gate exits after the grace")
+        .unwrap();
+    assert!(code.success(), "{code:?}");
+    dev.shutdown().await;
+}
