@@ -95,13 +95,17 @@ fn respond(gate: Arc<Gate>, resp: reqwest::Response, slot: Option<StreamSlot>) -
         .map(str::to_string);
     let guard = Open::new(gate.clone(), slot);
     let mut scan = crate::ids::Scanner::default();
-    let stream = resp.bytes_stream().map(move |chunk| {
-        let _keep = &guard;
-        let chunk: Bytes = chunk?;
-        for id in scan.feed(&chunk) {
-            guard.note(id);
+    // An id is recorded before the chunk that carries it goes on: the visitor may name the
+    // session or message in its next request as soon as it reads it.
+    let stream = resp.bytes_stream().then(move |chunk| {
+        let ids = chunk.as_ref().map(|c| scan.feed(c)).unwrap_or_default();
+        let gate = guard.gate.clone();
+        async move {
+            for id in ids {
+                gate.own(id).await;
+            }
+            chunk.map(|c: Bytes| c)
         }
-        Ok::<_, reqwest::Error>(chunk)
     });
     let mut out = Response::new(Body::from_stream(stream));
     *out.status_mut() = status;
@@ -127,11 +131,6 @@ impl Open {
     fn new(gate: Arc<Gate>, slot: Option<StreamSlot>) -> Open {
         gate.metrics.open_streams.fetch_add(1, Ordering::Relaxed);
         Open { gate, _slot: slot }
-    }
-
-    fn note(&self, id: crate::ids::Id) {
-        let gate = self.gate.clone();
-        tokio::spawn(async move { gate.own(id).await });
     }
 }
 

@@ -955,3 +955,27 @@ async fn graceful_shutdown_lets_open_streams_finish_within_the_grace() {
     assert!(code.success(), "{code:?}");
     dev.shutdown().await;
 }
+
+// Several worker threads, as in the binary: a record made on the side could lose the race.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_session_is_usable_as_soon_as_its_id_arrives() {
+    // Ownership is recorded before the reply that carries the id is passed on, so a widget
+    // that asks at once is never refused (with Redis each record is a round trip).
+    let redis = Redis::start().await;
+    let dev = devserver(0).await;
+    let mut a = args("onyx", up(&dev));
+    a.redis = Some(redis.url.clone());
+    a.rate = Some("1000/hour".into());
+    let g = gate(a).await;
+    for _ in 0..30 {
+        let sid = session(&g).await;
+        let body = json!({"message": "hi", "chat_session_id": sid});
+        let r = post(&g, "chat/send-chat-message", body).await;
+        assert_eq!(r.status(), 200, "the fresh session was refused");
+        drop(r);
+        let stop = post(&g, &format!("chat/stop-chat-session/{sid}"), json!({})).await;
+        assert_ne!(stop.status(), 403, "stop on the fresh session was refused");
+    }
+    g.shutdown(Duration::from_secs(1)).await;
+    dev.shutdown().await;
+}
