@@ -652,9 +652,7 @@ impl Chat {
 
     /// Whether the backend records feedback.
     pub fn has_feedback(&self) -> bool {
-        self.adapter()
-            .feedback_request(&self.config().options, 0, true)
-            .is_some()
+        self.adapter().has_feedback()
     }
 
     /// Loads the persona's starter questions, unless the page set its own.

@@ -178,12 +178,6 @@ fn reason_phrase(status: u16) -> Option<&'static str> {
     })
 }
 
-/// The human-readable part of a JSON error body, if there is one.
-pub fn server_detail(body: &[u8]) -> Option<String> {
-    let v = json::parse_bytes(crate::adapters::trim_body(body)).ok()?;
-    detail_of(&v)
-}
-
 /// The human-readable part of a parsed JSON error body, if there is one.
 pub(crate) fn detail_of(v: &Value) -> Option<String> {
     let text = match v.get("detail") {
