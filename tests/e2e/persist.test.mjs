@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startDevServer, launchBrowser, ask, lastAnswer } from './harness.mjs';
-import { widgetPage, answerIn, requests, reset, closeHosts } from './quality.mjs';
+import { widgetPage, answerIn, requests, reset, closeHosts, textReaches } from './quality.mjs';
 
 let dev, browser;
 before(async () => { dev = await startDevServer({ paceMs: 2 }); browser = await launchBrowser(); });
@@ -65,7 +65,7 @@ test('launcher: a reload mid-stream keeps the partial answer; retry completes it
   const scope = page.locator('sherpa-chat');
   await ask(page, 'Can I get a refund?', scope);
   await lastAnswer(scope).and(scope.locator('[data-state="streaming"]')).waitFor();
-  await page.waitForTimeout(500);
+  await textReaches(lastAnswer(scope).locator('[part~="answer"]'), 20);
   const partial = await answerText(scope);
   assert.ok(partial.length > 0);
   await page.reload();
