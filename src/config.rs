@@ -93,8 +93,13 @@ pub fn merge(defaults: &Attrs, own: &Attrs) -> Attrs {
 }
 
 fn list(v: Option<&String>) -> Vec<String> {
+    split(v, ',')
+}
+
+/// The non-blank items of a `sep`-separated attribute, trimmed.
+fn split(v: Option<&String>, sep: char) -> Vec<String> {
     v.map(|s| {
-        s.split(',')
+        s.split(sep)
             .map(str::trim)
             .filter(|s| !s.is_empty())
             .map(str::to_string)
@@ -107,208 +112,35 @@ impl Config {
     /// Reads and validates the attributes. Never fails: problems are collected in
     /// [`Config::problems`] and the widget shows them instead of chatting.
     pub fn from_attrs(a: &Attrs) -> Config {
-        let mut problems = Vec::new();
-        let mut cosmetic = Vec::new();
-        let get = |k: &str| a.get(k).map(|s| s.trim()).filter(|s| !s.is_empty());
-
-        let backend = match get("backend") {
-            None => BackendKind::Onyx,
-            Some(v) => BackendKind::parse(v).unwrap_or_else(|| {
-                problems.push(format!(
-                    "data-backend=\"{v}\" is not supported; use onyx, onyx-legacy, onyx-simple or odyssey."
-                ));
-                BackendKind::Onyx
-            }),
+        let mut r = Reader {
+            attrs: a,
+            problems: Vec::new(),
+            cosmetic: Vec::new(),
         };
-
-        let api_base = match get("api-base") {
-            None => {
-                problems.push(
-                    "data-api-base is missing: set it to your chat server's API address, \
-                     for example https://onyx.example.com/api."
-                        .to_string(),
-                );
-                String::new()
-            }
-            Some(v) => v.trim_end_matches('/').to_string(),
-        };
-
-        let persona_id = get("persona-id").and_then(|v| match v.parse::<i64>() {
-            Ok(n) if n >= 0 => Some(n),
-            _ => {
-                problems.push(format!(
-                    "data-persona-id=\"{v}\" must be a whole number, like 0."
-                ));
-                None
-            }
-        });
-
-        let mut tags = Vec::new();
-        for t in list(a.get("tags")) {
-            match t.split_once(':') {
-                Some((k, v)) if !k.trim().is_empty() && !v.trim().is_empty() => tags.push(Tag {
-                    key: k.trim().to_string(),
-                    value: v.trim().to_string(),
-                }),
-                _ => problems.push(format!(
-                    "data-tags entry \"{t}\" must be written key:value."
-                )),
-            }
-        }
-
-        let model = get("model").and_then(|m| match m.split_once('/') {
-            Some((p, v)) if !p.is_empty() && !v.is_empty() => Some((p.to_string(), v.to_string())),
-            _ => {
-                problems.push(format!(
-                    "data-model=\"{m}\" must be written provider/model, like openai/gpt-4o."
-                ));
-                None
-            }
-        });
-
-        let mode = match get("mode") {
-            None | Some("launcher") => Mode::Launcher,
-            Some("inline") => Mode::Inline,
-            Some(v) => {
-                problems.push(format!("data-mode=\"{v}\" must be launcher or inline."));
-                Mode::Launcher
-            }
-        };
-        let persist = match get("persist") {
-            None | Some("session") => Persist::Session,
-            Some("local") => Persist::Local,
-            Some("none") => Persist::None,
-            Some(v) => {
-                problems.push(format!(
-                    "data-persist=\"{v}\" must be session, local or none."
-                ));
-                Persist::Session
-            }
-        };
-        let theme = match get("theme") {
-            None | Some("auto") => Theme::Auto,
-            Some("light") => Theme::Light,
-            Some("dark") => Theme::Dark,
-            Some(v) => {
-                cosmetic.push(format!(
-                    "data-theme=\"{v}\" must be light, dark or auto; using auto."
-                ));
-                Theme::Auto
-            }
-        };
-        let position = match get("position") {
-            None | Some("right") | Some("bottom-right") => Position::Right,
-            Some("left") | Some("bottom-left") => Position::Left,
-            Some(v) => {
-                cosmetic.push(format!(
-                    "data-position=\"{v}\" must be bottom-right or bottom-left; using bottom-right."
-                ));
-                Position::Right
-            }
-        };
-        let credentials_include = match get("credentials") {
-            None | Some("omit") => false,
-            Some("include") => true,
-            Some(v) => {
-                problems.push(format!("data-credentials=\"{v}\" must be omit or include."));
-                false
-            }
-        };
-        // A bare boolean attribute (`data-open`) is present with an empty value: true.
-        let flag = |name: &str, default: bool, problems: &mut Vec<String>| match a
-            .get(name)
-            .map(|s| s.trim())
-        {
-            None => default,
-            Some("true") | Some("") => true,
-            Some("false") => false,
-            Some(v) => {
-                problems.push(format!("data-{name}=\"{v}\" must be true or false."));
-                default
-            }
-        };
-        let open = flag("open", false, &mut problems);
-        let include_citations = flag("citations", true, &mut problems);
-
-        // Without a key in the page the widget talks to a gate (sherpa-gate), which supplies
-        // the workspace and the user; with one, Odyssey itself needs them from the page.
-        if backend == BackendKind::Odyssey && get("api-key").is_some() {
-            for (attr, what) in [
-                ("workspace-id", "your Odyssey workspace id"),
-                ("user-id", "the Odyssey user id"),
-            ] {
-                if get(attr).is_none() {
-                    problems.push(format!(
-                        "data-{attr} is missing: the odyssey backend needs {what}."
-                    ));
-                }
-            }
-        }
-
-        let idle_timeout_seconds = match get("idle-timeout") {
-            None => 45,
-            Some(v) => match v.parse::<u32>() {
-                Ok(n) if (1..=3600).contains(&n) => n,
-                _ => {
-                    problems.push(format!(
-                        "data-idle-timeout=\"{v}\" must be a number of seconds between 1 and 3600."
-                    ));
-                    45
-                }
-            },
-        };
-        let turn_timeout_seconds = match get("turn-timeout") {
-            None => DEFAULT_TURN_TIMEOUT,
-            Some(v) => match v.parse::<u32>() {
-                Ok(n) if (1..=86_400).contains(&n) => n,
-                _ => {
-                    problems.push(format!(
-                        "data-turn-timeout=\"{v}\" must be a number of seconds between 1 and 86400."
-                    ));
-                    DEFAULT_TURN_TIMEOUT
-                }
-            },
-        };
-        let lang = get("lang").unwrap_or("en").to_string();
+        let backend = r.backend().unwrap_or_default();
+        let options = backend_options(&mut r, backend);
+        let (mode, persist, theme, position, credentials_include) = keywords(&mut r);
+        let open = r.flag("open", false);
+        let idle_timeout_seconds = r.seconds("idle-timeout", 3600, 45);
+        let turn_timeout_seconds = r.seconds("turn-timeout", 86_400, DEFAULT_TURN_TIMEOUT);
+        let lang = r.get("lang").unwrap_or("en").to_string();
         let mut texts = i18n::for_lang(&lang);
-        let mut warnings = cosmetic;
+        let mut warnings = std::mem::take(&mut r.cosmetic);
         warnings.extend(texts.apply_overrides(a));
-        let options = BackendOptions {
-            api_base,
-            api_key: get("api-key").map(str::to_string),
-            persona_id,
-            user_id: get("user-id").map(str::to_string),
-            workspace_id: get("workspace-id").map(str::to_string),
-            agent_id: get("agent-id").map(str::to_string),
-            document_sets: list(a.get("document-sets")),
-            source_types: list(a.get("source-types")),
-            tags,
-            time_cutoff: get("time-cutoff").map(str::to_string),
-            model,
-            include_citations,
-            stream: flag("stream", true, &mut problems),
-        };
         Config {
             backend,
             options,
             mode,
-            title: get("title").unwrap_or("Help").to_string(),
-            welcome: get("welcome")
+            title: r.get("title").unwrap_or("Help").to_string(),
+            welcome: r
+                .get("welcome")
                 .unwrap_or(texts.get(Text::Welcome))
                 .to_string(),
-            placeholder: get("placeholder")
+            placeholder: r
+                .get("placeholder")
                 .unwrap_or(texts.get(Text::Placeholder))
                 .to_string(),
-            starter_questions: a
-                .get("starter-questions")
-                .map(|s| {
-                    s.split('|')
-                        .map(str::trim)
-                        .filter(|s| !s.is_empty())
-                        .map(str::to_string)
-                        .collect()
-                })
-                .unwrap_or_default(),
+            starter_questions: split(a.get("starter-questions"), '|'),
             persist,
             lang,
             theme,
@@ -317,10 +149,237 @@ impl Config {
             credentials_include,
             idle_timeout_seconds,
             turn_timeout_seconds,
-            accent: get("accent").map(str::to_string),
+            accent: r.text("accent"),
             texts,
-            problems,
+            problems: r.problems,
             warnings,
+        }
+    }
+}
+
+/// The keyword attributes: mode, persist, theme, position and credentials. A typo in the
+/// cosmetic two (theme, position) falls back to the default with a console warning.
+fn keywords(r: &mut Reader) -> (Mode, Persist, Theme, Position, bool) {
+    use {Mode as M, Persist as P, Position as Pos, Theme as T};
+    let mode = r.keyword(
+        "mode",
+        &[("launcher", M::Launcher), ("inline", M::Inline)],
+        M::Launcher,
+        false,
+    );
+    let persist = r.keyword(
+        "persist",
+        &[
+            ("session", P::Session),
+            ("local", P::Local),
+            ("none", P::None),
+        ],
+        P::Session,
+        false,
+    );
+    let theme = r.keyword(
+        "theme",
+        &[("light", T::Light), ("dark", T::Dark), ("auto", T::Auto)],
+        T::Auto,
+        true,
+    );
+    let position = r.keyword(
+        "position",
+        &[
+            ("bottom-right", Pos::Right),
+            ("bottom-left", Pos::Left),
+            ("right", Pos::Right),
+            ("left", Pos::Left),
+        ],
+        Pos::Right,
+        true,
+    );
+    let credentials = r.keyword(
+        "credentials",
+        &[("omit", false), ("include", true)],
+        false,
+        false,
+    );
+    (mode, persist, theme, position, credentials)
+}
+
+/// What the adapter needs: the server, the scope and the request options.
+fn backend_options(r: &mut Reader, backend: BackendKind) -> BackendOptions {
+    let api_base = match r.get("api-base") {
+        Some(v) => v.trim_end_matches('/').to_string(),
+        None => {
+            r.problems.push(
+                "data-api-base is missing: set it to your chat server's API address, \
+                 for example https://onyx.example.com/api."
+                    .to_string(),
+            );
+            String::new()
+        }
+    };
+    let persona_id = r.get("persona-id").and_then(|v| match v.parse::<i64>() {
+        Ok(n) if n >= 0 => Some(n),
+        _ => {
+            r.problems.push(format!(
+                "data-persona-id=\"{v}\" must be a whole number, like 0."
+            ));
+            None
+        }
+    });
+    let mut tags = Vec::new();
+    for t in list(r.attrs.get("tags")) {
+        let complaint = format!("data-tags entry \"{t}\" must be written key:value.");
+        if let Some((key, value)) = r.pair(&t, ':', complaint) {
+            tags.push(Tag { key, value });
+        }
+    }
+    let model = r.get("model").and_then(|m| {
+        let complaint =
+            format!("data-model=\"{m}\" must be written provider/model, like openai/gpt-4o.");
+        r.pair(m, '/', complaint)
+    });
+    // Without a key in the page the widget talks to a gate (sherpa-gate), which supplies
+    // the workspace and the user; with one, Odyssey itself needs them from the page.
+    if backend == BackendKind::Odyssey && r.get("api-key").is_some() {
+        for (attr, what) in [
+            ("workspace-id", "your Odyssey workspace id"),
+            ("user-id", "the Odyssey user id"),
+        ] {
+            if r.get(attr).is_none() {
+                r.problems.push(format!(
+                    "data-{attr} is missing: the odyssey backend needs {what}."
+                ));
+            }
+        }
+    }
+    BackendOptions {
+        api_base,
+        api_key: r.text("api-key"),
+        persona_id,
+        user_id: r.text("user-id"),
+        workspace_id: r.text("workspace-id"),
+        agent_id: r.text("agent-id"),
+        document_sets: list(r.attrs.get("document-sets")),
+        source_types: list(r.attrs.get("source-types")),
+        tags,
+        time_cutoff: r.text("time-cutoff"),
+        model,
+        include_citations: r.flag("citations", true),
+        stream: r.flag("stream", true),
+    }
+}
+
+/// Reads attributes, collecting what is wrong with them.
+struct Reader<'a> {
+    attrs: &'a Attrs,
+    /// Problems that stop the widget (it shows them instead of chatting).
+    problems: Vec<String>,
+    /// Cosmetic mistakes: the default is used and each is a console warning.
+    cosmetic: Vec<String>,
+}
+
+impl<'a> Reader<'a> {
+    /// A set, non-blank attribute, trimmed.
+    fn get(&self, name: &str) -> Option<&'a str> {
+        self.attrs
+            .get(name)
+            .map(|s| s.trim())
+            .filter(|s| !s.is_empty())
+    }
+
+    fn text(&self, name: &str) -> Option<String> {
+        self.get(name).map(str::to_string)
+    }
+
+    fn backend(&mut self) -> Option<BackendKind> {
+        let v = self.get("backend")?;
+        let kind = BackendKind::parse(v);
+        if kind.is_none() {
+            self.problems.push(format!(
+                "data-backend=\"{v}\" is not supported; use onyx, onyx-legacy, onyx-simple or odyssey."
+            ));
+        }
+        kind
+    }
+
+    /// A keyword attribute: `words` maps each accepted word to its value (an alias after
+    /// the first word of a value is accepted but not advertised). Anything else is a problem
+    /// naming the words accepted; a `cosmetic` one is only a warning that also names the
+    /// default it falls back to.
+    fn keyword<T: Copy + PartialEq>(
+        &mut self,
+        name: &str,
+        words: &[(&str, T)],
+        default: T,
+        cosmetic: bool,
+    ) -> T {
+        let Some(v) = self.get(name) else {
+            return default;
+        };
+        if let Some((_, t)) = words.iter().find(|(w, _)| *w == v) {
+            return *t;
+        }
+        let mut shown: Vec<&str> = Vec::new();
+        for (n, (w, t)) in words.iter().enumerate() {
+            if !words[..n].iter().any(|(_, u)| u == t) {
+                shown.push(w);
+            }
+        }
+        let list = match shown.split_last() {
+            Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+            _ => shown.concat(),
+        };
+        let msg = format!("data-{name}=\"{v}\" must be {list}");
+        match words
+            .iter()
+            .find(|(_, t)| *t == default)
+            .filter(|_| cosmetic)
+        {
+            Some((w, _)) => self.cosmetic.push(format!("{msg}; using {w}.")),
+            None => self.problems.push(format!("{msg}.")),
+        }
+        default
+    }
+
+    /// `true`/`false`; a bare boolean attribute (`data-open`, an empty value) is true.
+    fn flag(&mut self, name: &str, default: bool) -> bool {
+        match self.attrs.get(name).map(|s| s.trim()) {
+            None => default,
+            Some("true") | Some("") => true,
+            Some("false") => false,
+            Some(v) => {
+                let msg = format!("data-{name}=\"{v}\" must be true or false.");
+                self.problems.push(msg);
+                default
+            }
+        }
+    }
+
+    /// A number of seconds between 1 and `max`.
+    fn seconds(&mut self, name: &str, max: u32, default: u32) -> u32 {
+        let Some(v) = self.get(name) else {
+            return default;
+        };
+        match v.parse::<u32>() {
+            Ok(n) if (1..=max).contains(&n) => n,
+            _ => {
+                let msg =
+                    format!("data-{name}=\"{v}\" must be a number of seconds between 1 and {max}.");
+                self.problems.push(msg);
+                default
+            }
+        }
+    }
+
+    /// `raw` split at `sep` into two non-blank, trimmed parts, or `complaint` as a problem.
+    fn pair(&mut self, raw: &str, sep: char, complaint: String) -> Option<(String, String)> {
+        match raw.split_once(sep) {
+            Some((k, v)) if !k.trim().is_empty() && !v.trim().is_empty() => {
+                Some((k.trim().to_string(), v.trim().to_string()))
+            }
+            _ => {
+                self.problems.push(complaint);
+                None
+            }
         }
     }
 }
@@ -366,6 +425,32 @@ mod tests {
         let c = Config::from_attrs(&Attrs::new());
         assert_eq!(c.problems.len(), 1);
         assert!(c.problems[0].contains("data-api-base is missing"));
+    }
+
+    #[test]
+    fn keyword_messages_name_the_words_accepted() {
+        let c = Config::from_attrs(&attrs(&[
+            ("api-base", "/api"),
+            ("mode", "popup"),
+            ("credentials", "yes"),
+            ("position", "top-left"),
+            ("idle-timeout", "0"),
+        ]));
+        assert_eq!(
+            c.problems,
+            [
+                "data-mode=\"popup\" must be launcher or inline.",
+                "data-credentials=\"yes\" must be omit or include.",
+                "data-idle-timeout=\"0\" must be a number of seconds between 1 and 3600.",
+            ]
+        );
+        assert_eq!(
+            c.warnings,
+            ["data-position=\"top-left\" must be bottom-right or bottom-left; using bottom-right."]
+        );
+        let aliases = Config::from_attrs(&attrs(&[("api-base", "/api"), ("position", "left")]));
+        assert_eq!(aliases.position, Position::Left);
+        assert!(aliases.warnings.is_empty());
     }
 
     #[test]

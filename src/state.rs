@@ -652,9 +652,7 @@ impl Chat {
 
     /// Whether the backend records feedback.
     pub fn has_feedback(&self) -> bool {
-        self.adapter()
-            .feedback_request(&self.config().options, 0, true)
-            .is_some()
+        self.adapter().has_feedback()
     }
 
     /// Loads the persona's starter questions, unless the page set its own.
@@ -744,7 +742,7 @@ impl Chat {
         self.save();
         let deadline = self.turn_deadline();
         spawn_local(async move {
-            let outcome = this.run_turn(&question, answer, &ctrl).await;
+            let outcome = this.run_turn_renewing(&question, answer, &ctrl).await;
             let timed_out = deadline.is_some_and(|(handle, passed)| {
                 handle.clear();
                 passed.get()
@@ -832,7 +830,12 @@ impl Chat {
                 // An empty read carries nothing; the decoder never sees one.
                 Ok(Some(bytes)) if bytes.is_empty() => {}
                 Ok(Some(bytes)) => {
-                    self.apply_bounded(answer, &mut limits, decoder.feed(&bytes));
+                    let events = decoder.feed(&bytes);
+                    if let Some(e) = session_gone(&events) {
+                        resp.cancel();
+                        return Err(Failure::Error(e));
+                    }
+                    self.apply_bounded(answer, &mut limits, events);
                     if limits.answer_full() {
                         // The answer reached its cap: stop reading (and the server).
                         self.cut_turn(&resp);
@@ -854,8 +857,35 @@ impl Chat {
                 }
             }
         }
-        self.apply_bounded(answer, &mut limits, decoder.finish());
+        let rest = decoder.finish();
+        if let Some(e) = session_gone(&rest) {
+            return Err(Failure::Error(e));
+        }
+        self.apply_bounded(answer, &mut limits, rest);
         Ok(())
+    }
+
+    /// [`Chat::run_turn`], and once more in a new server session when the server says the
+    /// conversation's session is gone (a restored conversation whose session was deleted):
+    /// the visitor's question is kept and asked again; a second refusal is shown, not retried.
+    async fn run_turn_renewing(
+        &self,
+        question: &str,
+        answer: Message,
+        ctrl: &AbortController,
+    ) -> Result<(), Failure> {
+        match self.run_turn(question, answer, ctrl).await {
+            Err(Failure::Error(e)) if sherpa_protocol::errors::is_session_gone(&e) => {
+                {
+                    let mut conv = self.inner().conv.borrow_mut();
+                    conv.session_id = None;
+                    conv.parent_message_id = None;
+                }
+                answer.reset();
+                self.run_turn(question, answer, ctrl).await
+            }
+            other => other,
+        }
     }
 
     /// Applies decoded events through the turn's limits.
@@ -1008,4 +1038,12 @@ fn random_bytes() -> [u8; 16] {
         b[8..].copy_from_slice(&r.to_le_bytes());
     }
     b
+}
+
+/// The error among `events` that says the server session is gone, if any.
+fn session_gone(events: &[ChatEvent]) -> Option<ChatError> {
+    events.iter().find_map(|ev| match ev {
+        ChatEvent::Error(e) if sherpa_protocol::errors::is_session_gone(e) => Some(e.clone()),
+        _ => None,
+    })
 }

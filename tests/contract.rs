@@ -18,14 +18,17 @@ fn section<'a>(readme: &'a str, title: &str) -> &'a str {
     &rest[..rest.find("\n## ").unwrap_or(rest.len())]
 }
 
-/// Every `"name"` after one of `calls` (e.g. `get("`) in `src`.
+/// Every `"name"` that is the first argument of one of `calls` (e.g. `get(`) in `src`, on
+/// the same line or the next (as rustfmt may break a call).
 fn called_with(src: &str, calls: &[&str]) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     for call in calls {
         for (i, _) in src.match_indices(call) {
-            let rest = &src[i + call.len()..];
-            if let Some(end) = rest.find('"') {
-                out.insert(rest[..end].to_string());
+            let rest = src[i + call.len()..].trim_start();
+            if let Some(arg) = rest.strip_prefix('"') {
+                if let Some(end) = arg.find('"') {
+                    out.insert(arg[..end].to_string());
+                }
             }
         }
     }
@@ -54,7 +57,8 @@ fn every_attribute_config_reads_is_documented_and_back() {
     let config = read("src/config.rs");
     // The parsing code only, not its unit tests.
     let config = &config[..config.find("#[cfg(test)]").unwrap_or(config.len())];
-    let parsed = called_with(config, &["get(\"", "flag(\""]);
+    let reads = [".get(", ".text(", ".flag(", ".keyword(", ".seconds("];
+    let parsed = called_with(config, &reads);
     assert!(
         parsed.len() > 20,
         "found too few attributes in config.rs: {parsed:?}"

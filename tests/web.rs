@@ -41,25 +41,32 @@ fn q_all(root: &ShadowRoot, sel: &str) -> Vec<Element> {
         .collect()
 }
 
-async fn tick() {
+/// One turn of the event loop (a zero-delay task). The widget reacts to a click, an input
+/// event or a fetch chunk in microtasks (Leptos effects, promise callbacks), so all of them
+/// have run by the time this resolves.
+async fn next_turn() {
     let p = js_sys::Promise::new(&mut |resolve, _| {
         web_sys::window()
             .unwrap()
-            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 10)
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0)
             .unwrap();
     });
     wasm_bindgen_futures::JsFuture::from(p).await.unwrap();
 }
 
-/// Waits (up to ~3 s) for a condition.
+/// Waits for a condition, checking it after every turn of the event loop, for up to 5 s.
 async fn until(mut f: impl FnMut() -> bool) {
-    for _ in 0..300 {
-        if f() {
-            return;
-        }
-        tick().await;
+    let deadline = js_sys::Date::now() + 5000.0;
+    while !f() {
+        assert!(js_sys::Date::now() < deadline, "condition not met in time");
+        next_turn().await;
     }
-    panic!("condition not met in time");
+}
+
+/// Waits until the widget in `root` shows `sel`.
+async fn shown(root: &ShadowRoot, sel: &str) -> Element {
+    until(|| q(root, sel).is_some()).await;
+    q(root, sel).unwrap()
 }
 
 /// Replaces `window.fetch`: every call answers with the given status, content type and body
@@ -124,30 +131,28 @@ async fn type_and_send(root: &ShadowRoot, text: &str) {
     input
         .dispatch_event(&web_sys::Event::new("input").unwrap())
         .unwrap();
-    tick().await;
-    let send: HtmlElement = q(root, "[part~=send]").unwrap().unchecked_into();
+    let send: HtmlElement = shown(root, "[part~=send]").await.unchecked_into();
+    until(|| !send.has_attribute("disabled")).await;
     send.click();
 }
 
 #[wasm_bindgen_test]
 async fn launcher_opens_the_panel_and_focuses_the_input() {
     let root = mount(config(&[("api-base", "/api")]));
-    tick().await;
+    let launcher: HtmlElement = shown(&root, "[part~=launcher]").await.unchecked_into();
     let panel: HtmlElement = q(&root, "[part~=panel]").unwrap().unchecked_into();
     assert!(panel.hidden(), "closed at first");
-    let launcher: HtmlElement = q(&root, "[part~=launcher]").unwrap().unchecked_into();
     launcher.click();
-    tick().await;
-    assert!(!panel.hidden());
-    let active = root.active_element().expect("focus inside the widget");
-    assert_eq!(active.get_attribute("part").as_deref(), Some("input"));
+    until(|| !panel.hidden()).await;
+    let focused = || root.active_element().and_then(|e| e.get_attribute("part"));
+    until(|| focused().is_some()).await;
+    assert_eq!(focused().as_deref(), Some("input"));
 }
 
 #[wasm_bindgen_test]
 async fn missing_api_base_shows_a_specific_message() {
     let root = mount(config(&[("open", "true")]));
-    tick().await;
-    let err = q(&root, "[part~=error]").expect("an error box");
+    let err = shown(&root, "[part~=error]").await;
     assert!(err
         .text_content()
         .unwrap()
@@ -170,7 +175,7 @@ async fn streamed_answer_with_utf8_split_across_reads() {
         ("api-base", "https://chat.example.com/api"),
         ("mode", "inline"),
     ]));
-    tick().await;
+    shown(&root, "[part~=input]").await;
     type_and_send(&root, "Coffee?").await;
     until(|| q(&root, "[part~=message-assistant][data-state=done]").is_some()).await;
     let answer = q(&root, "[part~=answer]").unwrap().text_content().unwrap();
@@ -212,7 +217,7 @@ async fn server_error_keeps_the_question_and_shows_the_mapped_message() {
         &[b"{\"detail\":\"Invalid API key\"}"],
     );
     let root = mount(config(&[("api-base", "/api"), ("mode", "inline")]));
-    tick().await;
+    shown(&root, "[part~=input]").await;
     type_and_send(&root, "Hello?").await;
     until(|| q(&root, "[part~=message-assistant][data-state=error]").is_some()).await;
     let err = q(&root, "[part~=message-assistant] [part~=error]").unwrap();
@@ -264,7 +269,7 @@ async fn ask_inline(extra: &[(&str, &str)], question: &str) -> ShadowRoot {
     ];
     attrs.extend_from_slice(extra);
     let root = mount(config(&attrs));
-    tick().await;
+    shown(&root, "[part~=input]").await;
     type_and_send(&root, question).await;
     root
 }
@@ -405,8 +410,7 @@ async fn the_live_region_announces_whole_sentences_not_tokens() {
         ("mode", "inline"),
         ("persist", "none"),
     ]));
-    tick().await;
-    let region = q(&root, "[aria-live=polite]").expect("a polite live region");
+    let region = shown(&root, "[aria-live=polite]").await;
     let watch = js_sys::Function::new_with_args(
         "el",
         "window.__announced = [];
@@ -416,12 +420,16 @@ async fn the_live_region_announces_whole_sentences_not_tokens() {
     watch.call1(&JsValue::NULL, &region).unwrap();
     type_and_send(&root, "Returns?").await;
     until(|| q(&root, "[part~=message-assistant][data-state=done]").is_some()).await;
-    tick().await;
-    let seen: js_sys::Array =
-        js_sys::Reflect::get(&web_sys::window().unwrap(), &"__announced".into())
-            .unwrap()
-            .unchecked_into();
-    let mut texts: Vec<String> = seen.iter().filter_map(|v| v.as_string()).collect();
+    let announced = || -> Vec<String> {
+        let seen: js_sys::Array =
+            js_sys::Reflect::get(&web_sys::window().unwrap(), &"__announced".into())
+                .unwrap()
+                .unchecked_into();
+        seen.iter().filter_map(|v| v.as_string()).collect()
+    };
+    // The last sentence is announced once the answer is done.
+    until(|| announced().iter().any(|t| t == "Returns need a receipt.")).await;
+    let mut texts = announced();
     texts.retain(|t| !t.is_empty());
     texts.dedup();
     assert_eq!(
@@ -445,7 +453,7 @@ async fn a_long_conversation_keeps_its_latest_messages() {
         ("mode", "inline"),
         ("persist", "none"),
     ]));
-    tick().await;
+    shown(&root, "[part~=input]").await;
     let kept_turns = sherpa::state::MAX_MESSAGES / 2;
     let turns = kept_turns + 3;
     for i in 0..turns {

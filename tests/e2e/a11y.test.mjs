@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startDevServer, launchBrowser, ask, lastAnswer } from './harness.mjs';
-import { widgetPage, answerIn, axe, activePart, waitFocus, closeHosts } from './quality.mjs';
+import { widgetPage, answerIn, axe, activePart, waitFocus, closeHosts, textReaches } from './quality.mjs';
 
 let dev, browser;
 before(async () => { dev = await startDevServer({ paceMs: 2 }); browser = await launchBrowser(); });
@@ -35,7 +35,7 @@ for (const theme of ['light', 'dark']) {
       await noViolations(page, 'open, welcome and starters');
       await ask(page, 'My notes are not syncing, what should I do?', w);
       await lastAnswer(w).and(w.locator('[data-state="streaming"]')).waitFor();
-      await page.waitForTimeout(400);
+      await textReaches(lastAnswer(w).locator('[part~="answer"]'), 40);
       await noViolations(page, 'streaming');
       await answerIn(w, 'done', 30000);
       // Open every source so the full list, highlighted card and actions are checked too.

@@ -3,30 +3,17 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { startDevServer, startHostSite, launchBrowser, newPage, ask, lastAnswer, artifacts } from './harness.mjs';
+import { widgetPage as sharedWidgetPage, answerIn, requests as recordedRequests, reset, closeHosts, textReaches, until } from './quality.mjs';
 
 let dev, browser;
 before(async () => { dev = await startDevServer({ paceMs: 8 }); browser = await launchBrowser(); });
-after(async () => { await browser?.close(); dev?.stop(); });
+after(async () => { await browser?.close(); dev?.stop(); closeHosts(); });
 
-/** A page on another origin with one widget configured by `attrs` (a string of attributes). */
-async function widgetPage(attrs, { inline = false, extra = '', context = {} } = {}) {
-  // data-load="eager": these tests are about the chat, not about when the module loads
-  // (tests/e2e/loader.test.mjs covers that).
-  const tag = `<script src="${dev.url}/sherpa/sherpa.js" data-load="eager" data-api-base="${dev.url}/api" ${inline ? '' : attrs}></script>`;
-  const body = inline ? `<div id="w" data-sherpa ${attrs} style="height:560px"></div>${tag}` : tag;
-  const host = await startHostSite({ '/': `<!doctype html><html><head><meta name="viewport" content="width=device-width, initial-scale=1"><title>t</title></head><body><h1>Host</h1>${extra}${body}</body></html>` });
-  const page = await newPage(browser, context);
-  page.host = host;
-  await page.goto(host.url + '/');
-  return page;
-}
-async function done(page, scope = page) {
-  const a = lastAnswer(scope);
-  await a.and(scope.locator('[data-state="done"]')).waitFor({ timeout: 20000 });
-  return a;
-}
-async function requests() { return (await fetch(dev.url + '/api/_test/requests')).json(); }
-async function clearRequests() { await fetch(dev.url + '/api/_test/reset', { method: 'POST' }); }
+// The shared helpers (quality.mjs), bound to this file's dev server and browser.
+const widgetPage = (attrs, opts) => sharedWidgetPage(browser, dev, attrs, opts);
+const done = (page, scope = page) => answerIn(scope, 'done');
+const requests = () => recordedRequests(dev);
+const clearRequests = () => reset(dev);
 
 test('markdown, citations that reveal source cards, show all', async () => {
   const page = await widgetPage('data-backend="onyx"');
@@ -117,7 +104,7 @@ test('stop keeps the partial answer and calls the stop endpoint', async () => {
   const w = page.locator('#w');
   // A slow stream so there is time to stop it.
   await page.evaluate(() => 0);
-  const page2 = await widgetPage(`data-backend="onyx" data-api-base="${dev.url}/f/pace=120/api"`, { inline: true });
+  const page2 = await widgetPage('data-backend="onyx"', { apiBase: `${dev.url}/f/pace=120/api`, inline: true });
   page.host.stop();
   const w2 = page2.locator('#w');
   await ask(page2, 'Can I get a refund?', w2);
@@ -137,7 +124,7 @@ test('stop keeps the partial answer and calls the stop endpoint', async () => {
 });
 
 test('errors: specific message, question kept, retry completes; regenerate', async () => {
-  const page = await widgetPage(`data-backend="onyx" data-api-base="${dev.url}/f/midstream-error,once,id=e1/api"`, { inline: true });
+  const page = await widgetPage('data-backend="onyx"', { apiBase: `${dev.url}/f/midstream-error,once,id=e1/api`, inline: true });
   const w = page.locator('#w');
   await ask(page, 'Can I get a refund?', w);
   const a = lastAnswer(w);
@@ -189,11 +176,11 @@ test('persistence: a reload restores the conversation; a reload mid-stream shows
   assert.equal(typeof sent[0].body.parent_message_id, 'number', 'chained to the previous answer');
   page.host.stop();
 
-  const slow = await widgetPage(`data-backend="onyx" data-api-base="${dev.url}/f/pace=150/api"`, { inline: true });
+  const slow = await widgetPage('data-backend="onyx"', { apiBase: `${dev.url}/f/pace=150/api`, inline: true });
   const s = slow.locator('#w');
   await ask(slow, 'Can I get a refund?', s);
   await lastAnswer(s).and(s.locator('[data-state="streaming"]')).waitFor();
-  await slow.waitForTimeout(300);
+  await textReaches(lastAnswer(s).locator('[part~="answer"]'), 20);
   const partial = await lastAnswer(s).locator('[part~="answer"]').innerText();
   await slow.reload();
   const a = lastAnswer(s);
@@ -237,7 +224,7 @@ test('i18n and RTL; JS API and DOM events', async () => {
   await page.evaluate(() => window.Sherpa.ask('Can I get a refund?'));
   await done(page, page.locator('sherpa-chat'));
   await page.evaluate(() => window.Sherpa.close());
-  await page.waitForTimeout(100);
+  await until(() => events.some((e) => e.type === 'sherpa:close'), 'the sherpa:close event');
   const types = events.map((e) => e.type);
   assert.ok(types.includes('sherpa:open') && types.includes('sherpa:message') && types.includes('sherpa:close'), types.join());
   assert.equal(events.find((e) => e.type === 'sherpa:message').detail, 'done');
@@ -246,7 +233,7 @@ test('i18n and RTL; JS API and DOM events', async () => {
 });
 
 test('mobile: the panel fills the screen; scrolling up shows jump to latest', async () => {
-  const page = await widgetPage(`data-backend="onyx" data-api-base="${dev.url}/f/pace=40/api"`, { context: { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true } });
+  const page = await widgetPage('data-backend="onyx"', { apiBase: `${dev.url}/f/pace=40/api`, context: { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true } });
   await page.locator('sherpa-chat [part~="launcher"]').click();
   const box = await page.locator('sherpa-chat [part~="panel"]').boundingBox();
   assert.equal(Math.round(box.width), 390);
@@ -254,7 +241,8 @@ test('mobile: the panel fills the screen; scrolling up shows jump to latest', as
   await ask(page, 'My notes are not syncing, what should I do?');
   const a = lastAnswer(page);
   await a.and(page.locator('[data-state="streaming"]')).waitFor();
-  await page.waitForTimeout(1200);
+  // Enough text that the thread scrolls.
+  await page.waitForFunction(() => { const t = document.querySelector('sherpa-chat').shadowRoot.querySelector('[part~=thread]'); return t.scrollHeight > t.clientHeight + 200; }, null, { timeout: 20000 });
   await page.evaluate(() => { const t = document.querySelector('sherpa-chat').shadowRoot.querySelector('[part~=thread]'); t.scrollTop = 0; t.dispatchEvent(new Event('scroll')); });
   const jump = page.locator('sherpa-chat [part~="jump"]');
   await jump.waitFor();

@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startDevServer, launchBrowser, newPage, ask } from './harness.mjs';
-import { answerIn, hostSite, closeHosts, waitFocus, widgetErrors } from './quality.mjs';
+import { answerIn, hostSite, closeHosts, waitFocus, widgetErrors, settled } from './quality.mjs';
 
 /** The policy validated (README, "Content Security Policy"). */
 export const STRICT = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; connect-src 'self'";
@@ -60,7 +60,7 @@ async function fullChat(p, apiFault) {
   // Styles really applied (not blocked): the accent colour from data-accent on the launcher.
   const bg = await p.locator('sherpa-chat [part~="launcher"]').evaluate((b) => getComputedStyle(b).backgroundColor);
   assert.equal(bg, 'rgb(34, 85, 0)');
-  await p.waitForTimeout(200);
+  await settled(p);
   assert.deepEqual(p.violations, []);
   assert.deepEqual(widgetErrors(p), []);
 }

@@ -7,7 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startDevServer, launchBrowser, ask, lastAnswer } from './harness.mjs';
-import { widgetPage, answerIn, requests, reset, widgetErrors, closeHosts } from './quality.mjs';
+import { widgetPage, answerIn, requests, reset, widgetErrors, closeHosts, textReaches, until } from './quality.mjs';
 
 let dev, browser;
 before(async () => { dev = await startDevServer({ paceMs: 2 }); browser = await launchBrowser(); });
@@ -87,16 +87,19 @@ test('user-cancelled: stop keeps the partial answer, calls stop-chat-session; re
   await ask(page, Q, w);
   const a = lastAnswer(w);
   await a.and(w.locator('[data-state="streaming"]')).waitFor();
-  await page.waitForTimeout(200);
+  await textReaches(a.locator('[part~="answer"]'), 1);
   await w.locator('[part~="stop"]').click();
   await answerIn(w, 'stopped');
   const partial = await a.locator('[part~="answer"]').innerText();
   assert.ok(partial.trim().length > 0, 'partial kept');
   assert.equal(await w.locator('[part~="error"]').count(), 0, 'a stop is not an error');
-  await page.waitForTimeout(100);
-  const reqs = await requests(dev);
-  const sid = reqs.find((r) => r.path.endsWith('send-chat-message')).body.chat_session_id;
-  assert.ok(reqs.some((r) => r.path === `/api/chat/stop-chat-session/${sid}`), 'stop endpoint called for this session');
+  // Stop's request to the server is fire-and-forget: wait until it has arrived.
+  const stopped = async () => {
+    const reqs = await requests(dev);
+    const sid = reqs.find((r) => r.path.endsWith('send-chat-message')).body.chat_session_id;
+    return reqs.some((r) => r.path === `/api/chat/stop-chat-session/${sid}`);
+  };
+  await until(stopped, 'the stop-chat-session call for this session');
   await a.locator('[part~="regenerate"]').click();
   const done = await answerIn(w, 'done');
   assert.ok((await done.locator('[part~="answer"]').innerText()).startsWith(partial.trim().slice(0, 20)));

@@ -4,6 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startDevServer, startHostSite, launchBrowser, newPage, ask, lastAnswer } from './harness.mjs';
+import { pageIdle, settled, until } from './quality.mjs';
 
 let dev, browser, site;
 const wasmRe = /sherpa_core(_bg\.wasm|\.js)/;
@@ -66,7 +67,7 @@ async function openPanel(p) {
 test('no wasm before interaction; hover loads it and the widget takes over the same host', async () => {
   const p = await open('/interaction');
   await launcher(p).waitFor();
-  await p.waitForTimeout(700); // load event done, idle time passed
+  await pageIdle(p); // load event done, idle time passed
   assert.deepEqual(p.moduleRequests, [], 'nothing but the loader before interaction');
   assert.equal(await launcher(p).getAttribute('aria-label'), 'Open chat: Loader help');
   const before = await launcher(p).screenshot();
@@ -110,7 +111,7 @@ test('a press that the widget takes over before its release still opens the pane
 test('keyboard focus on the launcher loads the wasm', async () => {
   const p = await open('/interaction');
   await launcher(p).waitFor();
-  await p.waitForTimeout(300);
+  await pageIdle(p);
   assert.deepEqual(p.moduleRequests, []);
   await p.keyboard.press('Tab');
   await mounted(p);
@@ -170,7 +171,8 @@ test('by default the wasm loads when idle after the load event, which it never d
 
 test('an inline instance far down the page loads when scrolled near the viewport', async () => {
   const p = await open('/inline');
-  await p.waitForTimeout(500);
+  await pageIdle(p);
+  await settled(p); // the observer has reported where the instance is
   assert.deepEqual(p.moduleRequests, [], 'nothing while it is far away');
   assert.equal(await p.locator('sherpa-chat').count(), 0, 'data-mode="inline" on the script: no launcher');
   await p.evaluate(() => window.scrollTo(0, document.body.scrollHeight - 1500));
@@ -221,7 +223,7 @@ test('the answer module comes when the user starts typing, not with the panel', 
   await openPanel(p);
   const input = p.locator('sherpa-chat [part~="input"]');
   await input.waitFor({ state: 'visible' });
-  await p.waitForTimeout(500);
+  await pageIdle(p);
   assert.deepEqual(fetched, [], 'opening the panel fetches the main module only');
   await Promise.all([p.waitForRequest(answerRe), input.pressSequentially('How')]);
   const w = p.locator('sherpa-chat');
@@ -237,10 +239,13 @@ test('the answer module comes when the user starts typing, not with the panel', 
 test('pointing at or tabbing to a starter question fetches the answer module', async () => {
   for (const how of ['hover', 'focus']) {
     const p = await open('/interaction');
+    const fetched = [];
+    p.on('request', (r) => { if (answerRe.test(r.url())) fetched.push(r.url()); });
     await openPanel(p);
     const chip = p.locator('sherpa-chat [part~="starter"]').first();
     await chip.waitFor();
-    await p.waitForTimeout(300);
+    await pageIdle(p);
+    assert.deepEqual(fetched, [], 'not before pointing at it');
     await Promise.all([p.waitForRequest(answerRe), how === 'hover' ? chip.hover() : chip.focus()]);
     assert.deepEqual(p.consoleErrors, []);
   }
@@ -276,9 +281,8 @@ test('a saved conversation whose answer module fails to load at start is shown o
   await p.reload();
   await openPanel(p);
   await w.locator('[part~="input"]').waitFor({ state: 'visible' });
-  await p.waitForTimeout(300);
+  await until(() => p.consoleErrors.some((e) => /saved conversation cannot be shown/.test(e)), 'the console note about the saved conversation');
   assert.equal(await w.locator('[part~="message"]').count(), 0, 'not shown while the module is missing');
-  assert.ok(p.consoleErrors.some((e) => /saved conversation cannot be shown/.test(e)), p.consoleErrors.join('\n'));
   down = false;
   await w.locator('[part~="input"]').pressSequentially('How');
   await w.locator('[part~="message-user"]').getByText('How do I export my notes?').waitFor();
@@ -301,7 +305,7 @@ test('window.Sherpa works before the wasm is loaded: calls are kept and replayed
 
   // An inline instance far below the viewport is mounted for a call that targets it.
   const q = await open('/inline');
-  await p.waitForTimeout(200);
+  await pageIdle(q);
   assert.deepEqual(q.moduleRequests, []);
   await q.evaluate(() => window.Sherpa.ask('How do I share a notebook?', '#far'));
   await q.locator('#far [part~="message-user"]').getByText('How do I share a notebook?').waitFor();

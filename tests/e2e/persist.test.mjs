@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startDevServer, launchBrowser, ask, lastAnswer } from './harness.mjs';
-import { widgetPage, answerIn, requests, reset, closeHosts } from './quality.mjs';
+import { widgetPage, answerIn, requests, reset, closeHosts, textReaches } from './quality.mjs';
 
 let dev, browser;
 before(async () => { dev = await startDevServer({ paceMs: 2 }); browser = await launchBrowser(); });
@@ -65,7 +65,7 @@ test('launcher: a reload mid-stream keeps the partial answer; retry completes it
   const scope = page.locator('sherpa-chat');
   await ask(page, 'Can I get a refund?', scope);
   await lastAnswer(scope).and(scope.locator('[data-state="streaming"]')).waitFor();
-  await page.waitForTimeout(500);
+  await textReaches(lastAnswer(scope).locator('[part~="answer"]'), 20);
   const partial = await answerText(scope);
   assert.ok(partial.length > 0);
   await page.reload();
@@ -111,5 +111,65 @@ test('after a reload the restored conversation opens at the latest message, not 
   await page.waitForFunction((t) => t.scrollHeight - t.scrollTop - t.clientHeight < 48, await thread.elementHandle(), { timeout: 10000 });
   assert.ok(await thread.evaluate((t) => t.scrollTop > 0));
   await w.locator('[part~="jump"]').waitFor({ state: 'hidden' });
+  page.host.stop();
+});
+
+// Onyx answers an unknown or deleted chat_session_id with HTTP 200 and one VALIDATION_ERROR
+// line ("Invalid Chat Session ID provided"): a saved conversation whose server session is gone.
+test('a restored conversation whose server session is gone starts a new session and keeps the question', async () => {
+  await reset(dev);
+  const page = await widgetPage(browser, dev, 'data-backend="onyx" data-persist="local"', { inline: true });
+  const w = page.locator('#w');
+  await ask(page, 'Can I get a refund?', w);
+  await answerIn(w, 'done');
+  // The server forgets the session: the saved one now names a session it never issued.
+  const gone = await page.evaluate(() => {
+    const key = Object.keys(localStorage).find((k) => k.startsWith('sherpa:'));
+    const snap = JSON.parse(localStorage.getItem(key));
+    snap.conversation.session_id = crypto.randomUUID();
+    localStorage.setItem(key, JSON.stringify(snap));
+    return snap.conversation.session_id;
+  });
+  await page.reload();
+  await answerIn(w, 'done');
+  await ask(page, 'What plans are there?', w);
+  await answerIn(w, 'done');
+  assert.ok((await answerText(w)).trim().length > 20, 'the question got its answer');
+  assert.equal(await w.locator('[part~="error"]').count(), 0, 'no error shown');
+  const users = await w.locator('[part~="message-user"]').allInnerTexts();
+  assert.deepEqual(users, ['Can I get a refund?', 'What plans are there?'], 'the question is shown once');
+  const log = await requests(dev);
+  const sent = log.filter((r) => r.path.endsWith('send-chat-message'));
+  assert.equal(sent.length, 3, 'first answer, the refused one, the one resent');
+  assert.equal(sent[1].body.chat_session_id, gone);
+  assert.notEqual(sent[2].body.chat_session_id, gone, 'resent in a new session');
+  assert.equal(sent[2].body.message, 'What plans are there?');
+  assert.equal(log.filter((r) => r.path.endsWith('create-chat-session')).length, 2);
+  // The new session is the one saved and continued.
+  await ask(page, 'And refunds?', w);
+  await answerIn(w, 'done');
+  const again = (await requests(dev)).filter((r) => r.path.endsWith('send-chat-message'));
+  assert.equal(again.length, 4);
+  assert.equal(again[3].body.chat_session_id, sent[2].body.chat_session_id);
+  page.host.stop();
+});
+
+test('a server that keeps refusing the session gets one resend, then the error: no loop', async () => {
+  await reset(dev);
+  const page = await widgetPage(browser, dev, 'data-backend="onyx"', { inline: true });
+  let sends = 0;
+  await page.route('**/chat/send-chat-message', (route) => {
+    sends += 1;
+    route.fulfill({
+      status: 200,
+      headers: { 'content-type': 'application/json', 'access-control-allow-origin': '*' },
+      body: JSON.stringify({ error: 'Invalid Chat Session ID provided', stack_trace: null, error_code: 'VALIDATION_ERROR', is_retryable: true, details: null }) + '\n',
+    });
+  });
+  const w = page.locator('#w');
+  await ask(page, 'Can I get a refund?', w);
+  await answerIn(w, 'error');
+  assert.equal(sends, 2, 'asked once more in a new session, then stopped');
+  assert.equal(await w.locator('[part~="message-user"]').innerText(), 'Can I get a refund?');
   page.host.stop();
 });

@@ -76,6 +76,36 @@ export async function answerIn(scope, state, timeout = 20000) {
   return a;
 }
 
+/** Resolves once the page has loaded and then gone idle: every idle callback queued before
+ * (the loader's idle boot among them) has run. What "nothing happened meanwhile" waits for. */
+export async function pageIdle(page) {
+  await page.evaluate(() => new Promise((resolve) => {
+    const idle = () => (window.requestIdleCallback ? requestIdleCallback(() => resolve()) : setTimeout(resolve));
+    if (document.readyState === 'complete') idle(); else addEventListener('load', idle, { once: true });
+  }));
+}
+
+/** Resolves after the page has rendered a frame and run the tasks queued before the next one
+ * (events such as error, load or securitypolicyviolation that the frame's work dispatched). */
+export async function settled(page) {
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(r)))));
+}
+
+/** Waits until `locator`'s text has at least `n` characters besides white space. */
+export async function textReaches(locator, n, timeout = 20000) {
+  const el = await locator.elementHandle({ timeout });
+  await locator.page().waitForFunction(([e, min]) => e.innerText.replace(/\s/g, '').length >= min, [el, n], { timeout });
+}
+
+/** Polls a condition on this side (a recorded request, a collected event) until it holds. */
+export async function until(cond, what, timeout = 10000) {
+  const end = Date.now() + timeout;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 export async function requests(dev) { return (await fetch(dev.url + '/api/_test/requests')).json(); }
 export async function reset(dev) { await fetch(dev.url + '/api/_test/reset', { method: 'POST' }); }
 

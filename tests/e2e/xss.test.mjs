@@ -9,7 +9,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { startDevServer, launchBrowser, newPage, ask } from './harness.mjs';
-import { answerIn, hostSite, closeHosts } from './quality.mjs';
+import { answerIn, hostSite, closeHosts, settled } from './quality.mjs';
 
 const J = 'window.__pwned=1';
 export const PAYLOADS = [
@@ -176,7 +176,8 @@ async function hostilePage(body) {
 
 /** Nothing ran, and nothing that could run is in any shadow root. */
 async function assertInert(page) {
-  await page.waitForTimeout(300); // let any onerror/onload fire
+  // Anything that could run (an error or load handler, a queued task) has had its turn.
+  await settled(page);
   assert.deepEqual(page.dialogs, [], 'no dialog opened');
   assert.equal(await page.evaluate(() => window.__pwned), undefined, 'no payload ran');
   const bad = await page.evaluate(() => {

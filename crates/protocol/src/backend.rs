@@ -221,6 +221,11 @@ pub trait Adapter {
         let _ = (opts, conv);
         None
     }
+    /// Whether the backend records thumbs up/down (then [`Adapter::feedback_request`] gives
+    /// a request).
+    fn has_feedback(&self) -> bool {
+        false
+    }
     /// The request that records thumbs up/down on an assistant message, if supported.
     fn feedback_request(
         &self,

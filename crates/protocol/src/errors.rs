@@ -178,12 +178,6 @@ fn reason_phrase(status: u16) -> Option<&'static str> {
     })
 }
 
-/// The human-readable part of a JSON error body, if there is one.
-pub fn server_detail(body: &[u8]) -> Option<String> {
-    let v = json::parse_bytes(crate::adapters::trim_body(body)).ok()?;
-    detail_of(&v)
-}
-
 /// The human-readable part of a parsed JSON error body, if there is one.
 pub(crate) fn detail_of(v: &Value) -> Option<String> {
     let text = match v.get("detail") {
@@ -223,6 +217,11 @@ pub(crate) fn detail_of(v: &Value) -> Option<String> {
             (Some(e @ Value::Object(_)), _, _) => {
                 e.get("message").and_then(Value::as_str)?.to_string()
             }
+            // Onyx's own 422 handler: `{"status_code": 422, "message": <Python's text of
+            // the validation error, stack included>}`; only its `msg (loc)` parts are shown.
+            (_, Some(Value::String(s)), _) if v.get("status_code").is_some() => {
+                python_validation_summary(s).unwrap_or_else(|| without_stack(s).to_string())
+            }
             (_, Some(Value::String(s)), _) => s.clone(),
             (_, _, Some(Value::String(s))) => s.clone(),
             _ => return None,
@@ -230,6 +229,70 @@ pub(crate) fn detail_of(v: &Value) -> Option<String> {
     };
     let text = clean_detail(&text);
     (!text.is_empty()).then_some(text)
+}
+
+/// "msg (loc.path); …" from the text pydantic gives a validation error in Python's own
+/// notation, e.g. `1 validation error: {'type': 'missing', 'loc': ('body', 'message'),
+/// 'msg': 'Field required', …}`; `None` when the text has no `'msg'` part.
+fn python_validation_summary(text: &str) -> Option<String> {
+    let mut parts = Vec::new();
+    let mut rest = text;
+    while let Some(at) = rest.find("'msg': ") {
+        let before = &rest[..at];
+        let (msg, after) = python_string(&rest[at + "'msg': ".len()..])?;
+        let loc = before
+            .rfind("'loc': (")
+            .and_then(|l| python_tuple(&before[l + "'loc': (".len()..]));
+        parts.push(match loc {
+            Some(loc) if !loc.is_empty() => format!("{msg} ({loc})"),
+            _ => msg,
+        });
+        rest = after;
+    }
+    (!parts.is_empty()).then(|| parts.join("; "))
+}
+
+/// A Python string literal at the start of `s` (either quote, backslash escapes kept as
+/// the escaped character) and what follows it.
+fn python_string(s: &str) -> Option<(String, &str)> {
+    let quote = s.chars().next().filter(|q| *q == '\'' || *q == '"')?;
+    let mut out = String::new();
+    let mut chars = s[1..].char_indices();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '\\' => out.extend(chars.next().map(|(_, e)| e)),
+            c if c == quote => return Some((out, &s[1 + i + 1..])),
+            c => out.push(c),
+        }
+    }
+    None
+}
+
+/// The items of a Python tuple of strings and numbers, joined with dots: `'body', 'x', 0`
+/// → `body.x.0`.
+fn python_tuple(s: &str) -> Option<String> {
+    let inner = &s[..s.find(')')?];
+    let items: Vec<&str> = inner
+        .split(',')
+        .map(|i| i.trim().trim_matches(|c| c == '\'' || c == '"'))
+        .filter(|i| !i.is_empty())
+        .collect();
+    Some(items.join("."))
+}
+
+/// Text before a Python stack trace (`  File "…", line …`).
+fn without_stack(text: &str) -> &str {
+    text.find("  File \"").map_or(text, |at| &text[..at]).trim()
+}
+
+/// Whether a stream error says the conversation's server session is gone (Onyx: an unknown
+/// or deleted `chat_session_id`, a `VALIDATION_ERROR` line at HTTP 200). The widget then
+/// starts a new session and asks the same question once more.
+pub fn is_session_gone(e: &ChatError) -> bool {
+    e.code.as_deref() == Some("VALIDATION_ERROR")
+        && e.message
+            .to_ascii_lowercase()
+            .contains("invalid chat session id")
 }
 
 /// Server text made safe to show in one line: control characters and runs of whitespace
@@ -318,6 +381,69 @@ pub fn turn_timeout_error(seconds: u32) -> ChatError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn onyx_422(message: &str) -> ChatError {
+        let message = Value::String(message.into()).stringify();
+        let body = format!(r#"{{"status_code":422,"message":{message},"data":null}}"#);
+        let meta = ResponseMeta {
+            status: 422,
+            content_type: Some("application/json"),
+            retry_after: None,
+        };
+        http_error(&meta, body.as_bytes())
+    }
+
+    #[test]
+    fn onyx_422_shows_the_validation_parts_not_pythons_text() {
+        let missing = "1 validation error: {'type': 'missing', 'loc': ('body', 'message'), \
+             'msg': 'Field required', 'input': {'x': 1}}  File \"/app/onyx/x.py\", line 20, \
+             in send   POST /chat/send-chat-message";
+        let e = onyx_422(missing);
+        assert!(
+            e.message
+                .ends_with("The server said: Field required (body.message)"),
+            "{}",
+            e.message
+        );
+        let both = "1 validation error: {'type': 'value_error', 'loc': ('body',), 'msg': \
+             \"Value error, Only one of chat_session_id or chat_session_info should be \
+             provided, not both.\", 'input': {}}";
+        let e = onyx_422(both);
+        assert!(
+            e.message.ends_with(
+                "The server said: Value error, Only one of chat_session_id or chat_session_info \
+             should be provided, not both. (body)"
+            ),
+            "{}",
+            e.message
+        );
+        let two = "2 validation errors: {'loc': ('body', 'a'), 'msg': 'A bad'} {'loc': \
+             ('body', 'b', 0), 'msg': 'B\\'s bad'}";
+        assert!(onyx_422(two)
+            .message
+            .ends_with("The server said: A bad (body.a); B's bad (body.b.0)"));
+        let plain = onyx_422("Something else  File \"/app/x.py\", line 3");
+        assert!(plain.message.ends_with("The server said: Something else"));
+        assert_eq!(plain.code.as_deref(), Some("http_422"));
+    }
+
+    #[test]
+    fn a_gone_session_is_told_apart_from_other_validation_errors() {
+        let gone = ChatError::fatal(
+            "The server reported an error while answering: Invalid Chat Session ID provided",
+            true,
+        )
+        .with_code("VALIDATION_ERROR");
+        assert!(is_session_gone(&gone));
+        let mainline = ChatError::fatal(
+            "The new message sent is not on the latest mainline of messages",
+            true,
+        )
+        .with_code("VALIDATION_ERROR");
+        assert!(!is_session_gone(&mainline));
+        let other_code = ChatError::fatal("Invalid Chat Session ID provided", true);
+        assert!(!is_session_gone(&other_code));
+    }
 
     #[test]
     fn a_broken_stream_after_a_200_is_interrupted_not_unreachable() {

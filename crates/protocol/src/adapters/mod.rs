@@ -403,6 +403,17 @@ pub(crate) fn trim_body(body: &[u8]) -> &[u8] {
 mod tests {
     use super::*;
 
+    #[test]
+    fn has_feedback_agrees_with_feedback_request() {
+        let opts = BackendOptions::default();
+        for kind in ["onyx", "onyx-legacy", "onyx-simple", "odyssey"] {
+            let a = crate::BackendKind::parse(kind).unwrap().adapter();
+            let built = a.feedback_request(&opts, 7, true).is_some();
+            assert_eq!(a.has_feedback(), built, "{kind}");
+            assert_eq!(built, kind != "odyssey", "{kind}");
+        }
+    }
+
     fn doc(i: usize) -> Document {
         Document {
             id: format!("doc-{i}"),

@@ -61,6 +61,10 @@ impl Adapter for Onyx {
         super::stop_session_request(opts, conv)
     }
 
+    fn has_feedback(&self) -> bool {
+        true
+    }
+
     fn feedback_request(
         &self,
         opts: &BackendOptions,
@@ -70,6 +74,3 @@ impl Adapter for Onyx {
         Some(super::feedback_request(opts, message_id, positive))
     }
 }
-
-/// The decoder for `send-chat-message` streams (kept under its old name).
-pub type OnyxDecoder = OnyxStreamDecoder;

@@ -78,6 +78,10 @@ impl Adapter for OnyxLegacy {
         super::stop_session_request(opts, conv)
     }
 
+    fn has_feedback(&self) -> bool {
+        true
+    }
+
     fn feedback_request(
         &self,
         opts: &BackendOptions,

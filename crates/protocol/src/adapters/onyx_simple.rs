@@ -46,6 +46,10 @@ impl Adapter for OnyxSimple {
         Box::new(OnyxStreamDecoder::buffered())
     }
 
+    fn has_feedback(&self) -> bool {
+        true
+    }
+
     fn feedback_request(
         &self,
         opts: &BackendOptions,
