@@ -876,8 +876,9 @@ impl Chat {
     ) -> Result<(), Failure> {
         match self.run_turn(question, answer, ctrl).await {
             Err(Failure::Error(e)) if sherpa_protocol::errors::is_session_gone(&e) => {
+                let inner = self.inner();
                 {
-                    let mut conv = self.inner().conv.borrow_mut();
+                    let mut conv = inner.conv.borrow_mut();
                     conv.session_id = None;
                     conv.parent_message_id = None;
                 }
