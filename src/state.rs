@@ -10,6 +10,7 @@ use sherpa_protocol::backend::{advance, new_conversation_id, parse_starters};
 use sherpa_protocol::citations::strip_markers;
 use sherpa_protocol::limits::TurnLimits;
 use sherpa_protocol::markdown::{Block, BlockSplitter};
+use sherpa_protocol::tail::provisional;
 use sherpa_protocol::{
     Adapter, ChatError, ChatEvent, Conversation, Cut, Document, Status, StopReason,
 };
@@ -150,11 +151,21 @@ impl Message {
 
     /// The text is complete: the tail becomes a finished block.
     fn seal(&self) {
-        let rest = self
+        self.seal_as(true);
+    }
+
+    /// The text ends here: the tail becomes a finished block. An answer cut short (stopped,
+    /// failed, interrupted by a reload) is known to be incomplete, so markers it left open
+    /// are closed as they were while it streamed, instead of turning into raw `**`.
+    fn seal_as(&self, complete: bool) {
+        let mut rest = self
             .extra
             .try_get_value()
             .map(|extra| extra.splitter.borrow_mut().finish())
             .unwrap_or_default();
+        if let Some(last) = rest.last_mut().filter(|_| !complete) {
+            last.source = provisional(&last.source).into_owned();
+        }
         if !rest.is_empty() {
             self.blocks.update(|b| b.extend(rest));
         }
@@ -218,7 +229,7 @@ impl Message {
             ChatEvent::FollowUps(q) => self.follow_ups.set(q.clone()),
             ChatEvent::Truncated(cut) => self.cuts.update(|c| c.push(*cut)),
             ChatEvent::Error(e) if e.fatal => {
-                self.seal();
+                self.seal_as(false);
                 self.error.set(Some(e.clone()));
                 self.status.set(None);
                 self.state.set(MsgState::Error);
@@ -227,7 +238,7 @@ impl Message {
                 web_sys::console::warn_1(&format!("sherpa: {}", e.message).into());
             }
             ChatEvent::Done(reason) => {
-                self.seal();
+                self.seal_as(*reason == StopReason::Finished);
                 self.status.set(None);
                 self.state.set(match reason {
                     StopReason::Finished => MsgState::Done,
@@ -262,7 +273,7 @@ impl Message {
         }
         let msg = Message::new(id, role, state);
         msg.push_text(&m.text);
-        msg.seal();
+        msg.seal_as(role == Role::User || state == MsgState::Done);
         msg.documents.set(m.documents);
         msg.citations.set(m.citations);
         msg.follow_ups.set(m.follow_ups);
