@@ -98,18 +98,21 @@ function i18nFacts(rs) {
   // LANGS entries: ("fr", FR.list()).
   const langs = [...rs.matchAll(/\("([a-z]{2,3})",\s*([A-Z]+)\.list\(\)\)/g)];
   const open = {};
+  const unavailable = {};
   for (const [, code, table] of langs) {
     const body = rs.slice(rs.indexOf(`const ${table}: Table = Table {`));
     const m = body.match(/open_chat:\s*"((?:[^"\\]|\\.)*)"/);
     if (m) open[code] = unrust(m[1]);
+    const u = body.match(/error_unavailable:\s*"((?:[^"\\]|\\.)*)"/);
+    if (u) unavailable[code] = unrust(u[1]);
   }
   const list = (name) => {
     const m = rs.match(new RegExp(`const ${name}: &\\[&str\\] = &\\[([^\\]]*)\\]`));
     return m ? [...m[1].matchAll(/"([^"]+)"/g)].map((x) => x[1]) : null;
   };
-  const facts = { open, rtlLangs: list('RTL_LANGS'), rtlScripts: list('RTL_SCRIPTS') };
-  if (!open.en || !facts.rtlLangs || !facts.rtlScripts) {
-    console.error('build-loader: could not read open_chat / RTL_LANGS / RTL_SCRIPTS from src/i18n.rs');
+  const facts = { open, unavailable, rtlLangs: list('RTL_LANGS'), rtlScripts: list('RTL_SCRIPTS') };
+  if (!open.en || !unavailable.en || !facts.rtlLangs || !facts.rtlScripts) {
+    console.error('build-loader: could not read open_chat / error_unavailable / RTL_LANGS / RTL_SCRIPTS from src/i18n.rs');
     process.exit(1);
   }
   return facts;

@@ -28,6 +28,11 @@ link = link.replaceAll('initSync(undefined, undefined)', 'wasm');
 const urls = [...link.matchAll(/new URL\("\.\/([\w.]+\.wasm)", import\.meta\.url\)/g)];
 if (urls.length !== 1) fail(`${linkPath}: expected one split module, found ${urls.length}; update scripts/build`);
 link = link.replace(urls[0][0], `new URL(${JSON.stringify('./' + answerName)} + new URL(import.meta.url).search, import.meta.url)`);
+// The answer module is fetched with its hash (scripts/integrity.mjs fills it in): a changed
+// file is refused before it is compiled.
+const answerFetch = /fetch\((new URL\([^;]*?import\.meta\.url\))\)/;
+if (!answerFetch.test(link)) fail(`${linkPath}: the split module is not fetched with fetch(new URL(…))`);
+link = link.replace(answerFetch, `fetch($1, { integrity: ${JSON.stringify('@@SRI:' + answerName + '@@')} })`);
 const exported = [...link.matchAll(/^export const (\w+) = /gm)].map((m) => m[1]);
 if (exported.length === 0) fail(`${linkPath}: exports no loader`);
 link = link.replace(/^export const /gm, 'const ');

@@ -27,7 +27,8 @@
 (function () {
   'use strict';
   var CSS = '/*LAUNCHER_CSS*/';
-  // { open: { en: 'Open chat: {title}', fr: …, … }, rtlLangs: [...], rtlScripts: [...] }
+  // { open: { en: 'Open chat: {title}', fr: …, … }, unavailable: { en: …, … }, rtlLangs: [...],
+  //   rtlScripts: [...] }
   var I18N = '/*I18N*/';
   var ICON = 'M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4H4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z';
   var doc = document;
@@ -64,17 +65,43 @@
     else fn();
   }
 
+  // The hashes of the files this loader fetches (put in by scripts/build): a file that does
+  // not match is refused before it runs, so the page's integrity check on sherpa.js covers
+  // the whole widget (sherpa_core.js carries the hash of sherpa_answer.wasm in turn).
+  var SRI = { glue: '@@SRI:sherpa_core.js@@', wasm: '@@SRI:sherpa_core_bg.wasm@@' };
+  // The glue module, checked: a module <script> takes an integrity attribute where import()
+  // does not, and as an external script it needs no CSP exception. Once it has run, import()
+  // of the same URL returns that module from the page's module map, fetching nothing.
+  function importChecked(url) {
+    return new Promise(function (resolve, reject) {
+      var s = doc.createElement('script');
+      s.type = 'module';
+      s.crossOrigin = script.crossOrigin || 'anonymous';
+      s.integrity = SRI.glue;
+      if (script.nonce) s.nonce = script.nonce;
+      s.onload = function () { resolve(import(url)); };
+      s.onerror = function () {
+        reject(new Error(url + ' could not be fetched or failed its integrity check'));
+      };
+      s.src = url;
+      doc.head.appendChild(s);
+    });
+  }
+
   // One module per page, whichever script tag asks first.
   var shared = window.__sherpaLoader || (window.__sherpaLoader = {});
   function load() {
     if (!shared.ready) {
       // The wasm downloads alongside the glue module, not after it (one round trip less).
-      var wasm = fetch(sibling('sherpa_core_bg.wasm'));
+      var wasm = fetch(sibling('sherpa_core_bg.wasm'), { integrity: SRI.wasm });
       wasm.then(null, ignore);
-      shared.ready = import(sibling('sherpa_core.js')).then(function (mod) {
+      shared.ready = importChecked(sibling('sherpa_core.js')).then(function (mod) {
         return mod.default({ module_or_path: wasm }).then(function () { return mod; });
       });
-      shared.ready.catch(fail);
+      shared.ready.then(null, function (err) {
+        fail(err);
+        unavailable();
+      });
     }
     return shared.ready;
   }
@@ -177,13 +204,26 @@
       clicked = true;
       button.setAttribute('aria-busy', 'true');
       button.style.cursor = 'progress';
-      load().then(null, function () {
-        button.removeAttribute('aria-busy');
-        button.style.cursor = 'not-allowed';
-      });
+      load().then(null, ignore);
       boot();
     });
     doc.body.appendChild(host);
+  }
+
+  // The module could not be loaded (offline, a server fault, a file that failed its integrity
+  // check): the launcher says so, in the page's language, instead of doing nothing.
+  function unavailable() {
+    var button = host && host.shadowRoot && host.shadowRoot.querySelector('.launcher');
+    if (!button || host.hasAttribute('data-sherpa-mounted')) return;
+    var lang = (attr(script, 'lang') || 'en').split(/[-_]/)[0].toLowerCase();
+    var text = attr(script, 'text-error-unavailable') || I18N.unavailable[lang] || I18N.unavailable.en;
+    button.removeAttribute('aria-busy');
+    button.setAttribute('aria-disabled', 'true');
+    button.style.cursor = 'not-allowed';
+    if (button.parentNode.querySelector('.launcher-error')) return;
+    var note = el('p', { part: 'load-error', 'class': 'launcher-error', role: 'status' });
+    note.textContent = text;
+    button.parentNode.appendChild(note);
   }
 
   // Inline instances: mounted one by one as they near the viewport. The first script tag on
