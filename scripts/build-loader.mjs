@@ -1,44 +1,37 @@
 // Builds dist/sherpa.js from src/loader/sherpa.js: puts the launcher's rules from
 // style/sherpa.css and its label and text direction from src/i18n.rs into it (so the loader's
-// launcher and the widget's cannot drift apart) and drops comments and indentation (the loader
-// is fetched by every page view).
+// launcher and the widget's cannot drift apart) and minifies it with terser (the loader is
+// fetched by every page view).
 //   node scripts/build-loader.mjs [out.js]
-//   node scripts/build-loader.mjs --strip file.js   comments and indentation out of
-//                                                   wasm-bindgen's glue (an ES module), in place
+//   node scripts/build-loader.mjs --strip file.js   minifies wasm-bindgen's glue (an ES
+//                                                   module) in place
 import fs from 'node:fs';
 import path from 'node:path';
-import vm from 'node:vm';
-import os from 'node:os';
-import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { minify } from 'terser';
 
-/** Whole-line comments and indentation out; the result must still compile. Safe for code whose
- * multi-line strings (none in our loader or in wasm-bindgen's glue) would otherwise change. */
-function strip(code, file, module = false) {
-  const out = code
-    .replace(/^\s*\/\*[\s\S]*?\*\/\s*$/gm, '')
-    .replace(/^\s*\/\/.*$/gm, '')
-    .split('\n').map((l) => l.trim()).filter(Boolean).join('\n') + '\n';
+/** Minified with terser (names mangled, comments and white space out). The strings the build
+ * and the loader rely on (export names, the @@SRI:…@@ placeholders, the module's URLs) are
+ * kept as they are. `module`: an ES module (wasm-bindgen's glue), else a classic script. */
+async function minified(code, file, module = false) {
   try {
-    if (module) {
-      const tmp = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'sherpa-strip-')), 'check.mjs');
-      fs.writeFileSync(tmp, out);
-      execFileSync(process.execPath, ['--check', tmp], { stdio: 'pipe' });
-      fs.rmSync(path.dirname(tmp), { recursive: true });
-    } else {
-      new vm.Script(out, { filename: file });
-    }
+    const out = await minify(code, {
+      module,
+      compress: { passes: 2 },
+      mangle: true,
+      format: { comments: false },
+    });
+    return out.code + '\n';
   } catch (e) {
-    console.error(`build-loader: stripping ${file} broke it (${e.message}); keeping it as is`);
-    return code;
+    console.error(`build-loader: terser could not minify ${file}: ${e.message}`);
+    process.exit(1);
   }
-  return out;
 }
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 if (process.argv[2] === '--strip') {
   const file = process.argv[3];
-  fs.writeFileSync(file, strip(fs.readFileSync(file, 'utf8'), file, true));
+  fs.writeFileSync(file, await minified(fs.readFileSync(file, 'utf8'), file, true));
   process.exit(0);
 }
 const out = process.argv[2] || path.join(root, 'dist/sherpa.js');
@@ -131,7 +124,7 @@ if (!src.includes(i18nMarker)) {
   console.error(`build-loader: ${i18nMarker} not found in src/loader/sherpa.js`);
   process.exit(1);
 }
-const js = strip(src, 'src/loader/sherpa.js').replace(marker, JSON.stringify(launcherCss))
-  .replace(i18nMarker, JSON.stringify(i18n));
+const js = await minified(src.replace(marker, JSON.stringify(launcherCss))
+  .replace(i18nMarker, JSON.stringify(i18n)), 'src/loader/sherpa.js');
 const banner = '/* Sherpa loader. Source: src/loader/sherpa.js */\n';
 fs.writeFileSync(out, banner + js);

@@ -14,7 +14,7 @@ fs.mkdirSync(artifacts, { recursive: true });
 /** Starts the dev server on a free port. Resolves to { url, stop }. */
 export function startDevServer({ paceMs = 5, extraArgs = [] } = {}) {
   const bin = process.env.SHERPA_DEVSERVER || path.join(root, 'target/debug/sherpa-devserver');
-  const child = spawn(bin, ['--port', '0', '--dist', path.join(root, 'dist'), '--root', root,
+  const child = spawn(bin, ['--port', '0', '--dist', process.env.SHERPA_DIST || path.join(root, 'dist'), '--root', root,
     '--pace-ms', String(paceMs), '--exit-on-stdin-eof', '--test-endpoints', ...extraArgs], { stdio: ['pipe', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     let out = '';

@@ -9,6 +9,9 @@ import { pageIdle, settled, until } from './quality.mjs';
 let dev, browser, site;
 const wasmRe = /sherpa_core(_bg\.wasm|\.js)/;
 const answerRe = /sherpa_answer\.wasm/;
+// What Chromium logs of a file that failed (its status, or the integrity check an error page
+// fails), and what wasm-split's module loader logs of the rejected fetch.
+const failedFetchLine = /\b(404|503)\b|HTTP status code is not ok|integrity|SRI|^TypeError: Failed to fetch/;
 
 function page(body, scriptAttrs = '') {
   return `<!doctype html><html><head><title>Loader</title></head><body>
@@ -211,7 +214,10 @@ test('a module that cannot be loaded leaves the page alone and says so once in t
   const errors = p.consoleErrors.filter((e) => e.startsWith('sherpa:'));
   assert.equal(errors.length, 1, p.consoleErrors.join('\n'));
   assert.match(errors[0], /could not be loaded/);
-  const others = p.consoleErrors.filter((e) => !e.startsWith('sherpa:') && !/404/.test(e));
+  const note = p.locator('sherpa-chat [part~="load-error"]');
+  assert.match(await note.innerText(), /The chat is not available right now/, 'the visitor is told');
+  assert.equal(await p.locator('sherpa-chat [part~="launcher"]').getAttribute('aria-disabled'), 'true');
+  const others = p.consoleErrors.filter((e) => !e.startsWith('sherpa:') && !failedFetchLine.test(e));
   assert.deepEqual(others, [], 'no unhandled rejection or other error');
   assert.equal(await p.locator('h1').innerText(), 'Host page');
 });
@@ -267,7 +273,7 @@ test('an answer module that cannot be fetched: the question stays, the answer sa
   await a.and(w.locator('[data-state="done"]')).waitFor();
   assert.ok((await a.locator('[part~="answer"]').innerText()).length > 20);
   // The failed fetch is logged by the browser and by the module loader; nothing else is.
-  const others = p.consoleErrors.filter((e) => !/503|HTTP status code is not ok/.test(e));
+  const others = p.consoleErrors.filter((e) => !failedFetchLine.test(e));
   assert.deepEqual(others, []);
 });
 
