@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use tokio::sync::mpsc;
 
-use crate::json::{obj, s, J};
+use crate::json::{obj, s, Dump, J};
 use crate::state::AppState;
 
 /// The faults (and pacing overrides) requested for one response.
@@ -95,7 +95,7 @@ impl Fault {
             let body = obj([
                 ("scope", s("user")),
                 ("reset_at", s("2026-08-22T12:00:00+00:00")),
-                ("retry_after_seconds", J::Int(120)),
+                ("retry_after_seconds", J::from(120)),
                 ("error_code", s("RATE_LIMITED")),
                 (
                     "detail",

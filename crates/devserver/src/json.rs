@@ -1,166 +1,132 @@
-//! A tiny ordered JSON value with two renderings.
+//! The dev server's JSON: serde_json values (insertion-ordered, the `preserve_order` feature)
+//! written in the spacings Onyx uses.
 //!
 //! Onyx writes its stream lines with Python's `json.dumps` defaults (`", "` and `": "`
-//! separators, every non-ASCII character escaped as `\uXXXX`), while its error bodies go
-//! through Starlette's `JSONResponse` (compact separators, raw UTF-8). Key order matters to
-//! byte-exact tests (`type` first inside a packet), so objects keep insertion order here.
+//! separators, every character outside printable ASCII escaped as `\uXXXX`), while its error
+//! bodies go through Starlette's `JSONResponse` (compact separators, raw UTF-8). Key order
+//! matters to byte-exact tests (`type` first inside a packet), so objects keep it.
 
-use std::fmt::Write as _;
+use std::io;
 
-/// An ordered JSON value.
-#[derive(Clone, Debug, PartialEq)]
-pub enum J {
-    Null,
-    Bool(bool),
-    Int(i64),
-    Float(f64),
-    Str(String),
-    Arr(Vec<J>),
-    Obj(Vec<(String, J)>),
-}
+use serde::Serialize;
+use serde_json::ser::{Formatter, Serializer};
+
+/// A JSON value (serde_json's, objects in insertion order).
+pub type J = serde_json::Value;
 
 /// Builds an object from `(key, value)` pairs, keeping their order.
 pub fn obj<const N: usize>(pairs: [(&str, J); N]) -> J {
-    J::Obj(pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+    J::Object(pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
 }
 
 /// A JSON string.
 pub fn s(v: impl Into<String>) -> J {
-    J::Str(v.into())
+    J::String(v.into())
 }
 
 /// An array of strings.
 pub fn strs<I: IntoIterator<Item = S>, S: Into<String>>(items: I) -> J {
-    J::Arr(items.into_iter().map(|v| J::Str(v.into())).collect())
+    J::Array(items.into_iter().map(|v| J::String(v.into())).collect())
 }
 
-impl J {
+/// The renderings Onyx uses, and an in-place key update.
+pub trait Dump {
     /// Python `json.dumps(obj)` with default settings.
-    pub fn py(&self) -> String {
-        let mut out = String::new();
-        self.write(&mut out, Style::Python);
-        out
-    }
-
+    fn py(&self) -> String;
     /// Starlette `JSONResponse`: compact, raw UTF-8.
-    pub fn compact(&self) -> String {
-        let mut out = String::new();
-        self.write(&mut out, Style::Compact);
-        out
-    }
-
-    /// Python `json.dumps(obj, ensure_ascii=False)`: Python spacing but raw UTF-8 text.
-    pub fn py_utf8(&self) -> String {
-        let mut out = String::new();
-        self.write(&mut out, Style::PythonUtf8);
-        out
-    }
-
+    fn compact(&self) -> String;
+    /// Python `json.dumps(obj, ensure_ascii=False)`: Python spacing, raw UTF-8 text.
+    fn py_utf8(&self) -> String;
     /// Adds or replaces a key of an object (no-op on other values).
-    pub fn set(&mut self, key: &str, value: J) {
-        if let J::Obj(pairs) = self {
-            if let Some(slot) = pairs.iter_mut().find(|(k, _)| k == key) {
-                slot.1 = value;
+    fn set(&mut self, key: &str, value: J);
+}
+
+impl Dump for J {
+    fn py(&self) -> String {
+        write_with(self, Python { ascii: true })
+    }
+
+    fn compact(&self) -> String {
+        self.to_string()
+    }
+
+    fn py_utf8(&self) -> String {
+        write_with(self, Python { ascii: false })
+    }
+
+    fn set(&mut self, key: &str, value: J) {
+        if let J::Object(map) = self {
+            map.insert(key.to_string(), value);
+        }
+    }
+}
+
+fn write_with(v: &J, f: Python) -> String {
+    let mut out = Vec::new();
+    v.serialize(&mut Serializer::with_formatter(&mut out, f))
+        .expect("a JSON value serialises");
+    String::from_utf8(out).expect("serde_json writes UTF-8")
+}
+
+/// Python's `json.dumps` separators; with `ascii`, its `ensure_ascii` escapes (serde_json
+/// already escapes quotes, backslashes and control characters as Python does).
+struct Python {
+    ascii: bool,
+}
+
+impl Formatter for Python {
+    fn begin_array_value<W: ?Sized + io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
+        if first {
+            Ok(())
+        } else {
+            w.write_all(b", ")
+        }
+    }
+
+    fn begin_object_key<W: ?Sized + io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
+        if first {
+            Ok(())
+        } else {
+            w.write_all(b", ")
+        }
+    }
+
+    fn begin_object_value<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        w.write_all(b": ")
+    }
+
+    fn write_string_fragment<W: ?Sized + io::Write>(
+        &mut self,
+        w: &mut W,
+        text: &str,
+    ) -> io::Result<()> {
+        if !self.ascii {
+            return w.write_all(text.as_bytes());
+        }
+        let mut units = [0u16; 2];
+        for c in text.chars() {
+            if (' '..='~').contains(&c) {
+                w.write_all(&[c as u8])?;
             } else {
-                pairs.push((key.to_string(), value));
-            }
-        }
-    }
-
-    fn write(&self, out: &mut String, style: Style) {
-        let (item_sep, key_sep) = match style {
-            Style::Python | Style::PythonUtf8 => (", ", ": "),
-            Style::Compact => (",", ":"),
-        };
-        match self {
-            J::Null => out.push_str("null"),
-            J::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-            J::Int(i) => {
-                let _ = write!(out, "{i}");
-            }
-            J::Float(f) => {
-                if f.is_finite() {
-                    // `{:?}` prints the shortest round-trip form and keeps `.0`, like Python.
-                    let _ = write!(out, "{f:?}");
-                } else {
-                    out.push_str("null");
-                }
-            }
-            J::Str(v) => write_str(out, v, style == Style::Python),
-            J::Arr(items) => {
-                out.push('[');
-                for (i, item) in items.iter().enumerate() {
-                    if i > 0 {
-                        out.push_str(item_sep);
-                    }
-                    item.write(out, style);
-                }
-                out.push(']');
-            }
-            J::Obj(pairs) => {
-                out.push('{');
-                for (i, (k, v)) in pairs.iter().enumerate() {
-                    if i > 0 {
-                        out.push_str(item_sep);
-                    }
-                    write_str(out, k, style == Style::Python);
-                    out.push_str(key_sep);
-                    v.write(out, style);
-                }
-                out.push('}');
-            }
-        }
-    }
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Style {
-    Python,
-    PythonUtf8,
-    Compact,
-}
-
-fn write_str(out: &mut String, v: &str, ascii_only: bool) {
-    out.push('"');
-    for c in v.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c if ascii_only && !c.is_ascii() => {
-                let mut units = [0u16; 2];
                 for unit in c.encode_utf16(&mut units) {
-                    let _ = write!(out, "\\u{unit:04x}");
+                    write!(w, "\\u{unit:04x}")?;
                 }
             }
-            c => out.push(c),
         }
+        Ok(())
     }
-    out.push('"');
-}
 
-impl From<&serde_json::Value> for J {
-    fn from(v: &serde_json::Value) -> Self {
-        match v {
-            serde_json::Value::Null => J::Null,
-            serde_json::Value::Bool(b) => J::Bool(*b),
-            serde_json::Value::Number(n) => match n.as_i64() {
-                Some(i) => J::Int(i),
-                None => J::Float(n.as_f64().unwrap_or(0.0)),
-            },
-            serde_json::Value::String(s) => J::Str(s.clone()),
-            serde_json::Value::Array(a) => J::Arr(a.iter().map(J::from).collect()),
-            serde_json::Value::Object(o) => {
-                J::Obj(o.iter().map(|(k, v)| (k.clone(), J::from(v))).collect())
-            }
-        }
+    fn write_f64<W: ?Sized + io::Write>(&mut self, w: &mut W, value: f64) -> io::Result<()> {
+        // `{:?}` prints the shortest round-trip form and keeps `.0`, like Python's repr.
+        write!(w, "{value:?}")
     }
 }
 
@@ -172,17 +138,29 @@ mod tests {
     fn python_spacing_and_escapes() {
         let v = obj([
             ("type", s("message_delta")),
-            ("content", s("Café 😀\n")),
-            ("n", J::Float(1.0)),
-            ("l", J::Arr(vec![J::Int(1), J::Null])),
+            ("content", s("Café 😀\n\u{7f}\"\\")),
+            ("n", J::from(1.0)),
+            ("l", J::Array(vec![J::from(1), J::Null])),
         ]);
         assert_eq!(
             v.py(),
-            r#"{"type": "message_delta", "content": "Caf\u00e9 \ud83d\ude00\n", "n": 1.0, "l": [1, null]}"#
+            r#"{"type": "message_delta", "content": "Caf\u00e9 \ud83d\ude00\n\u007f\"\\", "n": 1.0, "l": [1, null]}"#
+        );
+        assert_eq!(
+            v.py_utf8(),
+            "{\"type\": \"message_delta\", \"content\": \"Café 😀\\n\u{7f}\\\"\\\\\", \"n\": 1.0, \"l\": [1, null]}"
         );
         assert_eq!(
             v.compact(),
-            "{\"type\":\"message_delta\",\"content\":\"Café 😀\\n\",\"n\":1.0,\"l\":[1,null]}"
+            "{\"type\":\"message_delta\",\"content\":\"Café 😀\\n\u{7f}\\\"\\\\\",\"n\":1.0,\"l\":[1,null]}"
         );
+    }
+
+    #[test]
+    fn keys_keep_their_order_and_set_replaces_in_place() {
+        let mut v = obj([("z", J::from(1)), ("a", J::from(2))]);
+        v.set("z", J::from(3));
+        v.set("m", J::Null);
+        assert_eq!(v.compact(), r#"{"z":3,"a":2,"m":null}"#);
     }
 }

@@ -17,7 +17,7 @@ use serde_json::Value;
 use crate::answer::{self, Answer, AnswerOptions, Seg};
 use crate::corpus::{Article, Filters};
 use crate::faults::{self, detail, json_response, Fault, Gone, Sink};
-use crate::json::{obj, s, strs, J};
+use crate::json::{obj, s, strs, Dump, J};
 use crate::onyx::{self, Job, PIECES_BEFORE_FAULT};
 use crate::state::{AppState, Parent, Turn};
 use crate::Dialect;
@@ -88,14 +88,14 @@ pub async fn send_message(
     if v["search_doc_ids"].is_null() && v["retrieval_options"].is_null() {
         let err = obj([(
             "detail",
-            J::Arr(vec![obj([
+            J::Array(vec![obj([
                 ("type", s("value_error")),
                 ("loc", strs(["body"])),
                 (
                     "msg",
                     s("Value error, Either search_doc_ids or retrieval_options must be provided, but not both or neither."),
                 ),
-                ("input", J::from(&v)),
+                ("input", v.clone()),
                 ("ctx", obj([("error", obj([]))])),
             ])]),
         )]);
@@ -180,7 +180,7 @@ fn llm_doc(a: &Article) -> J {
         ("updated_at", s(a.updated_at())),
         ("link", s(a.url.clone())),
         ("source_links", obj([("0", s(a.url.clone()))])),
-        ("match_highlights", J::Arr(vec![])),
+        ("match_highlights", J::Array(vec![])),
     ])
 }
 
@@ -192,7 +192,7 @@ fn level_nulls(mut o: J) -> J {
 
 fn citation_obj(n: u32, doc: &str) -> J {
     level_nulls(obj([
-        ("citation_num", J::Int(i64::from(n))),
+        ("citation_num", J::from(i64::from(n))),
         ("document_id", s(doc)),
     ]))
 }
@@ -253,28 +253,28 @@ async fn run_flat(
         .await?;
     sink.line(
         &level_nulls(obj([
-            ("top_documents", J::Arr(onyx::docs(answer, true))),
+            ("top_documents", J::Array(onyx::docs(answer, true))),
             ("rephrased_query", s(answer.query.clone())),
             ("predicted_flow", s("question-answer")),
             ("predicted_search", s("semantic")),
             ("applied_source_filters", J::Null),
             ("applied_time_cutoff", J::Null),
-            ("recency_bias_multiplier", J::Float(1.0)),
+            ("recency_bias_multiplier", J::from(1.0)),
         ]))
         .py(),
     )
     .await?;
-    let selected: Vec<J> = (0..answer.cited.len() as i64).map(J::Int).collect();
-    sink.line(&obj([("llm_selected_doc_indices", J::Arr(selected))]).py())
+    let selected: Vec<J> = (0..answer.cited.len() as i64).map(J::from).collect();
+    sink.line(&obj([("llm_selected_doc_indices", J::Array(selected))]).py())
         .await?;
     let context: Vec<J> = answer.cited.iter().map(|a| llm_doc(a)).collect();
-    sink.line(&obj([("final_context_docs", J::Arr(context.clone()))]).py())
+    sink.line(&obj([("final_context_docs", J::Array(context.clone()))]).py())
         .await?;
     sink.line(
         &level_nulls(obj([
             ("tool_name", s("run_search")),
             ("tool_args", query),
-            ("tool_result", J::Arr(context)),
+            ("tool_result", J::Array(context)),
         ]))
         .py(),
     )
@@ -324,22 +324,22 @@ async fn run_flat(
         .filter(|n| sent.contains(n))
         .map(|n| citation_obj(n, &answer.cited[n as usize - 1].id))
         .collect();
-    sink.line(&obj([("citations", J::Arr(all))]).py()).await?;
-    let db_citations = J::Obj(
+    sink.line(&obj([("citations", J::Array(all))]).py()).await?;
+    let db_citations = J::Object(
         (1..=answer.cited.len() as u32)
             .filter(|n| sent.contains(n))
-            .map(|n| (n.to_string(), J::Int(answer.cited[n as usize - 1].db_id)))
+            .map(|n| (n.to_string(), J::from(answer.cited[n as usize - 1].db_id)))
             .collect(),
     );
     let detail = obj([
-        ("message_id", J::Int(turn.assistant_id)),
-        ("parent_message", J::Int(turn.user_id)),
+        ("message_id", J::from(turn.assistant_id)),
+        ("parent_message", J::from(turn.user_id)),
         ("latest_child_message", J::Null),
         ("message", s(text.clone())),
         ("rephrased_query", s(answer.query.clone())),
         (
             "context_docs",
-            obj([("top_documents", J::Arr(onyx::docs(answer, true)))]),
+            obj([("top_documents", J::Array(onyx::docs(answer, true)))]),
         ),
         ("message_type", s("assistant")),
         ("time_sent", s("2026-08-22T10:00:00+00:00")),
@@ -347,8 +347,8 @@ async fn run_flat(
         ("alternate_assistant_id", J::Null),
         ("chat_session_id", s(job.session_id.clone())),
         ("citations", db_citations),
-        ("sub_questions", J::Arr(vec![])),
-        ("files", J::Arr(vec![])),
+        ("sub_questions", J::Array(vec![])),
+        ("files", J::Array(vec![])),
         ("tool_call", J::Null),
         ("refined_answer_improvement", J::Null),
         ("is_agentic", J::Bool(false)),
@@ -358,7 +358,7 @@ async fn run_flat(
 }
 
 fn v1(ind: i64, o: J) -> String {
-    obj([("ind", J::Int(ind)), ("obj", o)]).py()
+    obj([("ind", J::from(ind)), ("obj", o)]).py()
 }
 
 /// The packet v1 stream (§2.3).
@@ -394,7 +394,7 @@ async fn run_v1(
         obj([
             ("type", s("internal_search_tool_delta")),
             ("queries", strs([answer.query.clone()])),
-            ("documents", J::Arr(docs.clone())),
+            ("documents", J::Array(docs.clone())),
         ]),
     ))
     .await?;
@@ -403,7 +403,7 @@ async fn run_v1(
         2,
         obj([
             ("type", s("message_start")),
-            ("final_documents", J::Arr(docs)),
+            ("final_documents", J::Array(docs)),
             ("content", s("")),
         ]),
     ))
@@ -435,7 +435,7 @@ async fn run_v1(
             }
         };
         let line = obj([
-            ("ind", J::Int(2)),
+            ("ind", J::from(2)),
             (
                 "obj",
                 obj([
@@ -458,7 +458,7 @@ async fn run_v1(
                 obj([
                     ("level", J::Null),
                     ("level_question_num", J::Null),
-                    ("citation_num", J::Int(i64::from(*n))),
+                    ("citation_num", J::from(i64::from(*n))),
                     ("document_id", s(doc)),
                 ])
             })
@@ -467,7 +467,7 @@ async fn run_v1(
             3,
             obj([
                 ("type", s("citation_delta")),
-                ("citations", J::Arr(citations)),
+                ("citations", J::Array(citations)),
             ]),
         ))
         .await?;

@@ -139,12 +139,12 @@ pub async fn message(
             ("query", s(question.clone())),
             ("agentid", agent.map_or(J::Null, s)),
             ("createdat", s("2026-08-22T10:00:00.000Z")),
-            ("dislikes", J::Arr(vec![])),
-            ("likes", J::Arr(vec![])),
+            ("dislikes", J::Array(vec![])),
+            ("likes", J::Array(vec![])),
             ("rootAgentName", s("Lumen Help")),
             (
                 "stepsBreakdown",
-                J::Arr(vec![
+                J::Array(vec![
                     obj([
                         ("agentname", s("RAG Agent")),
                         ("content", obj([])),
@@ -169,7 +169,7 @@ pub async fn message(
                     ("questions", strs(answer.follow_ups.clone())),
                 ]),
             ),
-            ("sourceSnips", J::Arr(snips)),
+            ("sourceSnips", J::Array(snips)),
             ("type", s("response")),
             ("response", s(text)),
             ("conversationId", s(conversation)),

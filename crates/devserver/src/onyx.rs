@@ -14,7 +14,7 @@ use serde_json::Value;
 use crate::answer::{self, Answer, AnswerOptions, Seg};
 use crate::corpus::{Article, Filters, Hit};
 use crate::faults::{self, detail, json_response, Fault, Gone, Sink};
-use crate::json::{obj, s, strs, J};
+use crate::json::{obj, s, strs, Dump, J};
 use crate::state::{AppState, Parent, Turn};
 
 /// Known personas: `(id, name, description, document set it searches or "" for all)`.
@@ -78,9 +78,9 @@ pub fn parse_body(body: &Bytes) -> Result<Value, Response> {
     serde_json::from_slice::<Value>(body).map_err(|e| {
         let err = obj([(
             "detail",
-            J::Arr(vec![obj([
+            J::Array(vec![obj([
                 ("type", s("json_invalid")),
-                ("loc", J::Arr(vec![s("body"), J::Int(e.column() as i64)])),
+                ("loc", J::Array(vec![s("body"), J::from(e.column() as i64)])),
                 ("msg", s("JSON decode error")),
                 ("input", obj([])),
                 ("ctx", obj([("error", s(e.to_string()))])),
@@ -95,7 +95,7 @@ pub fn validation_error(message: &str) -> Response {
     json_response(
         StatusCode::UNPROCESSABLE_ENTITY,
         &obj([
-            ("status_code", J::Int(422)),
+            ("status_code", J::from(422)),
             ("message", s(message)),
             ("data", J::Null),
         ]),
@@ -123,13 +123,13 @@ pub fn missing_keys(keys: &[&str], input: &Value) -> Response {
                 ("type", s("missing")),
                 ("loc", strs(["body", *k])),
                 ("msg", s("Field required")),
-                ("input", J::from(input)),
+                ("input", input.clone()),
             ])
         })
         .collect();
     json_response(
         StatusCode::UNPROCESSABLE_ENTITY,
-        &obj([("detail", J::Arr(items))]),
+        &obj([("detail", J::Array(items))]),
     )
 }
 
@@ -169,7 +169,7 @@ pub fn model_of(llm_override: Option<&Value>) -> Option<String> {
 /// A `SearchDoc` (HEAD) for an article; `legacy` gives the ≤ v1.6 `SavedSearchDoc` instead
 /// (no `file_id`, plus `db_doc_id`).
 pub fn search_doc(a: &Article, score: f64, legacy: bool) -> J {
-    let metadata = J::Obj(
+    let metadata = J::Object(
         a.tags
             .iter()
             .map(|(k, v)| (k.clone(), s(v.clone())))
@@ -177,25 +177,25 @@ pub fn search_doc(a: &Article, score: f64, legacy: bool) -> J {
     );
     let mut d = obj([
         ("document_id", s(a.id.clone())),
-        ("chunk_ind", J::Int(0)),
+        ("chunk_ind", J::from(0)),
         ("semantic_identifier", s(a.title.clone())),
         ("link", s(a.url.clone())),
         ("blurb", s(a.blurb())),
         ("source_type", s(a.source_type.clone())),
-        ("boost", J::Int(0)),
+        ("boost", J::from(0)),
         ("hidden", J::Bool(false)),
         ("metadata", metadata),
-        ("score", J::Float(score)),
+        ("score", J::from(score)),
         ("is_relevant", J::Null),
         ("relevance_explanation", J::Null),
-        ("match_highlights", J::Arr(vec![])),
+        ("match_highlights", J::Array(vec![])),
         ("updated_at", s(a.updated_at())),
         ("primary_owners", J::Null),
         ("secondary_owners", J::Null),
         ("is_internet", J::Bool(false)),
     ]);
     if legacy {
-        d.set("db_doc_id", J::Int(a.db_id));
+        d.set("db_doc_id", J::from(a.db_id));
     } else {
         d.set("file_id", J::Null);
     }
@@ -305,7 +305,7 @@ pub async fn persona(headers: HeaderMap, Path(id): Path<String>) -> Response {
             ("Two-factor", "How do I turn on two-factor authentication?"),
         ]
     };
-    let starter_messages = J::Arr(
+    let starter_messages = J::Array(
         starters
             .into_iter()
             .map(|(name, message)| obj([("name", s(name)), ("message", s(message))]))
@@ -314,15 +314,15 @@ pub async fn persona(headers: HeaderMap, Path(id): Path<String>) -> Response {
     json_response(
         StatusCode::OK,
         &obj([
-            ("id", J::Int(p.0)),
+            ("id", J::from(p.0)),
             ("name", s(p.1)),
             ("description", s(p.2)),
             ("is_public", J::Bool(true)),
             ("is_visible", J::Bool(true)),
-            ("display_priority", J::Int(p.0)),
+            ("display_priority", J::from(p.0)),
             ("starter_messages", starter_messages),
-            ("tools", J::Arr(vec![])),
-            ("document_sets", J::Arr(vec![])),
+            ("tools", J::Array(vec![])),
+            ("document_sets", J::Array(vec![])),
             ("llm_model_provider_override", J::Null),
             ("llm_model_version_override", J::Null),
         ]),
@@ -491,9 +491,9 @@ fn full_response_error(msg: &str, session_id: &str) -> J {
         ("answer", s("")),
         ("answer_citationless", s("")),
         ("pre_answer_reasoning", J::Null),
-        ("tool_calls", J::Arr(vec![])),
-        ("top_documents", J::Arr(vec![])),
-        ("citation_info", J::Arr(vec![])),
+        ("tool_calls", J::Array(vec![])),
+        ("top_documents", J::Array(vec![])),
+        ("citation_info", J::Array(vec![])),
         ("message_id", J::Null),
         ("chat_session_id", s(session_id)),
         ("incognito", J::Bool(false)),
@@ -520,21 +520,21 @@ fn full_response(answer: &Answer, turn: &Turn, session_id: &str, citations: bool
         ("pre_answer_reasoning", J::Null),
         (
             "tool_calls",
-            J::Arr(vec![obj([
+            J::Array(vec![obj([
                 ("tool_name", s("internal_search")),
                 (
                     "tool_arguments",
                     obj([("queries", strs([answer.query.clone()]))]),
                 ),
-                ("tool_result", s(J::Arr(docs.clone()).py())),
-                ("search_docs", J::Arr(docs.clone())),
+                ("tool_result", s(J::Array(docs.clone()).py())),
+                ("search_docs", J::Array(docs.clone())),
                 ("generated_images", J::Null),
                 ("pre_reasoning", J::Null),
             ])]),
         ),
-        ("top_documents", J::Arr(docs)),
-        ("citation_info", J::Arr(citation_info)),
-        ("message_id", J::Int(turn.assistant_id)),
+        ("top_documents", J::Array(docs)),
+        ("citation_info", J::Array(citation_info)),
+        ("message_id", J::from(turn.assistant_id)),
         ("chat_session_id", s(session_id)),
         ("incognito", J::Bool(false)),
         ("error_msg", J::Null),
@@ -544,7 +544,7 @@ fn full_response(answer: &Answer, turn: &Turn, session_id: &str, citations: bool
 fn citation_info(n: u32, doc_id: &str) -> J {
     obj([
         ("type", s("citation_info")),
-        ("citation_number", J::Int(i64::from(n))),
+        ("citation_number", J::from(i64::from(n))),
         ("document_id", s(doc_id)),
     ])
 }
@@ -552,10 +552,10 @@ fn citation_info(n: u32, doc_id: &str) -> J {
 /// `{"turn_index": t, "tab_index": 0, "sub_turn_index": null, "model_index": 0|null}`.
 pub fn placement(turn: i64, synthetic: bool) -> J {
     obj([
-        ("turn_index", J::Int(turn)),
-        ("tab_index", J::Int(0)),
+        ("turn_index", J::from(turn)),
+        ("tab_index", J::from(0)),
         ("sub_turn_index", J::Null),
-        ("model_index", if synthetic { J::Null } else { J::Int(0) }),
+        ("model_index", if synthetic { J::Null } else { J::from(0) }),
     ])
 }
 
@@ -574,9 +574,9 @@ pub fn ids_line(turn: &Turn) -> String {
     obj([
         (
             "user_message_id",
-            turn.user_message_id.map_or(J::Null, J::Int),
+            turn.user_message_id.map_or(J::Null, J::from),
         ),
-        ("reserved_assistant_message_id", J::Int(turn.assistant_id)),
+        ("reserved_assistant_message_id", J::from(turn.assistant_id)),
     ])
     .py()
 }
@@ -660,7 +660,7 @@ impl Job {
                 obj([
                     ("type", s("custom_tool_start")),
                     ("tool_name", s("crm")),
-                    ("tool_id", J::Int(7)),
+                    ("tool_id", J::from(7)),
                 ]),
             ))
             .await?;
@@ -690,7 +690,7 @@ impl Job {
             t,
             obj([
                 ("type", s("search_tool_documents_delta")),
-                ("documents", J::Arr(docs.clone())),
+                ("documents", J::Array(docs.clone())),
             ]),
         ))
         .await?;
@@ -701,8 +701,8 @@ impl Job {
             t,
             obj([
                 ("type", s("message_start")),
-                ("final_documents", J::Arr(docs)),
-                ("pre_answer_processing_seconds", J::Float(0.42)),
+                ("final_documents", J::Array(docs)),
+                ("pre_answer_processing_seconds", J::from(0.42)),
             ]),
         ))
         .await?;

@@ -15,7 +15,7 @@ use serde_json::Value;
 use crate::answer::{self, AnswerOptions};
 use crate::corpus::Filters;
 use crate::faults::{self, detail, Fault, Sink};
-use crate::json::{obj, s, J};
+use crate::json::{obj, s, Dump, J};
 use crate::onyx;
 use crate::state::{AppState, Parent};
 
@@ -99,8 +99,8 @@ pub async fn send_message_simple(
     } else {
         J::Null
     };
-    let top_documents = J::Arr(onyx::docs(&answer, !new_shape));
-    let indices: Vec<J> = (0..answer.cited.len() as i64).map(J::Int).collect();
+    let top_documents = J::Array(onyx::docs(&answer, !new_shape));
+    let indices: Vec<J> = (0..answer.cited.len() as i64).map(J::from).collect();
     let body = if new_shape {
         let citation_info = answer
             .cited
@@ -109,7 +109,7 @@ pub async fn send_message_simple(
             .map(|(i, a)| {
                 obj([
                     ("type", s("citation_info")),
-                    ("citation_number", J::Int(i as i64 + 1)),
+                    ("citation_number", J::from(i as i64 + 1)),
                     ("document_id", s(a.id.clone())),
                 ])
             })
@@ -119,11 +119,11 @@ pub async fn send_message_simple(
             ("answer_citationless", s(answer.text(false))),
             ("top_documents", top_documents),
             ("error_msg", error_msg),
-            ("message_id", J::Int(turn.assistant_id)),
-            ("citation_info", J::Arr(citation_info)),
+            ("message_id", J::from(turn.assistant_id)),
+            ("citation_info", J::Array(citation_info)),
         ])
     } else {
-        let cited = J::Obj(
+        let cited = J::Object(
             answer
                 .cited
                 .iter()
@@ -136,11 +136,11 @@ pub async fn send_message_simple(
             ("answer_citationless", s(answer.text(false))),
             ("top_documents", top_documents),
             ("error_msg", error_msg),
-            ("message_id", J::Int(turn.assistant_id)),
-            ("llm_selected_doc_indices", J::Arr(indices.clone())),
-            ("final_context_doc_indices", J::Arr(indices.clone())),
+            ("message_id", J::from(turn.assistant_id)),
+            ("llm_selected_doc_indices", J::Array(indices.clone())),
+            ("final_context_doc_indices", J::Array(indices.clone())),
             ("cited_documents", cited),
-            ("llm_chunks_indices", J::Arr(indices)),
+            ("llm_chunks_indices", J::Array(indices)),
             ("agent_sub_questions", J::Null),
             ("agent_answers", J::Null),
             ("agent_sub_queries", J::Null),
