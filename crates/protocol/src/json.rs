@@ -120,10 +120,35 @@ impl std::error::Error for Error {}
 
 /// Parses one JSON document; whitespace may surround it, nothing else.
 pub fn parse(text: &str) -> Result<Value, Error> {
+    parse_bounded(text, Bounds::NONE)
+}
+
+/// How much of a document [`parse_bounded`] keeps. What it drops is still read to the end
+/// and checked (a document valid or not stays so), but never copied or built: a hostile
+/// multi-megabyte line costs one scan, not megabytes of values to build and free.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Bounds {
+    /// Bytes kept of each string (cut at a character boundary).
+    pub string_bytes: usize,
+    /// Items kept of each array (the first ones).
+    pub array_items: usize,
+}
+
+impl Bounds {
+    /// Everything is kept.
+    pub const NONE: Bounds = Bounds {
+        string_bytes: usize::MAX,
+        array_items: usize::MAX,
+    };
+}
+
+/// [`parse`], keeping only what `bounds` allows of each string and array.
+pub fn parse_bounded(text: &str, bounds: Bounds) -> Result<Value, Error> {
     let mut p = Parser {
         text,
         bytes: text.as_bytes(),
         pos: 0,
+        bounds,
     };
     let v = p.value(0)?;
     p.skip_ws();
@@ -458,10 +483,27 @@ impl<T: FromJson> FromJson for Vec<T> {
 // Parser
 // ---------------------------------------------------------------------------------------------
 
+/// Appends as much of `piece` as fits in `keep` bytes of `out` (whole characters only);
+/// after a cut `keep` is 0, so nothing later is appended.
+fn keep_str(out: &mut String, piece: &str, keep: &mut usize) {
+    let room = keep.saturating_sub(out.len());
+    if piece.len() <= room {
+        out.push_str(piece);
+        return;
+    }
+    let mut end = room;
+    while !piece.is_char_boundary(end) {
+        end -= 1;
+    }
+    out.push_str(&piece[..end]);
+    *keep = 0;
+}
+
 struct Parser<'a> {
     text: &'a str,
     bytes: &'a [u8],
     pos: usize,
+    bounds: Bounds,
 }
 
 impl Parser<'_> {
@@ -494,7 +536,7 @@ impl Parser<'_> {
         match self.peek() {
             Some(b'{') => self.object(depth + 1),
             Some(b'[') => self.array(depth + 1),
-            Some(b'"') => self.string().map(Value::String),
+            Some(b'"') => self.string(self.bounds.string_bytes).map(Value::String),
             Some(b't') => self.literal("true", Value::Bool(true)),
             Some(b'f') => self.literal("false", Value::Bool(false)),
             Some(b'n') => self.literal("null", Value::Null),
@@ -522,7 +564,11 @@ impl Parser<'_> {
             return Ok(Value::Array(items));
         }
         loop {
-            items.push(self.value(depth)?);
+            if items.len() < self.bounds.array_items {
+                items.push(self.value(depth)?);
+            } else {
+                self.skip(depth)?;
+            }
             if self.eat(b']') {
                 return Ok(Value::Array(items));
             }
@@ -546,7 +592,7 @@ impl Parser<'_> {
             if self.peek() != Some(b'"') {
                 return Err(self.error());
             }
-            let key = self.string()?;
+            let key = self.string(usize::MAX)?;
             if !self.eat(b':') {
                 return Err(self.error());
             }
@@ -560,18 +606,20 @@ impl Parser<'_> {
         }
     }
 
-    /// A string literal, from its opening quote.
-    fn string(&mut self) -> Result<String, Error> {
+    /// A string literal, from its opening quote; at most `keep` bytes of it are kept.
+    fn string(&mut self, mut keep: usize) -> Result<String, Error> {
         self.pos += 1; // "
         let mut out = String::new();
         loop {
             // Copy the run up to the next quote, backslash or control character. They are all
             // ASCII, so the run ends on a character boundary.
             let start = self.pos;
-            while matches!(self.peek(), Some(c) if c != b'"' && c != b'\\' && c >= 0x20) {
-                self.pos += 1;
-            }
-            out.push_str(&self.text[start..self.pos]);
+            let run = self.bytes[start..]
+                .iter()
+                .position(|&c| c == b'"' || c == b'\\' || c < 0x20)
+                .unwrap_or(self.bytes.len() - start);
+            self.pos += run;
+            keep_str(&mut out, &self.text[start..self.pos], &mut keep);
             match self.peek() {
                 Some(b'"') => {
                     self.pos += 1;
@@ -580,9 +628,55 @@ impl Parser<'_> {
                 Some(b'\\') => {
                     self.pos += 1;
                     let c = self.escape()?;
-                    out.push(c);
+                    keep_str(&mut out, c.encode_utf8(&mut [0; 4]), &mut keep);
                 }
                 _ => return Err(self.error()),
+            }
+        }
+    }
+
+    /// Reads and checks a value like [`Parser::value`], building nothing.
+    fn skip(&mut self, depth: usize) -> Result<(), Error> {
+        self.skip_ws();
+        match self.peek() {
+            Some(b'{' | b'[') => self.skip_container(depth + 1),
+            Some(b'"') => self.string(0).map(drop),
+            Some(b't') => self.literal("true", Value::Null).map(drop),
+            Some(b'f') => self.literal("false", Value::Null).map(drop),
+            Some(b'n') => self.literal("null", Value::Null).map(drop),
+            Some(b'-' | b'0'..=b'9') => self.number_start().map(drop),
+            _ => Err(self.error()),
+        }
+    }
+
+    /// An array or object, read and checked like [`Parser::array`] and [`Parser::object`].
+    fn skip_container(&mut self, depth: usize) -> Result<(), Error> {
+        if depth > MAX_DEPTH {
+            return Err(self.error());
+        }
+        let object = self.peek() == Some(b'{');
+        let close = if object { b'}' } else { b']' };
+        self.pos += 1;
+        if self.eat(close) {
+            return Ok(());
+        }
+        loop {
+            if object {
+                self.skip_ws();
+                if self.peek() != Some(b'"') {
+                    return Err(self.error());
+                }
+                self.string(0)?;
+                if !self.eat(b':') {
+                    return Err(self.error());
+                }
+            }
+            self.skip(depth)?;
+            if self.eat(close) {
+                return Ok(());
+            }
+            if !self.eat(b',') {
+                return Err(self.error());
             }
         }
     }
@@ -642,6 +736,14 @@ impl Parser<'_> {
 
     /// `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`, kept as text.
     fn number(&mut self) -> Result<Value, Error> {
+        let start = self.number_start()?;
+        Ok(Value::Number(Number(
+            self.text[start..self.pos].to_string(),
+        )))
+    }
+
+    /// Reads a number; returns where it started.
+    fn number_start(&mut self) -> Result<usize, Error> {
         let start = self.pos;
         if self.peek() == Some(b'-') {
             self.pos += 1;
@@ -662,9 +764,7 @@ impl Parser<'_> {
             }
             self.required_digits()?;
         }
-        Ok(Value::Number(Number(
-            self.text[start..self.pos].to_string(),
-        )))
+        Ok(start)
     }
 
     fn digits(&mut self) {
@@ -742,6 +842,47 @@ mod tests {
         assert_eq!(parse(r#""\ud83d""#).unwrap(), s("\u{fffd}"));
         // A broken escape after a high half is still an error.
         assert!(parse(r#""\ud83d\uZZZZ""#).is_err());
+    }
+
+    #[test]
+    fn bounded_parse_cuts_strings_and_arrays_and_still_checks_the_rest() {
+        let b = Bounds {
+            string_bytes: 3,
+            array_items: 2,
+        };
+        let v = parse_bounded(
+            r#"{"long":"abcdef","é":"aé\u00e9x","list":[1,"xyzw",{"a":[2]},null,"\n"]}"#,
+            b,
+        );
+        let v = v.unwrap();
+        assert_eq!(v.get("long"), Some(&s("abc")));
+        assert_eq!(
+            v.get("é"),
+            Some(&s("aé")),
+            "cut before a character, not inside it"
+        );
+        assert_eq!(
+            v.get("list").and_then(Value::as_array),
+            Some(&[Value::Number(num("1")), s("xyz")][..])
+        );
+        // What is dropped is still checked.
+        for bad in [
+            r#"[1,2,x]"#,
+            r#"[1,2,"\q"]"#,
+            r#"[1,2,{"a"}]"#,
+            r#"[1,2,01]"#,
+            "[1,2,\"a\nb\"]",
+            "[1,2,[3]",
+        ] {
+            assert!(parse_bounded(bad, b).is_err(), "{bad}");
+        }
+        let deep = format!(
+            "[1,2,{}{}]",
+            "[".repeat(MAX_DEPTH + 1),
+            "]".repeat(MAX_DEPTH + 1)
+        );
+        assert!(parse_bounded(&deep, b).is_err());
+        assert_eq!(parse_bounded("[1,2,[[3]],true,-1.5e3]", b), parse("[1,2]"));
     }
 
     #[test]
