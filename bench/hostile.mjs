@@ -13,8 +13,12 @@
 // answer cannot pass for a fast one.
 // Writes bench/results/hostile.json and bench/results/hostile.md.
 //
-//   node bench/hostile.mjs [--runs 3] [--case NAME] [--dist DIR]
-//   (--case: a name from the table, repeatable; --dist: the built widget to serve, default dist/)
+//   node bench/hostile.mjs [--runs 3] [--case NAME] [--dist DIR] [--profile]
+//   (--case: a name from the table, repeatable; --dist: the built widget to serve, default dist/;
+//   --profile: also print where the page's JavaScript and wasm spent their time, by function,
+//   from the V8 sampling profiler; useful with a dist/ whose wasm keeps its names, i.e. built
+//   without wasm-opt and with wasm-bindgen --keep-debug; it slows the page, so its task times
+//   are not the benchmark's)
 import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -27,6 +31,7 @@ fs.mkdirSync(outDir, { recursive: true });
 const argv = process.argv.slice(2);
 const RUNS = Number(argv[argv.indexOf('--runs') + 1] || 3) || 3;
 const ONLY = argv.flatMap((a, i) => (argv[i - 1] === '--case' ? [a] : []));
+const PROFILE = argv.includes('--profile');
 const DIST = path.resolve(argv.includes('--dist') ? argv[argv.indexOf('--dist') + 1] : path.join(root, 'dist'));
 
 // ---------------------------------------------------------------- the hostile answers
@@ -124,22 +129,46 @@ async function stream(res, name) {
 const launchArgs = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
   '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
 
-/** The page's main-thread tasks (ms) from a DevTools trace, between two trace timestamps. */
+/**
+ * The page's main-thread tasks from a DevTools trace, between two trace timestamps: each as
+ * { ms, layout } (layout = the style and layout work inside it, ms).
+ */
 function mainThreadTasks(trace, from, to) {
   const events = JSON.parse(trace.toString()).traceEvents;
   const mains = new Set(events.filter((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain').map((e) => `${e.pid}:${e.tid}`));
   const mark = (n) => events.find((e) => e.name === 'TimeStamp' && e.args?.data?.message === n)?.ts;
   const [t0, t1] = [mark(from), mark(to)];
-  return events
-    .filter((e) => e.ph === 'X' && e.name === 'RunTask' && mains.has(`${e.pid}:${e.tid}`) && e.ts >= t0 && e.ts <= t1)
-    .map((e) => e.dur / 1000);
+  const onMain = events.filter((e) => e.ph === 'X' && mains.has(`${e.pid}:${e.tid}`) && e.ts >= t0 && e.ts <= t1);
+  const inside = (t, names) => onMain.filter((l) => names.includes(l.name) && l.ts >= t.ts && l.ts < t.ts + t.dur)
+    .reduce((n, l) => n + l.dur / 1000, 0);
+  return onMain.filter((e) => e.name === 'RunTask').map((t) => ({
+    ms: t.dur / 1000,
+    layout: inside(t, ['Layout', 'UpdateLayoutTree']),
+    gc: inside(t, ['MinorGC', 'MajorGC']),
+    // What the task was (for a look at the JSON): its longest direct parts.
+    parts: t.dur > 30_000 ? onMain.filter((e) => e !== t && e.ts >= t.ts && e.ts < t.ts + t.dur && e.dur > (process.env.HOSTILE_TRACE_MORE ? 500 : 2000))
+      .map((e) => `${e.name} ${(e.dur / 1000).toFixed(1)}`).slice(0, 40) : undefined,
+  }));
+}
+
+/** Self time by function name (ms), the top 25, from a V8 CPU profile. */
+function printProfile(name, prof) {
+  const self = new Map(prof.nodes.map((n) => [n.id, 0]));
+  prof.samples.forEach((id, i) => self.set(id, self.get(id) + (prof.timeDeltas[i] || 0) / 1000));
+  const by = new Map();
+  for (const n of prof.nodes) {
+    const k = n.callFrame.functionName || `(${n.callFrame.url.split('/').pop() || 'program'})`;
+    by.set(k, (by.get(k) || 0) + self.get(n.id));
+  }
+  const top = [...by].filter(([k]) => k !== '(idle)').sort((a, b) => b[1] - a[1]).slice(0, 25);
+  console.error(`profile ${name}:\n` + top.map(([k, ms]) => `  ${ms.toFixed(1).padStart(7)} ms  ${k.slice(0, 110)}`).join('\n'));
 }
 
 /** What the widget shows once the case is over. */
 async function outcome(a) {
   return a.evaluate((el) => ({
     state: el.getAttribute('data-state'),
-    answerChars: el.querySelector('[part~="answer"]')?.innerText.length ?? 0,
+    answerChars: el.querySelector('[part~="answer"]')?.textContent.length ?? 0,
     answer: (el.querySelector('[part~="answer"]')?.innerText ?? '').slice(0, 60),
     notes: [...el.querySelectorAll('[part~="truncated"]')].map((n) => n.innerText),
     cards: el.querySelectorAll('[part~="source-card"]').length,
@@ -156,7 +185,9 @@ async function runCase(browser, base, name) {
   const input = pg.locator('#chat [part~="input"]');
   await input.waitFor();
   await input.fill(name);
-  await browser.startTracing(pg, { categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline'] });
+  const cdp = PROFILE && await context.newCDPSession(pg);
+  if (cdp) { await cdp.send('Profiler.enable'); await cdp.send('Profiler.setSamplingInterval', { interval: 100 }); await cdp.send('Profiler.start'); }
+  await browser.startTracing(pg, { categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', ...(process.env.HOSTILE_TRACE_MORE ? ['v8', 'v8.wasm', 'disabled-by-default-v8.wasm.detailed', 'disabled-by-default-v8.compile', 'v8.execute'] : [])] });
   await pg.evaluate(() => console.timeStamp('hostile:start'));
   const t0 = Date.now();
   await input.press('Enter');
@@ -177,11 +208,13 @@ async function runCase(browser, base, name) {
   const wallMs = Date.now() - t0;
   await pg.evaluate(() => console.timeStamp('hostile:end'));
   const tasks = mainThreadTasks(await browser.stopTracing(), 'hostile:start', 'hostile:end');
+  if (cdp) printProfile(name, (await cdp.send('Profiler.stop')).profile);
   const shown = await outcome(a);
   await context.close();
+  const longest = tasks.reduce((a, t) => (t.ms > a.ms ? t : a), { ms: 0, layout: 0, gc: 0 });
   return {
-    longestMs: Math.max(0, ...tasks), over50: tasks.filter((d) => d > 50).length,
-    blockingMs: tasks.reduce((s, d) => s + Math.max(0, d - 50), 0), tasks: tasks.length,
+    longestMs: longest.ms, longestLayoutMs: longest.layout, longestGcMs: longest.gc, longestParts: longest.parts, over50: tasks.filter((t) => t.ms > 50).length,
+    blockingMs: tasks.reduce((s, t) => s + Math.max(0, t.ms - 50), 0), tasks: tasks.length,
     streamMs, wallMs, shown, errors,
   };
 }
@@ -207,15 +240,15 @@ function report(results) {
   md.push(`Each case ${RUNS} run(s), a fresh browser context each; main-thread tasks of the page from Enter until the answer is done` +
     ' (and, for the document cases, the cards shown after "show all"). Medians, with the largest in brackets.');
   md.push('');
-  md.push('| case | longest task ms | tasks > 50 ms | total blocking ms | Enter → done ms | what the widget showed | check |');
-  md.push('|---|---:|---:|---:|---:|---|---|');
+  md.push('| case | longest task ms | of which style+layout ms | tasks > 50 ms | total blocking ms | Enter → done ms | what the widget showed | check |');
+  md.push('|---|---:|---:|---:|---:|---:|---|---|');
   for (const [name, runs] of Object.entries(results)) {
     const s = runs[runs.length - 1].shown;
     const showed = `${s.state}, ${s.answerChars} chars` + (s.cards ? `, ${s.cards} cards (longest title ${s.longestTitle})` : '') +
       (s.notes.length ? `, notes: ${s.notes.map((n) => `“${n}”`).join(' ')}` : '');
     const bad = runs.map((r) => check(name, r.shown)).filter(Boolean);
     const col = (k) => `${f0(med(runs.map((r) => r[k])))} (${f0(Math.max(...runs.map((r) => r[k])))})`;
-    md.push(`| \`${name}\`: ${CASES[name][0]} | ${col('longestMs')} | ${col('over50')} | ${col('blockingMs')} | ${col('streamMs')} | ${showed} | ${bad.length ? 'FAIL: ' + bad[0] : 'ok'} |`);
+    md.push(`| \`${name}\`: ${CASES[name][0]} | ${col('longestMs')} | ${col('longestLayoutMs')} | ${col('over50')} | ${col('blockingMs')} | ${col('streamMs')} | ${showed} | ${bad.length ? 'FAIL: ' + bad[0] : 'ok'} |`);
   }
   return md.join('\n') + '\n';
 }
@@ -233,7 +266,7 @@ async function main() {
       const r = await runCase(browser, base, name);
       r.serverBytes = sent[name];
       results[name].push(r);
-      console.error(`bench: ${name} run ${i + 1}: longest ${f0(r.longestMs)} ms, ${r.over50} over 50 ms, blocking ${f0(r.blockingMs)} ms, ` +
+      console.error(`bench: ${name} run ${i + 1}: longest ${f0(r.longestMs)} ms (layout ${f0(r.longestLayoutMs)}, gc ${f0(r.longestGcMs)}), ${r.over50} over 50 ms, blocking ${f0(r.blockingMs)} ms, ` +
         `done in ${r.streamMs} ms, server wrote ${(r.serverBytes / MB).toFixed(1)} MB${check(name, r.shown) ? ', CHECK FAILED: ' + check(name, r.shown) : ''}`);
     }
   }

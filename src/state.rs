@@ -6,7 +6,7 @@ use std::rc::Rc;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use sherpa_protocol::backend::{advance, new_conversation_id, parse_starters};
+use sherpa_protocol::backend::{advance, new_conversation_id, parse_starters, Decoder};
 use sherpa_protocol::citations::strip_markers;
 use sherpa_protocol::limits::TurnLimits;
 use sherpa_protocol::markdown::{Block, BlockSplitter};
@@ -14,7 +14,7 @@ use sherpa_protocol::{
     Adapter, ChatError, ChatEvent, Conversation, Cut, Document, Status, StopReason,
 };
 use wasm_bindgen::JsValue;
-use web_sys::{AbortController, HtmlElement};
+use web_sys::{AbortController, AbortSignal, HtmlElement};
 
 use crate::config::Config;
 use crate::events;
@@ -28,6 +28,15 @@ use crate::transport::{self, Failure};
 /// is asked, so a long session costs the page a bounded amount of memory. The server keeps
 /// the whole conversation; only the latest message id is needed to continue it.
 pub const MAX_MESSAGES: usize = 100;
+
+/// Bytes of a body chunk decoded at a time (a read can return megabytes at once).
+const SLICE: usize = 64 * 1024;
+
+/// Bytes of answer text without a sentence end the announcer holds before announcing them.
+const SPEECH_HOLD: usize = 1_000;
+/// Bytes one announcement reads at most (the rest of an over-long piece is not announced;
+/// the answer itself is all there to read).
+const SPEECH_MAX: usize = 2_000;
 
 /// Who wrote a message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -827,13 +836,24 @@ impl Chat {
         conv.borrow_mut().turns += 1;
         let idle_ms = cfg.idle_timeout_seconds.saturating_mul(1000);
         let mut limits = TurnLimits::default();
+        let mut pace = transport::Pace::new();
         loop {
-            match resp.chunk_within(&signal, Some(idle_ms)).await {
-                // An empty read carries nothing; the decoder never sees one.
-                Ok(Some(bytes)) if bytes.is_empty() => {}
+            match transport::paced_chunk(&resp, &signal, Some(idle_ms), &mut pace).await {
                 Ok(Some(bytes)) => {
-                    self.apply_bounded(answer, &mut limits, decoder.feed(&bytes));
-                    if limits.answer_full() {
+                    let full = self
+                        .decode(
+                            answer,
+                            &mut *decoder,
+                            &mut limits,
+                            &mut pace,
+                            &bytes,
+                            &signal,
+                        )
+                        .await;
+                    if signal.aborted() {
+                        return Err(Failure::Aborted);
+                    }
+                    if full {
                         // The answer reached its cap: stop reading (and the server).
                         self.cut_turn(&resp);
                         self.apply(answer, &ChatEvent::Done(StopReason::Finished));
@@ -856,6 +876,47 @@ impl Chat {
         }
         self.apply_bounded(answer, &mut limits, decoder.finish());
         Ok(())
+    }
+
+    /// Decodes and applies one body chunk in slices of [`SLICE`] bytes, giving the main
+    /// thread back to the browser between slices once the turn has been busy for a while
+    /// ([`transport::Pace`]): a server that sends megabytes at once cannot hold the page in
+    /// one long task. Stops early when the answer reaches its cap (returns true) or the turn
+    /// was stopped meanwhile.
+    async fn decode(
+        &self,
+        answer: Message,
+        decoder: &mut dyn Decoder,
+        limits: &mut TurnLimits,
+        pace: &mut transport::Pace,
+        bytes: &[u8],
+        signal: &AbortSignal,
+    ) -> bool {
+        for slice in bytes.chunks(SLICE) {
+            let events = decoder.feed(slice);
+            // A slice that alone used the budget (it completed a multi-megabyte line) has
+            // its events applied, and so rendered, in a task of their own.
+            let heavy = pace.spent();
+            if heavy {
+                pace.yield_now().await;
+                if signal.aborted() {
+                    return false;
+                }
+            }
+            self.apply_bounded(answer, limits, events);
+            if limits.answer_full() {
+                return true;
+            }
+            if heavy {
+                pace.yield_now().await;
+            } else {
+                pace.breathe().await;
+            }
+            if signal.aborted() {
+                return false;
+            }
+        }
+        false
     }
 
     /// Applies decoded events through the turn's limits.
@@ -890,7 +951,9 @@ impl Chat {
         }
     }
 
-    /// Collects streamed text and announces it a sentence at a time (never per token).
+    /// Collects streamed text and announces it a sentence at a time (never per token). Text
+    /// with no sentence end is announced once it passes [`SPEECH_HOLD`] bytes, so the live
+    /// region never holds (nor lays out, nor has read out) a whole answer at once.
     fn speak(&self, delta: &str) {
         let Some(inner) = self.inner.try_get_value() else {
             return;
@@ -904,20 +967,25 @@ impl Chat {
                 from -= 1;
             }
             buf.push_str(&strip_markers(delta));
-            last_sentence_end(&buf[from..]).map(|end| {
-                let cut = from + end;
-                let sentence = buf[..cut].to_string();
-                buf.replace_range(..cut, "");
-                sentence
-            })
+            match last_sentence_end(&buf[from..]) {
+                Some(end) => {
+                    let cut = from + end;
+                    let sentence = buf[..cut].to_string();
+                    buf.replace_range(..cut, "");
+                    Some(sentence)
+                }
+                None if buf.len() > SPEECH_HOLD => Some(std::mem::take(buf)),
+                None => None,
+            }
         };
         if let Some(s) = ready {
             self.announce(&s);
         }
     }
 
+    /// Sets the live region to `text` (at most [`SPEECH_MAX`] bytes of it, cut at a space).
     fn announce(&self, text: &str) {
-        let clean = speakable(text);
+        let clean = speakable(speech_piece(text));
         if !clean.is_empty() {
             self.announcement.set(clean);
         }
@@ -986,6 +1054,20 @@ fn last_sentence_end(s: &str) -> Option<usize> {
         }
     }
     found
+}
+
+/// The start of `text` that one announcement reads: all of it up to [`SPEECH_MAX`] bytes,
+/// else up to the last space before that (or the last character boundary, if none).
+fn speech_piece(text: &str) -> &str {
+    if text.len() <= SPEECH_MAX {
+        return text;
+    }
+    let mut end = SPEECH_MAX;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let head = &text[..end];
+    head.rfind(char::is_whitespace).map_or(head, |i| &head[..i])
 }
 
 /// Text for a screen reader: the sentence's markdown rendered to plain text (no emphasis
