@@ -836,7 +836,7 @@ impl Chat {
         conv.borrow_mut().turns += 1;
         let idle_ms = cfg.idle_timeout_seconds.saturating_mul(1000);
         let mut limits = TurnLimits::default();
-        let mut pace = transport::Pace::new();
+        let mut pace = transport::Pace::start();
         loop {
             match transport::paced_chunk(&resp, &signal, Some(idle_ms), &mut pace).await {
                 Ok(Some(bytes)) => {

@@ -225,7 +225,8 @@ pub struct Pace {
 }
 
 impl Pace {
-    pub fn new() -> Self {
+    /// A pace whose busy time starts now.
+    pub fn start() -> Self {
         Pace {
             since: performance_now(),
         }

@@ -26,9 +26,11 @@
 //! Work per delta: nothing is scanned unless the delta contains a newline; then the tail's
 //! complete lines are scanned once, so the cost is proportional to the delta plus the tail.
 //! While the tail is an open fenced code block, only the newly completed lines are checked for
-//! a possible closing fence, so a long code block streams in linear time. The cost that
-//! remains is a single huge top-level block (say a 100 KB list): every new line re-scans it,
-//! as the widget re-renders it anyway. Lines end at `\n` (a CR before it is dropped); a bare
+//! a possible closing fence, so a long code block streams in linear time. A line over
+//! [`LONG_LINE`] bytes (outside fenced code) is committed in pieces of at most that size, cut
+//! at spaces, each shown as a paragraph of its own. The cost that remains is a single huge
+//! top-level block of many lines (say a 100 KB list): every new line re-scans it, as the
+//! widget re-renders it anyway. Lines end at `\n` (a CR before it is dropped); a bare
 //! CR is an ordinary character.
 //!
 //! Not supported across blocks: link reference definitions (`[1]: https://…`). Each block is
