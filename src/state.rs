@@ -832,13 +832,27 @@ impl Chat {
         if sherpa_protocol::errors::is_failure(&resp.meta()) {
             return Err(resp.into_error(&signal).await);
         }
-        let mut decoder = adapter.decoder(resp.content_type.as_deref());
+        let decoder = adapter.decoder(resp.content_type.as_deref());
         conv.borrow_mut().turns += 1;
         let idle_ms = cfg.idle_timeout_seconds.saturating_mul(1000);
+        self.read_answer(answer, &resp, decoder, &signal, idle_ms)
+            .await
+    }
+
+    /// Reads the answer's body to its end (or the answer's cap, or a failure), applying
+    /// what it decodes as it goes.
+    async fn read_answer(
+        &self,
+        answer: Message,
+        resp: &transport::Response,
+        mut decoder: Box<dyn Decoder>,
+        signal: &AbortSignal,
+        idle_ms: u32,
+    ) -> Result<(), Failure> {
         let mut limits = TurnLimits::default();
         let mut pace = transport::Pace::start();
         loop {
-            match transport::paced_chunk(&resp, &signal, Some(idle_ms), &mut pace).await {
+            match transport::paced_chunk(resp, signal, Some(idle_ms), &mut pace).await {
                 Ok(Some(bytes)) => {
                     let full = self
                         .decode(
@@ -847,7 +861,7 @@ impl Chat {
                             &mut limits,
                             &mut pace,
                             &bytes,
-                            &signal,
+                            signal,
                         )
                         .await;
                     if signal.aborted() {
@@ -855,7 +869,7 @@ impl Chat {
                     }
                     if full {
                         // The answer reached its cap: stop reading (and the server).
-                        self.cut_turn(&resp);
+                        self.cut_turn(resp);
                         self.apply(answer, &ChatEvent::Done(StopReason::Finished));
                         return Ok(());
                     }
