@@ -448,6 +448,8 @@ async fn text_without_sentence_ends_is_announced_in_bounded_pieces() {
     let words = "word ".repeat(300); // 1,500 bytes: over the 1,000 held
     let long = "long ".repeat(1_000); // 5,000 bytes in one delta: over the 2,000 read
     ask_and_listen(&[&words, &words, &long]).await;
+    // Each `words` is announced whole (the second, the same text, is left out as a repeat);
+    // of `long`, the first 2,000 bytes up to a space.
     let texts = announced();
     assert_eq!(
         texts.len(),
