@@ -6,7 +6,7 @@ use std::rc::Rc;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use sherpa_protocol::backend::{advance, new_conversation_id, parse_starters};
+use sherpa_protocol::backend::{advance, new_conversation_id, parse_starters, Decoder};
 use sherpa_protocol::citations::strip_markers;
 use sherpa_protocol::limits::TurnLimits;
 use sherpa_protocol::markdown::{Block, BlockSplitter};
@@ -15,7 +15,7 @@ use sherpa_protocol::{
     Adapter, ChatError, ChatEvent, Conversation, Cut, Document, Status, StopReason,
 };
 use wasm_bindgen::JsValue;
-use web_sys::{AbortController, HtmlElement};
+use web_sys::{AbortController, AbortSignal, HtmlElement};
 
 use crate::config::Config;
 use crate::events;
@@ -29,6 +29,15 @@ use crate::transport::{self, Failure};
 /// is asked, so a long session costs the page a bounded amount of memory. The server keeps
 /// the whole conversation; only the latest message id is needed to continue it.
 pub const MAX_MESSAGES: usize = 100;
+
+/// Bytes of a body chunk decoded at a time (a read can return megabytes at once).
+const SLICE: usize = 64 * 1024;
+
+/// Bytes of answer text without a sentence end the announcer holds before announcing them.
+const SPEECH_HOLD: usize = 1_000;
+/// Bytes one announcement reads at most (the rest of an over-long piece is not announced;
+/// the answer itself is all there to read).
+const SPEECH_MAX: usize = 2_000;
 
 /// Who wrote a message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -832,24 +841,48 @@ impl Chat {
         if sherpa_protocol::errors::is_failure(&resp.meta()) {
             return Err(resp.into_error(&signal).await);
         }
-        let mut decoder = adapter.decoder(resp.content_type.as_deref());
+        let decoder = adapter.decoder(resp.content_type.as_deref());
         conv.borrow_mut().turns += 1;
         let idle_ms = cfg.idle_timeout_seconds.saturating_mul(1000);
+        self.read_answer(answer, &resp, decoder, &signal, idle_ms)
+            .await
+    }
+
+    /// Reads the answer's body to its end (or the answer's cap, or a failure), applying
+    /// what it decodes as it goes.
+    async fn read_answer(
+        &self,
+        answer: Message,
+        resp: &transport::Response,
+        mut decoder: Box<dyn Decoder>,
+        signal: &AbortSignal,
+        idle_ms: u32,
+    ) -> Result<(), Failure> {
         let mut limits = TurnLimits::default();
+        let mut pace = transport::Pace::start();
         loop {
-            match resp.chunk_within(&signal, Some(idle_ms)).await {
-                // An empty read carries nothing; the decoder never sees one.
-                Ok(Some(bytes)) if bytes.is_empty() => {}
+            match transport::paced_chunk(resp, signal, Some(idle_ms), &mut pace).await {
                 Ok(Some(bytes)) => {
-                    let events = decoder.feed(&bytes);
-                    if let Some(e) = session_gone(&events) {
-                        resp.cancel();
-                        return Err(Failure::Error(e));
+                    let full = self
+                        .decode(
+                            answer,
+                            &mut *decoder,
+                            &mut limits,
+                            &mut pace,
+                            &bytes,
+                            signal,
+                        )
+                        .await
+                        .map_err(|gone| {
+                            resp.cancel();
+                            Failure::Error(gone)
+                        })?;
+                    if signal.aborted() {
+                        return Err(Failure::Aborted);
                     }
-                    self.apply_bounded(answer, &mut limits, events);
-                    if limits.answer_full() {
+                    if full {
                         // The answer reached its cap: stop reading (and the server).
-                        self.cut_turn(&resp);
+                        self.cut_turn(resp);
                         self.apply(answer, &ChatEvent::Done(StopReason::Finished));
                         return Ok(());
                     }
@@ -900,6 +933,51 @@ impl Chat {
         }
     }
 
+    /// Decodes and applies one body chunk in slices of [`SLICE`] bytes, giving the main
+    /// thread back to the browser between slices once the turn has been busy for a while
+    /// ([`transport::Pace`]): a server that sends megabytes at once cannot hold the page in
+    /// one long task. Stops early when the answer reaches its cap (returns true) or the turn
+    /// was stopped meanwhile; a line saying the server session is gone is returned as the
+    /// error, unapplied (see [`Chat::run_turn_renewing`]).
+    async fn decode(
+        &self,
+        answer: Message,
+        decoder: &mut dyn Decoder,
+        limits: &mut TurnLimits,
+        pace: &mut transport::Pace,
+        bytes: &[u8],
+        signal: &AbortSignal,
+    ) -> Result<bool, ChatError> {
+        for slice in bytes.chunks(SLICE) {
+            let events = decoder.feed(slice);
+            if let Some(e) = session_gone(&events) {
+                return Err(e);
+            }
+            // A slice that alone used the budget (it completed a multi-megabyte line) has
+            // its events applied, and so rendered, in a task of their own.
+            let heavy = pace.spent();
+            if heavy {
+                pace.yield_now().await;
+                if signal.aborted() {
+                    return Ok(false);
+                }
+            }
+            self.apply_bounded(answer, limits, events);
+            if limits.answer_full() {
+                return Ok(true);
+            }
+            if heavy {
+                pace.yield_now().await;
+            } else {
+                pace.breathe().await;
+            }
+            if signal.aborted() {
+                return Ok(false);
+            }
+        }
+        Ok(false)
+    }
+
     /// Applies decoded events through the turn's limits.
     fn apply_bounded(
         &self,
@@ -932,7 +1010,9 @@ impl Chat {
         }
     }
 
-    /// Collects streamed text and announces it a sentence at a time (never per token).
+    /// Collects streamed text and announces it a sentence at a time (never per token). Text
+    /// with no sentence end is announced once it passes [`SPEECH_HOLD`] bytes, so the live
+    /// region never holds (nor lays out, nor has read out) a whole answer at once.
     fn speak(&self, delta: &str) {
         let Some(inner) = self.inner.try_get_value() else {
             return;
@@ -946,20 +1026,25 @@ impl Chat {
                 from -= 1;
             }
             buf.push_str(&strip_markers(delta));
-            last_sentence_end(&buf[from..]).map(|end| {
-                let cut = from + end;
-                let sentence = buf[..cut].to_string();
-                buf.replace_range(..cut, "");
-                sentence
-            })
+            match last_sentence_end(&buf[from..]) {
+                Some(end) => {
+                    let cut = from + end;
+                    let sentence = buf[..cut].to_string();
+                    buf.replace_range(..cut, "");
+                    Some(sentence)
+                }
+                None if buf.len() > SPEECH_HOLD => Some(std::mem::take(buf)),
+                None => None,
+            }
         };
         if let Some(s) = ready {
             self.announce(&s);
         }
     }
 
+    /// Sets the live region to `text` (at most [`SPEECH_MAX`] bytes of it, cut at a space).
     fn announce(&self, text: &str) {
-        let clean = speakable(text);
+        let clean = speakable(speech_piece(text));
         if !clean.is_empty() {
             self.announcement.set(clean);
         }
@@ -1028,6 +1113,20 @@ fn last_sentence_end(s: &str) -> Option<usize> {
         }
     }
     found
+}
+
+/// The start of `text` that one announcement reads: all of it up to [`SPEECH_MAX`] bytes,
+/// else up to the last space before that (or the last character boundary, if none).
+fn speech_piece(text: &str) -> &str {
+    if text.len() <= SPEECH_MAX {
+        return text;
+    }
+    let mut end = SPEECH_MAX;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let head = &text[..end];
+    head.rfind(char::is_whitespace).map_or(head, |i| &head[..i])
 }
 
 /// Text for a screen reader: the sentence's markdown rendered to plain text (no emphasis

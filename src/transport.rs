@@ -4,6 +4,7 @@
 use js_sys::{Reflect, Uint8Array};
 use sherpa_protocol::errors::{self, ResponseMeta};
 use sherpa_protocol::{ChatError, HttpRequest};
+use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
@@ -201,6 +202,84 @@ impl Response {
             let _ = r.cancel();
         }
     }
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// `performance.now()`: milliseconds, sub-millisecond resolution.
+    #[wasm_bindgen(js_namespace = performance, js_name = now)]
+    fn performance_now() -> f64;
+}
+
+/// How long a turn may decode before it gives the main thread back to the browser (ms).
+/// Well under the 50 ms that counts as a long task, since rendering what was decoded
+/// follows in the same task.
+const BUDGET_MS: f64 = 8.0;
+
+/// Keeps a reading loop from holding the main thread: [`Pace::breathe`] yields to the event
+/// loop once the loop has been busy for [`BUDGET_MS`] since it last waited or yielded. A
+/// body that arrives faster than it is decoded (a hostile server, a large buffered reply)
+/// resolves read after read without a pause, all in one task, unless something yields.
+pub struct Pace {
+    since: f64,
+}
+
+impl Pace {
+    /// A pace whose busy time starts now.
+    pub fn start() -> Self {
+        Pace {
+            since: performance_now(),
+        }
+    }
+
+    /// The loop waited (for the network): its busy time starts again.
+    pub fn waited(&mut self) {
+        self.since = performance_now();
+    }
+
+    /// Whether the loop has been busy for the budget.
+    pub fn spent(&self) -> bool {
+        performance_now() - self.since >= BUDGET_MS
+    }
+
+    /// Yields to the event loop if the loop has been busy for the budget.
+    pub async fn breathe(&mut self) {
+        if self.spent() {
+            self.yield_now().await;
+        }
+    }
+
+    /// Yields to the event loop: a zero-delay timer, so input, rendering and other tasks
+    /// run first (and what the loop changed is rendered in the task it leaves).
+    pub async fn yield_now(&mut self) {
+        let next_task = js_sys::Promise::new(&mut |resolve, _| {
+            let timer = web_sys::window().and_then(|w| {
+                w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0)
+                    .ok()
+            });
+            if timer.is_none() {
+                let _ = resolve.call0(&JsValue::NULL);
+            }
+        });
+        let _ = JsFuture::from(next_task).await;
+        self.since = performance_now();
+    }
+}
+
+/// Reads `resp`'s next chunk like [`Response::chunk_within`], telling `pace` when the read
+/// had to wait for the network.
+pub async fn paced_chunk(
+    resp: &Response,
+    signal: &AbortSignal,
+    idle_ms: Option<u32>,
+    pace: &mut Pace,
+) -> Result<Option<Vec<u8>>, Failure> {
+    let start = performance_now();
+    let chunk = resp.chunk_within(signal, idle_ms).await;
+    if performance_now() - start > 1.0 {
+        pace.waited();
+    }
+    chunk
 }
 
 /// Fires a request and ignores its outcome (stop and feedback calls).

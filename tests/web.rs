@@ -391,17 +391,10 @@ async fn a_stalled_stream_fails_with_a_specific_retryable_message() {
         .contains("Partial"));
 }
 
-#[wasm_bindgen_test]
-async fn the_live_region_announces_whole_sentences_not_tokens() {
-    let body = onyx_stream(
-        &[
-            "Refunds are",
-            " allowed within 30 days.",
-            " Returns need",
-            " a **receipt**.",
-        ],
-        None,
-    );
+/// Mounts an inline widget whose live region records what it announces, streaming `deltas`
+/// one read per line, and asks; returns the widget once the answer is done.
+async fn ask_and_listen(deltas: &[&str]) -> ShadowRoot {
+    let body = onyx_stream(deltas, None);
     // One read per line, so the deltas arrive separately.
     let lines: Vec<&[u8]> = body.split_inclusive(|&b| b == b'\n').collect();
     script_fetch(200, "text/event-stream", &lines);
@@ -420,24 +413,60 @@ async fn the_live_region_announces_whole_sentences_not_tokens() {
     watch.call1(&JsValue::NULL, &region).unwrap();
     type_and_send(&root, "Returns?").await;
     until(|| q(&root, "[part~=message-assistant][data-state=done]").is_some()).await;
-    let announced = || -> Vec<String> {
-        let seen: js_sys::Array =
-            js_sys::Reflect::get(&web_sys::window().unwrap(), &"__announced".into())
-                .unwrap()
-                .unchecked_into();
-        seen.iter().filter_map(|v| v.as_string()).collect()
-    };
-    // The last sentence is announced once the answer is done.
-    until(|| announced().iter().any(|t| t == "Returns need a receipt.")).await;
-    let mut texts = announced();
+    // The announcer reacts to the answer's end within that turn of the event loop.
+    next_turn().await;
+    root
+}
+
+/// What the live region announced, in order (empty and repeated texts left out).
+fn announced() -> Vec<String> {
+    let seen: js_sys::Array =
+        js_sys::Reflect::get(&web_sys::window().unwrap(), &"__announced".into())
+            .unwrap()
+            .unchecked_into();
+    let mut texts: Vec<String> = seen.iter().filter_map(|v| v.as_string()).collect();
     texts.retain(|t| !t.is_empty());
     texts.dedup();
+    texts
+}
+
+#[wasm_bindgen_test]
+async fn the_live_region_announces_whole_sentences_not_tokens() {
+    ask_and_listen(&[
+        "Refunds are",
+        " allowed within 30 days.",
+        " Returns need",
+        " a **receipt**.",
+    ])
+    .await;
     assert_eq!(
-        texts,
+        announced(),
         vec![
             "Refunds are allowed within 30 days.",
             "Returns need a receipt."
         ]
+    );
+}
+
+#[wasm_bindgen_test]
+async fn text_without_sentence_ends_is_announced_in_bounded_pieces() {
+    let words = "word ".repeat(300); // 1,500 bytes: over the 1,000 held
+    let long = "long ".repeat(1_000); // 5,000 bytes in one delta: over the 2,000 read
+    ask_and_listen(&[&words, &words, &long]).await;
+    // Each `words` is announced whole (the second, the same text, is left out as a repeat);
+    // of `long`, the first 2,000 bytes up to a space.
+    let texts = announced();
+    assert_eq!(
+        texts.len(),
+        2,
+        "{:?}",
+        texts.iter().map(String::len).collect::<Vec<_>>()
+    );
+    assert_eq!(texts[0], words.trim());
+    assert!(
+        texts[1].starts_with("long long") && texts[1].len() <= 2_000,
+        "{}",
+        texts[1].len()
     );
 }
 

@@ -111,8 +111,11 @@ test('a 50 MB answer is cut at 100,000 characters with a note, and the stream an
   mock.seen.length = 0;
   await ask(page, 'huge', w);
   const a = await answerIn(w, 'done', 60000);
-  const text = await a.locator('[part~="answer"]').innerText();
+  // Characters of answer text (textContent: the breaks between the pieces a line this long
+  // is shown in are not answer characters).
+  const text = await a.locator('[part~="answer"]').textContent();
   assert.ok(text.length <= 100_000 && text.length > 90_000, `answer length ${text.length}`);
+  assert.ok(await a.locator('[part~="answer"] p').count() >= 6, 'a 100,000-character line is shown in pieces');
   assert.match(await a.locator('[part~="truncated"]').innerText(), /too long/);
   assert.ok(mock.seen.includes(`/api/chat/stop-chat-session/${SESSION}`), `server told to stop: ${mock.seen}`);
   // The widget cancelled the body: the mock never got to write all 50 MB.

@@ -93,8 +93,14 @@ fn parse_citation(s: &str) -> Parse {
 impl CitationText {
     /// Converts the next piece of answer text; returns what can be shown now.
     pub fn feed(&mut self, text: &str) -> String {
-        self.pending
-            .extend(text.chars().filter(|&c| c != MARK_OPEN && c != MARK_CLOSE));
+        // Markers a server wrote itself are dropped. Checked first (a fast byte search for
+        // each), so ordinary text is copied at once: char by char, a 4 MB delta took 40 ms.
+        if text.contains(MARK_OPEN) || text.contains(MARK_CLOSE) {
+            self.pending
+                .extend(text.chars().filter(|&c| c != MARK_OPEN && c != MARK_CLOSE));
+        } else {
+            self.pending.push_str(text);
+        }
         self.convert(false)
     }
 

@@ -26,9 +26,11 @@
 //! Work per delta: nothing is scanned unless the delta contains a newline; then the tail's
 //! complete lines are scanned once, so the cost is proportional to the delta plus the tail.
 //! While the tail is an open fenced code block, only the newly completed lines are checked for
-//! a possible closing fence, so a long code block streams in linear time. The cost that
-//! remains is a single huge top-level block (say a 100 KB list): every new line re-scans it,
-//! as the widget re-renders it anyway. Lines end at `\n` (a CR before it is dropped); a bare
+//! a possible closing fence, so a long code block streams in linear time. A line over
+//! [`LONG_LINE`] bytes (outside fenced code) is committed in pieces of at most that size, cut
+//! at spaces, each shown as a paragraph of its own. The cost that remains is a single huge
+//! top-level block of many lines (say a 100 KB list): every new line re-scans it, as the
+//! widget re-renders it anyway. Lines end at `\n` (a CR before it is dropped); a bare
 //! CR is an ordinary character.
 //!
 //! Not supported across blocks: link reference definitions (`[1]: https://…`). Each block is
@@ -129,6 +131,18 @@ impl BlockSplitter {
     pub fn push(&mut self, delta: &str) -> Vec<Block> {
         let old_len = self.tail.len();
         self.tail.push_str(delta);
+        let mut out = self.commit_lines(old_len, delta);
+        if self.fence.is_none() {
+            while let Some(cut) = long_line_cut(&self.tail) {
+                out.extend(self.commit(cut, true));
+            }
+        }
+        out
+    }
+
+    /// Commits what the complete lines of the tail (after `delta` was appended at `old_len`)
+    /// have made final.
+    fn commit_lines(&mut self, old_len: usize, delta: &str) -> Vec<Block> {
         // Blocks are decided on complete lines only.
         let Some(nl) = delta.rfind('\n') else {
             return Vec::new();
@@ -230,6 +244,30 @@ impl BlockSplitter {
         }
         out
     }
+}
+
+/// A line of the tail longer than this many bytes is committed in pieces of at most this
+/// size, each cut at a space, so no block grows without bound while it streams: an answer
+/// of one 100,000-character line would otherwise be re-parsed and laid out whole on every
+/// delta, and once more in one task at the end (BENCHMARKS.md, "Hostile streams"). Each
+/// piece shows as a paragraph of its own; real paragraphs are far shorter. Open fenced
+/// code is left whole.
+pub const LONG_LINE: usize = 16 * 1024;
+
+/// Where to cut a tail whose last line is over [`LONG_LINE`] bytes: before the last space
+/// in the line's first [`LONG_LINE`] bytes (with no space there, at that many bytes).
+fn long_line_cut(tail: &str) -> Option<usize> {
+    let start = tail.rfind('\n').map_or(0, |i| i + 1);
+    let line = &tail[start..];
+    if line.len() <= LONG_LINE {
+        return None;
+    }
+    let mut end = LONG_LINE;
+    while !line.is_char_boundary(end) {
+        end -= 1;
+    }
+    let cut = line[..end].rfind(' ').filter(|&i| i > 0).unwrap_or(end);
+    Some(start + cut)
 }
 
 /// Top-level blocks of `text`, as the block pass sees them.
@@ -2996,6 +3034,43 @@ mod tests {
             .into_iter()
             .map(|b| (b.start, b.end, b.kind))
             .collect()
+    }
+
+    #[test]
+    fn a_line_over_the_limit_is_committed_in_pieces_cut_at_spaces() {
+        let mut sp = BlockSplitter::new();
+        let mut blocks = sp.push("# Title\n");
+        let word = "word ".repeat(1000); // 5,000 bytes a delta
+        for _ in 0..20 {
+            blocks.extend(sp.push(&word));
+            assert!(sp.tail().len() <= LONG_LINE, "tail {}", sp.tail().len());
+        }
+        blocks.extend(sp.finish());
+        assert!(blocks.len() >= 6, "{}", blocks.len());
+        let all: String = blocks.iter().map(|b| b.source.as_str()).collect();
+        assert_eq!(all, format!("# Title\n{}", word.repeat(20)), "nothing lost");
+        for b in &blocks[1..] {
+            let t = b.source.trim_start();
+            assert!(
+                t.starts_with("word") || t.is_empty(),
+                "{:?}",
+                &b.source[..8.min(b.source.len())]
+            );
+            assert!(b.source.len() <= LONG_LINE);
+        }
+        // One huge delta: pieces of at most the limit. No space at all: cut at the limit, on
+        // a character boundary.
+        let mut sp = BlockSplitter::new();
+        let pieces = sp.push(&"word ".repeat(20_000));
+        assert!(pieces.len() >= 6 && pieces.iter().all(|b| b.source.len() <= LONG_LINE));
+        let mut sp = BlockSplitter::new();
+        let cut = sp.push(&"é".repeat(LONG_LINE + 1));
+        assert_eq!(cut.len(), 2);
+        assert_eq!(cut[0].source.len(), LONG_LINE);
+        // Open fenced code is left whole.
+        let mut sp = BlockSplitter::new();
+        assert!(sp.push("```\n").is_empty());
+        assert!(sp.push(&"x".repeat(3 * LONG_LINE)).is_empty());
     }
 
     #[test]

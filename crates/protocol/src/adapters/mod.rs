@@ -31,9 +31,10 @@ pub fn for_kind(kind: BackendKind) -> Box<dyn Adapter> {
     }
 }
 
-/// The most documents one turn announces (and remembers the ids of); later ones are ignored.
-/// Onyx usually sends tens; §10 stream 12 sends 2,000 in one packet.
-pub const MAX_DOCUMENTS: usize = 10_000;
+/// The most documents one turn announces (and remembers the ids of); later ones are ignored,
+/// and an array's items past this many are not even built ([`stream::BOUNDS`]). Onyx
+/// usually sends tens; §10 stream 12 sends 2,000 in one packet.
+pub const MAX_DOCUMENTS: usize = 2_000;
 /// The most citation numbers one turn maps to documents; later ones are ignored.
 pub const MAX_CITATIONS: usize = 10_000;
 
@@ -57,16 +58,17 @@ pub struct TurnState {
     answering: bool,
     /// Legacy streams: the `stop_reason` seen; the turn ends at the ChatMessageDetail or EOF.
     pub(crate) pending_stop: Option<StopReason>,
-    // The sets and maps below are plain vectors: a real turn has a few dozen entries, and
+    // The sets and maps below are sorted vectors: a real turn has a few dozen entries, and
     // std's HashMap would add its hashing and table code to the wasm for three small uses.
-    // Lookups are linear, so each is capped ([`MAX_DOCUMENTS`], [`MAX_CITATIONS`]): a reply
-    // with a million documents costs bounded work and memory instead of n² comparisons.
-    /// Ids of the documents announced.
+    // Lookups are binary searches and each is capped ([`MAX_DOCUMENTS`], [`MAX_CITATIONS`]):
+    // a reply with thousands of documents or citation numbers costs n log n comparisons, not n²
+    // (which took 0.1–0.3 s of one task in the browser: BENCHMARKS.md, "Hostile streams").
+    /// Ids of the documents announced, sorted.
     docs_seen: Vec<String>,
-    /// Citation number → document id, as announced.
+    /// Citation number → document id, as announced, sorted by number.
     citations_seen: Vec<(u32, String)>,
     last_ids: Option<(Option<i64>, Option<i64>)>,
-    /// Legacy: database document id → connector document id (from `db_doc_id`).
+    /// Legacy: database document id → connector document id (from `db_doc_id`), sorted.
     db_ids: Vec<(i64, String)>,
 }
 
@@ -92,21 +94,31 @@ impl TurnState {
         }
     }
 
-    /// Documents; those already announced in this turn are left out.
+    /// Documents; those already announced in this turn (or earlier in the same list) are
+    /// left out, the others passed on in the server's order.
     pub fn documents(&mut self, docs: Vec<Document>, out: &mut Vec<ChatEvent>) {
-        let mut fresh = Vec::new();
-        for d in docs {
-            if self.docs_seen.len() >= MAX_DOCUMENTS {
-                break;
-            }
-            if !self.docs_seen.contains(&d.id) {
-                self.docs_seen.push(d.id.clone());
-                fresh.push(d);
-            }
+        let room = MAX_DOCUMENTS.saturating_sub(self.docs_seen.len());
+        // The list in id order finds its repeats in n log n; the first of each id is kept.
+        let mut order: Vec<usize> = (0..docs.len()).collect();
+        order.sort_by(|&a, &b| docs[a].id.cmp(&docs[b].id).then(a.cmp(&b)));
+        let mut keep = vec![false; docs.len()];
+        for (k, &i) in order.iter().enumerate() {
+            let repeat = k > 0 && docs[order[k - 1]].id == docs[i].id;
+            keep[i] = !repeat && self.docs_seen.binary_search(&docs[i].id).is_err();
         }
-        if !fresh.is_empty() {
-            out.push(ChatEvent::Documents(fresh));
+        let fresh: Vec<Document> = docs
+            .into_iter()
+            .zip(keep)
+            .filter_map(|(d, keep)| keep.then_some(d))
+            .take(room)
+            .collect();
+        if fresh.is_empty() {
+            return;
         }
+        // Sorted ids plus the new ones: the stable sort merges the two runs.
+        self.docs_seen.extend(fresh.iter().map(|d| d.id.clone()));
+        self.docs_seen.sort();
+        out.push(ChatEvent::Documents(fresh));
     }
 
     /// Citation `number` → `document_id`, unless that exact mapping was already announced.
@@ -115,11 +127,16 @@ impl TurnState {
             return;
         }
         let full = self.citations_seen.len() >= MAX_CITATIONS;
-        match self.citations_seen.iter_mut().find(|(n, _)| *n == number) {
-            Some((_, id)) if id == document_id => return,
-            Some((_, id)) => *id = document_id.to_string(),
-            None if full => return,
-            None => self.citations_seen.push((number, document_id.to_string())),
+        match self
+            .citations_seen
+            .binary_search_by_key(&number, |(n, _)| *n)
+        {
+            Ok(i) if self.citations_seen[i].1 == document_id => return,
+            Ok(i) => self.citations_seen[i].1 = document_id.to_string(),
+            Err(_) if full => return,
+            Err(i) => self
+                .citations_seen
+                .insert(i, (number, document_id.to_string())),
         }
         out.push(ChatEvent::Citation {
             number,
@@ -129,23 +146,25 @@ impl TurnState {
 
     /// Whether citation `number` already has a document.
     pub fn has_citation(&self, number: u32) -> bool {
-        self.citations_seen.iter().any(|(n, _)| *n == number)
+        self.citations_seen
+            .binary_search_by_key(&number, |(n, _)| *n)
+            .is_ok()
     }
 
     /// Remembers legacy database document id `db` → connector document id `id`.
     pub(crate) fn set_db_id(&mut self, db: i64, id: &str) {
         let full = self.db_ids.len() >= MAX_DOCUMENTS;
-        match self.db_ids.iter_mut().find(|(d, _)| *d == db) {
-            Some((_, old)) => *old = id.to_string(),
-            None if full => {}
-            None => self.db_ids.push((db, id.to_string())),
+        match self.db_ids.binary_search_by_key(&db, |(d, _)| *d) {
+            Ok(i) => self.db_ids[i].1 = id.to_string(),
+            Err(_) if full => {}
+            Err(i) => self.db_ids.insert(i, (db, id.to_string())),
         }
     }
 
     /// The connector document id of legacy database document id `db`.
     pub(crate) fn db_id(&self, db: i64) -> Option<&str> {
-        let (_, id) = self.db_ids.iter().find(|(d, _)| *d == db)?;
-        Some(id)
+        let i = self.db_ids.binary_search_by_key(&db, |(d, _)| *d).ok()?;
+        Some(&self.db_ids[i].1)
     }
 
     /// Message ids of the turn, unless they repeat the last ones announced.
@@ -437,6 +456,15 @@ mod tests {
             .collect();
         assert_eq!(ids, ["doc-0", "doc-1", "doc-2", "doc-3", "doc-4"]);
 
+        // Repeats within one list: the first is kept, in the server's order.
+        out.clear();
+        st.documents([9, 7, 9, 2, 8, 7].into_iter().map(doc).collect(), &mut out);
+        let ChatEvent::Documents(d) = &out[0] else {
+            panic!("{out:?}")
+        };
+        let ids: Vec<&str> = d.iter().map(|d| d.id.as_str()).collect();
+        assert_eq!(ids, ["doc-9", "doc-7", "doc-8"]);
+
         out.clear();
         st.documents((0..MAX_DOCUMENTS * 3).map(doc).collect(), &mut out);
         let fresh: usize = out
@@ -446,7 +474,30 @@ mod tests {
                 _ => 0,
             })
             .sum();
-        assert_eq!(fresh, MAX_DOCUMENTS - 5);
+        assert_eq!(fresh, MAX_DOCUMENTS - 8);
+    }
+
+    #[test]
+    fn citations_and_db_ids_in_any_order_are_found_and_remapped() {
+        let mut st = TurnState::default();
+        let mut out = Vec::new();
+        for n in [5, 1, 3, 1, 5] {
+            st.citation(n, "a", &mut out);
+        }
+        assert_eq!(out.len(), 3);
+        st.citation(3, "b", &mut out);
+        let remapped = ChatEvent::Citation {
+            number: 3,
+            document_id: "b".into(),
+        };
+        assert_eq!(out.last(), Some(&remapped));
+        assert!(st.has_citation(1) && st.has_citation(5) && !st.has_citation(2));
+        st.set_db_id(9, "x");
+        st.set_db_id(2, "y");
+        st.set_db_id(9, "z");
+        assert_eq!(st.db_id(9), Some("z"));
+        assert_eq!(st.db_id(2), Some("y"));
+        assert_eq!(st.db_id(4), None);
     }
 
     #[test]

@@ -7,11 +7,24 @@
 //! reply spread over several lines is read too; a body that is not one JSON document falls back
 //! to line-by-line decoding.
 
-use super::{packets, trim_body, TurnState};
+use super::{packets, trim_body, TurnState, MAX_DOCUMENTS};
 use crate::backend::Decoder;
 use crate::event::ChatEvent;
 use crate::framing::{Frame, Framer, MAX_LINE};
 use crate::json;
+use crate::limits::ANSWER_CHARS;
+
+/// What the decoder keeps of each JSON text: strings up to 512 KB, arrays up to
+/// [`MAX_DOCUMENTS`] items. A hostile multi-megabyte line is then scanned once instead of
+/// copied and built whole in one task (BENCHMARKS.md, "Hostile streams"). At four bytes a
+/// character at most, a string cut to 512 KB still holds more than the answer a turn may
+/// show ([`ANSWER_CHARS`]), so an answer delta cut here is cut visibly there, and every
+/// label is far shorter.
+pub const BOUNDS: json::Bounds = json::Bounds {
+    string_bytes: 512 * 1024,
+    array_items: MAX_DOCUMENTS,
+};
+const _: () = assert!(BOUNDS.string_bytes > 4 * ANSWER_CHARS);
 
 /// Decodes any Onyx-family reply into events.
 #[derive(Debug, Default)]
@@ -61,7 +74,7 @@ impl OnyxStreamDecoder {
                 return;
             }
             match f {
-                Frame::Payload(p) => match json::parse(&p) {
+                Frame::Payload(p) => match json::parse_bounded(&p, BOUNDS) {
                     Ok(v) => packets::object(&v, &mut self.state, out),
                     Err(_) => self.state.unreadable(&p, out),
                 },
@@ -101,8 +114,9 @@ impl Decoder for OnyxStreamDecoder {
     fn finish(&mut self) -> Vec<ChatEvent> {
         let mut out = Vec::new();
         if let Some(body) = self.body.take() {
-            match json::parse_bytes(trim_body(&body)) {
-                Ok(v) if v.is_object() => packets::object(&v, &mut self.state, &mut out),
+            let text = std::str::from_utf8(trim_body(&body));
+            match text.map(|t| json::parse_bounded(t, BOUNDS)) {
+                Ok(Ok(v)) if v.is_object() => packets::object(&v, &mut self.state, &mut out),
                 _ => {
                     let frames = self.framer.feed(&body);
                     self.frames(frames, &mut out);
