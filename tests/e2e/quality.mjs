@@ -1,10 +1,11 @@
 // Helpers for the browser quality gates (backends, faults, a11y, XSS, CSP, isolation, multi,
 // screenshots): widget pages on a second origin, waiting for answer states, what the dev server
 // received, focus inside the shadow root, axe-core, and PNG decoding for pixel comparisons.
+import assert from 'node:assert/strict';
 import http from 'node:http';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { startHostSite, newPage, lastAnswer, root } from './harness.mjs';
+import { startHostSite, newPage, ask, lastAnswer, root } from './harness.mjs';
 
 export const axePath = path.join(root, 'node_modules/axe-core/axe.min.js');
 
@@ -104,6 +105,17 @@ export async function until(cond, what, timeout = 10000) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/** Asks `question` in the launcher widget of `page` while its answer module cannot be had;
+ * checks the answer says so and the question stays. Returns the answer. */
+export async function askWithoutAnswerModule(page, question) {
+  const w = page.locator('sherpa-chat');
+  await ask(page, question, w);
+  const a = await answerIn(w, 'error');
+  assert.match(await a.locator('[part~="error"]').innerText(), /could not be loaded/);
+  assert.equal(await w.locator('[part~="message-user"]').innerText(), question);
+  return a;
 }
 
 export async function requests(dev) { return (await fetch(dev.url + '/api/_test/requests')).json(); }

@@ -68,6 +68,15 @@ fn write_with(v: &J, f: Python) -> String {
     String::from_utf8(out).expect("serde_json writes UTF-8")
 }
 
+/// `", "` before every item but the first of an array or object.
+fn separator<W: ?Sized + io::Write>(w: &mut W, first: bool) -> io::Result<()> {
+    if first {
+        Ok(())
+    } else {
+        w.write_all(b", ")
+    }
+}
+
 /// Python's `json.dumps` separators; with `ascii`, its `ensure_ascii` escapes (serde_json
 /// already escapes quotes, backslashes and control characters as Python does).
 struct Python {
@@ -80,11 +89,7 @@ impl Formatter for Python {
         w: &mut W,
         first: bool,
     ) -> io::Result<()> {
-        if first {
-            Ok(())
-        } else {
-            w.write_all(b", ")
-        }
+        separator(w, first)
     }
 
     fn begin_object_key<W: ?Sized + io::Write>(
@@ -92,11 +97,7 @@ impl Formatter for Python {
         w: &mut W,
         first: bool,
     ) -> io::Result<()> {
-        if first {
-            Ok(())
-        } else {
-            w.write_all(b", ")
-        }
+        separator(w, first)
     }
 
     fn begin_object_value<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
