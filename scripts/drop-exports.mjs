@@ -6,10 +6,12 @@
 // Fails, changing nothing, if the glue's shape is not the expected one or if anything left in
 // it still refers to what would be removed.
 import fs from 'node:fs';
+import { writtenFor } from './written-for.mjs';
 import { editExports } from './wasm-sections.mjs';
 
 const [gluePath, wasmPath, ...classes] = process.argv.slice(2);
 const fail = (msg) => { console.error(`drop-exports: ${msg}`); process.exit(1); };
+writtenFor('drop-exports', ['wasm-bindgen']);
 let glue = fs.readFileSync(gluePath, 'utf8');
 const dropped = new Set();
 

@@ -11,11 +11,13 @@
 //   functions go into the main module's table): it is exported again here.
 // Fails, changing nothing, when an input is not in the expected shape.
 import fs from 'node:fs';
+import { writtenFor } from './written-for.mjs';
 import path from 'node:path';
 import { editExports, exportEntry, sections, uleb } from './wasm-sections.mjs';
 
 const [gluePath, wasmPath, linkPath, answerPath] = process.argv.slice(2);
 const fail = (msg) => { console.error(`link-split: ${msg}`); process.exit(1); };
+writtenFor('link-split', ['wasm-bindgen', 'wasm-split-cli']);
 const answerName = path.basename(answerPath);
 
 // 1. The link module, adapted to live inside the glue.
