@@ -44,13 +44,58 @@ pub fn Answer(ctx: CiteCtx) -> impl IntoView {
     }
 }
 
-/// Renders a list of nodes.
+/// Renders a list of nodes. Citation markers stay on the line of the word before them: that
+/// word and the markers that follow it go into one unbreakable span (`.cite-join`).
 pub fn render_nodes(nodes: Vec<Node>, ctx: CiteCtx) -> AnyView {
-    nodes
-        .into_iter()
-        .map(|n| render_node(n, ctx))
-        .collect_view()
-        .into_any()
+    let mut out: Vec<AnyView> = Vec::with_capacity(nodes.len());
+    let mut nodes: Vec<Option<Node>> = nodes.into_iter().map(Some).collect();
+    let mut i = 0;
+    while i < nodes.len() {
+        let end = citations_after(&nodes, i + 1);
+        match nodes[i].take() {
+            Some(Node::Text(t)) if end > i + 1 => {
+                let word_start = t.trim_end().rfind(char::is_whitespace).map_or(0, |p| p + 1);
+                let word = t[word_start..].trim_end().to_owned();
+                let mut joined = vec![word.into_any()];
+                joined.extend(nodes[i + 1..end].iter_mut().filter_map(|n| match n.take() {
+                    Some(Node::Citation(c)) => Some(render_node(Node::Citation(c), ctx)),
+                    _ => None,
+                }));
+                let mut text = t;
+                text.truncate(word_start);
+                out.push(text.into_any());
+                out.push(element_with(
+                    "span",
+                    "class",
+                    Some("cite-join".into()),
+                    joined.into_any(),
+                ));
+                i = end;
+            }
+            Some(n) => {
+                out.push(render_node(n, ctx));
+                i += 1;
+            }
+            None => i += 1,
+        }
+    }
+    out.into_any()
+}
+
+/// The end of the run of citations (and blank text between them) starting at `from`: `from`
+/// itself when there is none. A run never ends on blank text.
+fn citations_after(nodes: &[Option<Node>], from: usize) -> usize {
+    let mut end = from;
+    let mut j = from;
+    while let Some(Some(n)) = nodes.get(j) {
+        match n {
+            Node::Citation(_) => end = j + 1,
+            Node::Text(t) if t.trim().is_empty() => {}
+            _ => break,
+        }
+        j += 1;
+    }
+    end
 }
 
 /// An element with only children: one element type (`custom` with a tag name) for all of
@@ -191,10 +236,7 @@ fn render_node(node: Node, ctx: CiteCtx) -> AnyView {
 
 fn code_block(lang: Option<String>, code: String, ctx: CiteCtx) -> AnyView {
     let copied = RwSignal::new(false);
-    let (copy, done) = (
-        ctx.texts.get(Text::CopyCode).to_owned(),
-        ctx.texts.get(Text::Copied).to_owned(),
-    );
+    let (copy, done) = (ctx.texts.get(Text::CopyCode), ctx.texts.get(Text::Copied));
     let text = code.clone();
     let class = lang.as_ref().map(|l| format!("language-{l}"));
     view! {
@@ -203,7 +245,7 @@ fn code_block(lang: Option<String>, code: String, ctx: CiteCtx) -> AnyView {
                 {element_with("span", "class", Some("code-lang".into()), lang.unwrap_or_default().into_any())}
                 <button type="button" part="copy-code" class="small"
                     on:click=move |_| { copy_to_clipboard(&text); copied.set(true); }>
-                    {move || if copied.get() { done.clone() } else { copy.clone() }}
+                    {super::message::swap_label(copied, copy, done)}
                 </button>
             </div>
             {element("pre", element_with("code", "class", class, code.into_any()))}
@@ -213,30 +255,52 @@ fn code_block(lang: Option<String>, code: String, ctx: CiteCtx) -> AnyView {
 }
 
 /// An inline citation: a button once its document is known; a quiet placeholder while the
-/// answer streams; nothing if the number never resolves.
+/// answer streams; nothing if the number never resolves. Hovering or focusing the button shows
+/// a card with the source's title, site and snippet ([`cite_card`]); on touch, a first tap
+/// shows the card and a second reveals the source below the answer.
 #[component]
 fn Citation(n: u32, ctx: CiteCtx) -> impl IntoView {
     let msg = ctx.msg;
     let doc = move || {
         let id = msg.citations.with(|c| c.get(&n).cloned())?;
-        msg.documents.with(|d| {
-            d.iter()
-                .find(|d| d.id == id)
-                .map(|d| (id.clone(), d.title.clone()))
-        })
+        msg.documents
+            .with(|d| d.iter().find(|d| d.id == id).cloned())
     };
+    let card = CardState::new();
     move || match doc() {
-        Some((id, title)) => {
+        Some(d) => {
             let label = crate::i18n::fill(
                 ctx.texts.get(Text::CitationLabel),
-                &[("n", &n.to_string()), ("title", &title)],
+                &[("n", &n.to_string()), ("title", &d.title)],
             );
+            let id = d.id.clone();
+            let card_id = format!("sherpa-cite-{}-{n}", msg.id);
+            let described = card_id.clone();
+            let button = NodeRef::<leptos::html::Button>::new();
             Some(Either::Left(view! {
                 <button type="button" part="citation" class="citation" data-citation=n
-                    aria-label=label title=title
-                    on:click=move |_| ctx.reveal.run(id.clone())>
+                    aria-label=label node_ref=button
+                    aria-describedby=move || card.open.get().is_some().then(|| described.clone())
+                    on:pointerdown=move |e| card.pointer.set_value(e.pointer_type())
+                    on:pointerenter=move |e| if e.pointer_type() == "mouse" { card.show(button) }
+                    on:pointerleave=move |e| if e.pointer_type() == "mouse" { card.hide_soon() }
+                    on:focus=move |_| if card.pointer.get_value().is_empty() { card.show(button) }
+                    on:blur=move |_| { card.pointer.set_value(String::new()); card.hide() }
+                    on:keydown=move |e| if e.key() == "Escape" && card.open.get_untracked().is_some() {
+                        e.stop_propagation();
+                        card.hide();
+                    }
+                    on:click=move |_| {
+                        if card.pointer.get_value() == "touch" && card.open.get_untracked().is_none() {
+                            card.show(button);
+                        } else {
+                            card.hide();
+                            ctx.reveal.run(id.clone());
+                        }
+                    }>
                     {n}
                 </button>
+                {cite_card(d, card_id, card)}
             }))
         }
         None if msg.state.get().is_live() => Some(Either::Right(view! {
@@ -244,4 +308,105 @@ fn Citation(n: u32, ctx: CiteCtx) -> impl IntoView {
         })),
         None => None,
     }
+}
+
+/// Whether a citation's card is shown (and where: `top` or `bottom`, `left`, in px), the kind of
+/// the last pointer that pressed the button (`""` after keyboard use), and a counter that
+/// cancels a pending hide.
+#[derive(Clone, Copy)]
+struct CardState {
+    open: RwSignal<Option<(&'static str, f64, f64)>>,
+    pointer: StoredValue<String>,
+    hides: StoredValue<u32>,
+}
+
+/// The card's width in px (less on narrow screens, see the CSS).
+const CARD_WIDTH: f64 = 280.0;
+
+impl CardState {
+    fn new() -> Self {
+        CardState {
+            open: RwSignal::new(None),
+            pointer: StoredValue::new(String::new()),
+            hides: StoredValue::new(0),
+        }
+    }
+
+    /// Shows the card under the button (above it when there is more room there), kept inside
+    /// the viewport.
+    fn show(self, button: NodeRef<leptos::html::Button>) {
+        self.hides.update_value(|h| *h += 1);
+        let (Some(b), Some(w)) = (button.get_untracked(), web_sys::window()) else {
+            return;
+        };
+        let r = b.get_bounding_client_rect();
+        let num = |v: Result<wasm_bindgen::JsValue, _>| v.ok().and_then(|v| v.as_f64());
+        let vw = num(w.inner_width()).unwrap_or(1024.0);
+        let vh = num(w.inner_height()).unwrap_or(768.0);
+        let width = CARD_WIDTH.min(vw - 16.0);
+        let left = r.left().min(vw - width - 8.0).max(8.0);
+        let place = if vh - r.bottom() >= r.top() {
+            ("top", r.bottom() + 4.0, left)
+        } else {
+            ("bottom", vh - r.top() + 4.0, left)
+        };
+        self.open.set(Some(place));
+    }
+
+    fn hide(self) {
+        self.hides.update_value(|h| *h += 1);
+        if self.open.get_untracked().is_some() {
+            self.open.set(None);
+        }
+    }
+
+    /// Hides the card in a moment, unless the pointer comes back to the citation or the card.
+    fn hide_soon(self) {
+        self.hides.update_value(|h| *h += 1);
+        let this = self.hides.get_value();
+        set_timeout(
+            move || {
+                if self.hides.try_get_value() == Some(this) {
+                    self.hide();
+                }
+            },
+            std::time::Duration::from_millis(150),
+        );
+    }
+}
+
+/// The card of a citation: the source's title, site and snippet, as text (`role="tooltip"`,
+/// `part="citation-card"`), placed against the viewport.
+fn cite_card(d: sherpa_protocol::Document, id: String, card: CardState) -> AnyView {
+    let site = d
+        .link
+        .as_deref()
+        .and_then(sherpa_protocol::markdown::safe_href)
+        .as_deref()
+        .and_then(super::message::host_of)
+        .unwrap_or_else(|| d.source_type.replace('_', " "));
+    let style = move || {
+        card.open
+            .get()
+            .map(|(edge, y, x)| format!("{edge}:{y}px;left:{x}px"))
+            .unwrap_or_default()
+    };
+    let body = move || {
+        card.open.get().is_some().then(|| {
+            view! {
+                {element_with("span", "class", Some("cite-card-title".into()), d.title.clone().into_any())}
+                {element_with("span", "class", Some("cite-card-site".into()), site.clone().into_any())}
+                {(!d.blurb.is_empty()).then(|| element_with("span", "class", Some("cite-card-blurb".into()), d.blurb.clone().into_any()))}
+            }
+        })
+    };
+    view! {
+        <span part="citation-card" class="cite-card" role="tooltip" id=id dir="auto"
+            hidden=move || card.open.get().is_none() style=style
+            on:pointerenter=move |_| card.hides.update_value(|h| *h += 1)
+            on:pointerleave=move |_| card.hide_soon()>
+            {body}
+        </span>
+    }
+    .into_any()
 }

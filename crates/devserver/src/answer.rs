@@ -237,7 +237,10 @@ mod tests {
     /// not the API overview's curl command.
     #[test]
     fn create_note_question_answers_with_the_json_body() {
-        let a = answer("How do I create a note with the API?", &AnswerOptions::default());
+        let a = answer(
+            "How do I create a note with the API?",
+            &AnswerOptions::default(),
+        );
         assert_eq!(a.cited[0].id, "LN-027");
         let text: String = a
             .segs
