@@ -81,27 +81,39 @@ function rects(root, sel) {
   });
 }
 
-test('item 10: thumbs as tall as the text buttons with centred glyphs; "Copied" keeps the width; the thanks note stays in view', async () => {
-  const { page, a } = await answered(SYNC, { context: { ...desktop, permissions: ['clipboard-read', 'clipboard-write'] } });
-  const box = async (sel) => (await inRoot(page, rects, sel)).at(-1);
-  const copy = await box('[part~="copy"]');
+const clip = { ...desktop, permissions: ['clipboard-read', 'clipboard-write'] };
+/** The box of the last element matching `sel` in the first widget. */
+const box = async (page, sel) => (await inRoot(page, rects, sel)).at(-1);
+
+test('item 10: the thumb buttons are as tall as the text buttons, their glyphs centred', async () => {
+  const { page } = await answered(SYNC, { context: clip });
+  const copy = await box(page, '[part~="copy"]');
   for (const part of ['feedback-up', 'feedback-down']) {
-    const b = await box(`[part~="${part}"]`);
-    const glyph = await box(`[part~="${part}"] svg`);
+    const b = await box(page, `[part~="${part}"]`);
+    const glyph = await box(page, `[part~="${part}"] svg`);
     assert.ok(Math.abs(b.height - copy.height) < 0.5, `${part} ${b.height} px tall, copy ${copy.height} px`);
     assert.ok(Math.abs(b.top - copy.top) < 0.5, `${part} on the same line as copy`);
     const off = (glyph.top + glyph.bottom) / 2 - (b.top + b.bottom) / 2;
     assert.ok(Math.abs(off) < 0.5, `${part} glyph ${off} px off centre`);
   }
-  const regen = await box('[part~="regenerate"]');
+  await page.close();
+});
+
+test('item 10: "Copied" keeps the copy button\'s width and the row in place', async () => {
+  const { page, a } = await answered(SYNC, { context: clip });
+  const copy = await box(page, '[part~="copy"]');
+  const regen = await box(page, '[part~="regenerate"]');
   await a.locator('[part~="copy"]').click();
   await a.locator('[part~="copy"]').filter({ hasText: 'Copied' }).waitFor();
-  const copied = await box('[part~="copy"]');
-  assert.equal(copied.width, copy.width, '"Copied" keeps the button width');
-  assert.equal((await box('[part~="regenerate"]')).left, regen.left, 'the row does not shift');
+  assert.equal((await box(page, '[part~="copy"]')).width, copy.width, '"Copied" keeps the button width');
+  assert.equal((await box(page, '[part~="regenerate"]')).left, regen.left, 'the row does not shift');
+  await page.close();
+});
+
+test('item 10: "Thanks for your feedback!" shows inside the thread, not behind the composer', async () => {
+  const { page, a } = await answered(SYNC, { context: clip });
   await a.locator('[part~="feedback-up"]').click();
-  const note = a.locator('.actions [role="status"]');
-  await note.waitFor();
+  await a.locator('.actions [role="status"]').waitFor();
   await page.waitForFunction(() => {
     const root = document.querySelector('sherpa-chat').shadowRoot;
     const n = root.querySelector('.actions [role="status"]')?.getBoundingClientRect();
@@ -155,34 +167,44 @@ test('item 10: citation markers never wrap onto a line of their own (any widget 
   await page.close();
 });
 
-test('item 10: the send button keeps its size on Shift+Enter, its arrow is mirrored in right-to-left, Stop uses the accent', async () => {
-  const page = await widgetPage(browser, slow, 'data-backend="onyx" data-open="true"', { context: desktop });
-  const scope = page.locator('sherpa-chat');
-  const input = scope.locator('[part~="input"]');
+test('item 10: the send button keeps its size on Shift+Enter', async () => {
+  const page = await widgetPage(browser, dev, 'data-backend="onyx" data-open="true"', { context: desktop });
+  const input = page.locator('sherpa-chat [part~="input"]');
   await input.waitFor();
-  const send = await inRoot(page, rects, '[part~="send"]');
-  const before = (await inRoot(page, rects, '[part~="input"]'))[0];
+  const send = await box(page, '[part~="send"]');
+  const before = await box(page, '[part~="input"]');
   await input.click();
   await input.type('first line');
   for (let i = 0; i < 3; i++) await input.press('Shift+Enter');
   await input.type('fourth line');
   await page.waitForFunction((h) => document.querySelector('sherpa-chat').shadowRoot.querySelector('[part~="input"]').getBoundingClientRect().height > h + 30, before.height);
-  const [s] = await inRoot(page, rects, '[part~="send"]');
-  const [t] = await inRoot(page, rects, '[part~="input"]');
-  assert.ok(Math.abs(s.height - send[0].height) < 0.5, `send ${send[0].height} → ${s.height} px`);
+  const s = await box(page, '[part~="send"]');
+  const t = await box(page, '[part~="input"]');
+  assert.ok(Math.abs(s.height - send.height) < 0.5, `send ${send.height} → ${s.height} px`);
   assert.ok(Math.abs(s.bottom - t.bottom) < 1, 'send sits at the bottom of the input');
-  assert.equal(await scope.locator('[part~="send"] svg').evaluate((e) => getComputedStyle(e).transform), 'none');
+  await page.close();
+});
+
+test('item 10: the send arrow is mirrored in right-to-left only', async () => {
+  for (const [lang, transform] of [['en', 'none'], ['ar', 'matrix(-1, 0, 0, 1, 0, 0)']]) {
+    const page = await widgetPage(browser, dev, `data-backend="onyx" data-open="true" data-lang="${lang}"`, { context: desktop });
+    const arrow = page.locator('sherpa-chat [part~="send"] svg');
+    await arrow.waitFor();
+    assert.equal(await arrow.evaluate((e) => getComputedStyle(e).transform), transform, lang);
+    await page.close();
+  }
+});
+
+test('item 10: Stop has the accent colour of Send', async () => {
+  const page = await widgetPage(browser, slow, 'data-backend="onyx" data-open="true"', { context: desktop });
+  const scope = page.locator('sherpa-chat');
+  await scope.locator('[part~="input"]').waitFor();
   const sendBg = await scope.locator('[part~="send"]').evaluate((e) => getComputedStyle(e).backgroundColor);
-  await input.press('Enter');
+  await ask(page, SYNC, scope);
   const stop = scope.locator('[part~="stop"]');
   await stop.waitFor();
-  assert.equal(await stop.evaluate((e) => getComputedStyle(e).backgroundColor), sendBg, 'Stop has the accent of Send');
+  assert.equal(await stop.evaluate((e) => getComputedStyle(e).backgroundColor), sendBg);
   await page.close();
-  const rtl = await widgetPage(browser, dev, 'data-backend="onyx" data-open="true" data-lang="ar"', { context: desktop });
-  const arrow = rtl.locator('sherpa-chat [part~="send"] svg');
-  await arrow.waitFor();
-  assert.equal(await arrow.evaluate((e) => getComputedStyle(e).transform), 'matrix(-1, 0, 0, 1, 0, 0)');
-  await rtl.close();
 });
 
 /** The `d` of the launcher's visible icon, and its label. */
@@ -214,25 +236,37 @@ test('item 10: the launcher says and shows "close" while the panel is open', asy
 /** Whether two rectangles overlap. */
 const overlap = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
 
-test('item 10: "Jump to latest" covers nothing in the thread; plain source titles; one focus ring', async () => {
-  const { page, scope, a } = await answered(SYNC);
+test('item 10: "Jump to latest" covers nothing in the thread', async () => {
+  const { page, scope } = await answered(SYNC);
   await inRoot(page, (root) => { root.querySelector('[part~="thread"]').scrollTop = 0; });
-  const jump = scope.locator('[part~="jump"]');
-  await jump.waitFor();
-  const [j] = await inRoot(page, rects, '[part~="jump"]');
-  const [t] = await inRoot(page, rects, '[part~="thread"]');
+  await scope.locator('[part~="jump"]').waitFor();
+  const j = await box(page, '[part~="jump"]');
+  const t = await box(page, '[part~="thread"]');
   assert.ok(!overlap(j, t), `the pill ${JSON.stringify(j)} lies over the thread ${JSON.stringify(t)}`);
+  await page.close();
+});
+
+test('item 10: source titles are neither bold nor underlined', async () => {
+  const { page, a } = await answered(SYNC);
   const title = await a.locator('.source-title').first().evaluate((e) => {
     const s = getComputedStyle(e);
     return { weight: Number(s.fontWeight), line: s.textDecorationLine };
   });
   assert.ok(title.weight < 600, `source title weight ${title.weight}`);
   assert.equal(title.line, 'none');
-  await scope.locator('[part~="input"]').focus();
-  const ring = await scope.locator('[part~="input"]').evaluate((e) => {
+  await page.close();
+});
+
+test('item 10: the focused input has one ring', async () => {
+  const page = await widgetPage(browser, dev, 'data-backend="onyx" data-open="true"', { context: desktop });
+  const input = page.locator('sherpa-chat [part~="input"]');
+  await input.waitFor();
+  await input.focus();
+  const ring = await input.evaluate((e) => {
     const s = getComputedStyle(e);
-    return { style: s.outlineStyle, width: parseFloat(s.outlineWidth), offset: parseFloat(s.outlineOffset), border: parseFloat(s.borderTopWidth) };
+    return { style: s.outlineStyle, offset: parseFloat(s.outlineOffset), border: parseFloat(s.borderTopWidth), focus: e.matches(':focus-visible') };
   });
+  assert.ok(ring.focus, 'focus-visible');
   // One ring: no outline, or an outline drawn over the border (not beside it).
   assert.ok(ring.style === 'none' || ring.offset <= -ring.border, JSON.stringify(ring));
   await page.close();
