@@ -76,6 +76,11 @@ export async function answerIn(scope, state, timeout = 20000) {
   return a;
 }
 
+/** Waits until the element's animations and transitions (the panel's opening fade) have ended. */
+export function settled(locator) {
+  return locator.evaluate((e) => Promise.all(e.getAnimations().map((a) => a.finished)));
+}
+
 export async function requests(dev) { return (await fetch(dev.url + '/api/_test/requests')).json(); }
 export async function reset(dev) { await fetch(dev.url + '/api/_test/reset', { method: 'POST' }); }
 
