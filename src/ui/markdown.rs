@@ -385,11 +385,14 @@ fn cite_card(d: sherpa_protocol::Document, id: String, card: CardState) -> AnyVi
         .as_deref()
         .and_then(super::message::host_of)
         .unwrap_or_else(|| d.source_type.replace('_', " "));
-    let style = move || {
-        card.open
-            .get()
-            .map(|(edge, y, x)| format!("{edge}:{y}px;left:{x}px"))
-            .unwrap_or_default()
+    // Set through the CSSOM (style:…), which a strict CSP allows, never as a style attribute.
+    let at = move |edge: &'static str| {
+        move || {
+            card.open.get().and_then(|(e, y, x)| match edge {
+                "left" => Some(format!("{x}px")),
+                _ => (e == edge).then(|| format!("{y}px")),
+            })
+        }
     };
     let body = move || {
         card.open.get().is_some().then(|| {
@@ -402,7 +405,8 @@ fn cite_card(d: sherpa_protocol::Document, id: String, card: CardState) -> AnyVi
     };
     view! {
         <span part="citation-card" class="cite-card" role="tooltip" id=id dir="auto"
-            hidden=move || card.open.get().is_none() style=style
+            hidden=move || card.open.get().is_none()
+            style:top=at("top") style:bottom=at("bottom") style:left=at("left")
             on:pointerenter=move |_| card.hides.update_value(|h| *h += 1)
             on:pointerleave=move |_| card.hide_soon()>
             {body}
