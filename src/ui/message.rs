@@ -211,17 +211,16 @@ fn AssistantMessage(
             data-state=move || msg.state.get().as_str()
             aria-busy=move || msg.state.get().is_live().to_string()
         >
-            // The sources come before the text (and the status line, which the text replaces):
-            // the documents arrive first, and the growing text then pushes nothing the reader
-            // may be looking at (cards have a fixed height, so citations re-ordering them move
-            // nothing either).
-            <Sources msg=msg texts=texts expanded=expanded highlighted=highlighted/>
             {status_line(msg, texts)}
             <Answer ctx=ctx/>
             {cut_note(msg, Cut::Answer, texts.get(Text::AnswerTruncated))}
             {cut_note(msg, Cut::Sources, texts.get(Text::SourcesTruncated))}
             {show(move || msg.state.get() == MsgState::Stopped, move || element_with("p", "class", Some("note".into()), texts.get(Text::Stopped).to_owned().into_any()))}
             {error_line(msg, chat, texts, is_last)}
+            // While the answer streams, the CSS shows the sources above the text (they arrive
+            // first, and the growing text then pushes nothing the reader may be looking at);
+            // once it ends, below it, where scroll anchoring keeps the reader's place.
+            <Sources msg=msg texts=texts expanded=expanded highlighted=highlighted/>
             <FollowUps msg=msg chat=chat texts=texts is_last=is_last/>
             {show(
                 move || matches!(msg.state.get(), MsgState::Done | MsgState::Stopped) && msg.text.with(|s| !s.is_empty()),

@@ -284,19 +284,61 @@ test('item 11: the sources and the answer stay put while the text streams', asyn
     const seen = [];
     const frame = () => {
       const msg = [...root.querySelectorAll('[part~="message-assistant"]')].at(-1);
+      if (msg.dataset.state === 'done') return resolve(seen);
       const card = msg.querySelector('[part~="source-card"]');
       const answer = msg.querySelector('[part~="answer"]');
       if (card && answer.textContent.trim()) {
         const top = msg.getBoundingClientRect().top;
         seen.push({ card: card.getBoundingClientRect().top - top, answer: answer.getBoundingClientRect().top - top, len: answer.textContent.length });
       }
-      if (msg.dataset.state === 'done') resolve(seen); else requestAnimationFrame(frame);
+      requestAnimationFrame(frame);
     };
     frame();
   }));
   assert.ok(new Set(samples.map((s) => s.len)).size >= 5, `the text grew over several frames (${samples.length} samples)`);
   assert.deepEqual([...new Set(samples.map((s) => s.card))], [samples[0].card], 'the first source card never moved');
   assert.deepEqual([...new Set(samples.map((s) => s.answer))], [samples[0].answer], 'the answer never moved');
+  await page.close();
+});
+
+test('item 11: when the answer ends and its sources go below it, the line being read stays put', async () => {
+  const page = await widgetPage(browser, slow, 'data-backend="onyx"', { context: desktop });
+  const scope = page.locator('sherpa-chat');
+  await ask(page, SYNC, scope);
+  await answerIn(scope, 'streaming');
+  await page.waitForFunction(() => {
+    const root = document.querySelector('sherpa-chat').shadowRoot;
+    const t = root.querySelector('[part~="thread"]');
+    return [...root.querySelectorAll('[part~="answer"]')].at(-1).offsetHeight > t.clientHeight + 150;
+  });
+  // The reader scrolls up (the thread stops following) so the answer's text starts at the top
+  // of the thread, and reads on.
+  await inRoot(page, (root) => {
+    const thread = root.querySelector('[part~="thread"]');
+    thread.scrollTop = 0;
+    thread.dispatchEvent(new Event('scroll'));
+  });
+  await scope.locator('[part~="jump"]').waitFor();
+  const moves = await page.evaluate(() => new Promise((resolve) => {
+    const root = document.querySelector('sherpa-chat').shadowRoot;
+    const thread = root.querySelector('[part~="thread"]');
+    const msg = [...root.querySelectorAll('[part~="message-assistant"]')].at(-1);
+    const answer = msg.querySelector('[part~="answer"]');
+    const at = () => answer.getBoundingClientRect().top - thread.getBoundingClientRect().top;
+    thread.scrollTop += at() + 5;
+    const start = at();
+    const seen = [];
+    let after = 0;
+    const frame = () => {
+      seen.push(at() - start);
+      if (msg.dataset.state === 'done') after++;
+      if (after > 3) resolve({ seen, below: msg.querySelector('[part~="sources"]').getBoundingClientRect().top > answer.getBoundingClientRect().bottom });
+      else requestAnimationFrame(frame);
+    };
+    frame();
+  }));
+  assert.ok(moves.below, 'the sources are below the finished answer');
+  assert.ok(moves.seen.every((d) => Math.abs(d) < 1), `the text moved: ${[...new Set(moves.seen.map(Math.round))]}`);
   await page.close();
 });
 
