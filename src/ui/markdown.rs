@@ -27,8 +27,10 @@ pub struct CiteCtx {
 #[component]
 pub fn Answer(ctx: CiteCtx) -> impl IntoView {
     let msg = ctx.msg;
+    let root = NodeRef::<leptos::html::Div>::new();
+    root.on_load(move |el| super::cite_card::listen(el.into(), ctx));
     view! {
-        <div part="answer" class="answer" dir="auto">
+        <div part="answer" class="answer" dir="auto" node_ref=root>
             {keyed_list(
                 Signal::derive(move || msg.blocks.with(|b| b.iter().map(|b| b.id as u64).collect())),
                 move |id| {
@@ -255,52 +257,28 @@ fn code_block(lang: Option<String>, code: String, ctx: CiteCtx) -> AnyView {
 }
 
 /// An inline citation: a button once its document is known; a quiet placeholder while the
-/// answer streams; nothing if the number never resolves. Hovering or focusing the button shows
-/// a card with the source's title, site and snippet ([`cite_card`]); on touch, a first tap
-/// shows the card and a second reveals the source below the answer.
+/// answer streams; nothing if the number never resolves. Its events (activation, and the card
+/// shown on hover, focus or a first tap) are handled for the whole answer by
+/// [`super::cite_card::listen`].
 #[component]
 fn Citation(n: u32, ctx: CiteCtx) -> impl IntoView {
     let msg = ctx.msg;
     let doc = move || {
         let id = msg.citations.with(|c| c.get(&n).cloned())?;
         msg.documents
-            .with(|d| d.iter().find(|d| d.id == id).cloned())
+            .with(|d| d.iter().find(|d| d.id == id).map(|d| d.title.clone()))
     };
-    let card = CardState::new();
     move || match doc() {
-        Some(d) => {
+        Some(title) => {
             let label = crate::i18n::fill(
                 ctx.texts.get(Text::CitationLabel),
-                &[("n", &n.to_string()), ("title", &d.title)],
+                &[("n", &n.to_string()), ("title", &title)],
             );
-            let id = d.id.clone();
-            let card_id = format!("sherpa-cite-{}-{n}", msg.id);
-            let described = card_id.clone();
-            let button = NodeRef::<leptos::html::Button>::new();
             Some(Either::Left(view! {
                 <button type="button" part="citation" class="citation" data-citation=n
-                    aria-label=label node_ref=button
-                    aria-describedby=move || card.open.get().is_some().then(|| described.clone())
-                    on:pointerdown=move |e| card.pointer.set_value(e.pointer_type())
-                    on:pointerenter=move |e| if e.pointer_type() == "mouse" { card.show(button) }
-                    on:pointerleave=move |e| if e.pointer_type() == "mouse" { card.hide_soon() }
-                    on:focus=move |_| if card.pointer.get_value().is_empty() { card.show(button) }
-                    on:blur=move |_| { card.pointer.set_value(String::new()); card.hide() }
-                    on:keydown=move |e| if e.key() == "Escape" && card.open.get_untracked().is_some() {
-                        e.stop_propagation();
-                        card.hide();
-                    }
-                    on:click=move |_| {
-                        if card.pointer.get_value() == "touch" && card.open.get_untracked().is_none() {
-                            card.show(button);
-                        } else {
-                            card.hide();
-                            ctx.reveal.run(id.clone());
-                        }
-                    }>
+                    aria-label=label>
                     {n}
                 </button>
-                {cite_card(d, card_id, card)}
             }))
         }
         None if msg.state.get().is_live() => Some(Either::Right(view! {
@@ -308,109 +286,4 @@ fn Citation(n: u32, ctx: CiteCtx) -> impl IntoView {
         })),
         None => None,
     }
-}
-
-/// Whether a citation's card is shown (and where: `top` or `bottom`, `left`, in px), the kind of
-/// the last pointer that pressed the button (`""` after keyboard use), and a counter that
-/// cancels a pending hide.
-#[derive(Clone, Copy)]
-struct CardState {
-    open: RwSignal<Option<(&'static str, f64, f64)>>,
-    pointer: StoredValue<String>,
-    hides: StoredValue<u32>,
-}
-
-/// The card's width in px (less on narrow screens, see the CSS).
-const CARD_WIDTH: f64 = 280.0;
-
-impl CardState {
-    fn new() -> Self {
-        CardState {
-            open: RwSignal::new(None),
-            pointer: StoredValue::new(String::new()),
-            hides: StoredValue::new(0),
-        }
-    }
-
-    /// Shows the card under the button (above it when there is more room there), kept inside
-    /// the viewport.
-    fn show(self, button: NodeRef<leptos::html::Button>) {
-        self.hides.update_value(|h| *h += 1);
-        let (Some(b), Some(w)) = (button.get_untracked(), web_sys::window()) else {
-            return;
-        };
-        let r = b.get_bounding_client_rect();
-        let num = |v: Result<wasm_bindgen::JsValue, _>| v.ok().and_then(|v| v.as_f64());
-        let vw = num(w.inner_width()).unwrap_or(1024.0);
-        let vh = num(w.inner_height()).unwrap_or(768.0);
-        let width = CARD_WIDTH.min(vw - 16.0);
-        let left = r.left().min(vw - width - 8.0).max(8.0);
-        let place = if vh - r.bottom() >= r.top() {
-            ("top", r.bottom() + 4.0, left)
-        } else {
-            ("bottom", vh - r.top() + 4.0, left)
-        };
-        self.open.set(Some(place));
-    }
-
-    fn hide(self) {
-        self.hides.update_value(|h| *h += 1);
-        if self.open.get_untracked().is_some() {
-            self.open.set(None);
-        }
-    }
-
-    /// Hides the card in a moment, unless the pointer comes back to the citation or the card.
-    fn hide_soon(self) {
-        self.hides.update_value(|h| *h += 1);
-        let this = self.hides.get_value();
-        set_timeout(
-            move || {
-                if self.hides.try_get_value() == Some(this) {
-                    self.hide();
-                }
-            },
-            std::time::Duration::from_millis(150),
-        );
-    }
-}
-
-/// The card of a citation: the source's title, site and snippet, as text (`role="tooltip"`,
-/// `part="citation-card"`), placed against the viewport.
-fn cite_card(d: sherpa_protocol::Document, id: String, card: CardState) -> AnyView {
-    let site = d
-        .link
-        .as_deref()
-        .and_then(sherpa_protocol::markdown::safe_href)
-        .as_deref()
-        .and_then(super::message::host_of)
-        .unwrap_or_else(|| d.source_type.replace('_', " "));
-    // Set through the CSSOM (style:…), which a strict CSP allows, never as a style attribute.
-    let at = move |edge: &'static str| {
-        move || {
-            card.open.get().and_then(|(e, y, x)| match edge {
-                "left" => Some(format!("{x}px")),
-                _ => (e == edge).then(|| format!("{y}px")),
-            })
-        }
-    };
-    let body = move || {
-        card.open.get().is_some().then(|| {
-            view! {
-                {element_with("span", "class", Some("cite-card-title".into()), d.title.clone().into_any())}
-                {element_with("span", "class", Some("cite-card-site".into()), site.clone().into_any())}
-                {(!d.blurb.is_empty()).then(|| element_with("span", "class", Some("cite-card-blurb".into()), d.blurb.clone().into_any()))}
-            }
-        })
-    };
-    view! {
-        <span part="citation-card" class="cite-card" role="tooltip" id=id dir="auto"
-            hidden=move || card.open.get().is_none()
-            style:top=at("top") style:bottom=at("bottom") style:left=at("left")
-            on:pointerenter=move |_| card.hides.update_value(|h| *h += 1)
-            on:pointerleave=move |_| card.hide_soon()>
-            {body}
-        </span>
-    }
-    .into_any()
 }
