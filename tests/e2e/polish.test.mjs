@@ -302,14 +302,19 @@ test('item 11: the sources and the answer stay put while the text streams', asyn
 });
 
 test('item 11: when the answer ends and its sources go below it, the line being read stays put', async () => {
-  const page = await widgetPage(browser, slow, 'data-backend="onyx"', { context: desktop });
+  // Slower still, so the answer is still being written when the reader has scrolled.
+  const page = await widgetPage(browser, slow, 'data-backend="onyx"', {
+    context: desktop, apiBase: `${slow.url}/f/pace=80/api`,
+    // A short panel, so the text outgrows the thread well before it ends.
+    head: '<style>sherpa-chat { --sherpa-height: 360px; }</style>',
+  });
   const scope = page.locator('sherpa-chat');
   await ask(page, SYNC, scope);
   await answerIn(scope, 'streaming');
   await page.waitForFunction(() => {
     const root = document.querySelector('sherpa-chat').shadowRoot;
     const t = root.querySelector('[part~="thread"]');
-    return [...root.querySelectorAll('[part~="answer"]')].at(-1).offsetHeight > t.clientHeight + 150;
+    return [...root.querySelectorAll('[part~="answer"]')].at(-1).offsetHeight > t.clientHeight + 100;
   });
   // The reader scrolls up (the thread stops following) so the answer's text starts at the top
   // of the thread, and reads on.
@@ -329,14 +334,17 @@ test('item 11: when the answer ends and its sources go below it, the line being 
     const start = at();
     const seen = [];
     let after = 0;
+    let streaming = 0;
     const frame = () => {
       seen.push(at() - start);
+      if (msg.dataset.state === 'streaming') streaming++;
       if (msg.dataset.state === 'done') after++;
-      if (after > 3) resolve({ seen, below: msg.querySelector('[part~="sources"]').getBoundingClientRect().top > answer.getBoundingClientRect().bottom });
+      if (after > 3) resolve({ seen, streaming, below: msg.querySelector('[part~="sources"]').getBoundingClientRect().top > answer.getBoundingClientRect().bottom });
       else requestAnimationFrame(frame);
     };
     frame();
   }));
+  assert.ok(moves.streaming >= 5, `the answer was still streaming when the reader scrolled (${moves.streaming} frames)`);
   assert.ok(moves.below, 'the sources are below the finished answer');
   assert.ok(moves.seen.every((d) => Math.abs(d) < 1), `the text moved: ${[...new Set(moves.seen.map(Math.round))]}`);
   await page.close();
