@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startDevServer, launchBrowser, ask, lastAnswer } from './harness.mjs';
-import { answerIn, widgetPage, closeHosts, waitFocus, axe, activePart } from './quality.mjs';
+import { answerIn, widgetPage, closeHosts, waitFocus, axe, activePart, settled } from './quality.mjs';
 
 let dev, slow, browser;
 before(async () => {
@@ -171,6 +171,7 @@ test('item 10: the send button keeps its size on Shift+Enter', async () => {
   const page = await widgetPage(browser, dev, 'data-backend="onyx" data-open="true"', { context: desktop });
   const input = page.locator('sherpa-chat [part~="input"]');
   await input.waitFor();
+  await settled(page.locator('sherpa-chat [part~="panel"]'));
   const send = await box(page, '[part~="send"]');
   const before = await box(page, '[part~="input"]');
   await input.click();
