@@ -37,14 +37,20 @@ pub fn add_text(parent: &Node, tag: &str, attrs: &[(&str, &str)], text: &str) ->
     el
 }
 
-/// Appends a decorative icon: an SVG of `size` px with one shape (`path` or `rect`).
-pub fn add_icon(parent: &Node, size: &str, shape: &str, shape_attrs: &[(&str, &str)]) {
+/// Appends a decorative icon: an SVG of `size` px with one shape (`path` or `rect`); returns
+/// the `svg` element.
+pub fn add_icon(
+    parent: &Node,
+    size: &str,
+    shape: &str,
+    shape_attrs: &[(&str, &str)],
+) -> Option<Element> {
     let doc = document();
     let (Ok(svg), Ok(s)) = (
         doc.create_element_ns(Some(SVG), "svg"),
         doc.create_element_ns(Some(SVG), shape),
     ) else {
-        return;
+        return None;
     };
     set_attrs(
         &svg,
@@ -59,6 +65,7 @@ pub fn add_icon(parent: &Node, size: &str, shape: &str, shape_attrs: &[(&str, &s
     set_attrs(&s, shape_attrs);
     let _ = svg.append_child(&s);
     let _ = parent.append_child(&svg);
+    Some(svg)
 }
 
 /// Calls `f` for each `event` on `target`, for the life of the page (the frame is never

@@ -27,8 +27,10 @@ pub struct CiteCtx {
 #[component]
 pub fn Answer(ctx: CiteCtx) -> impl IntoView {
     let msg = ctx.msg;
+    let root = NodeRef::<leptos::html::Div>::new();
+    root.on_load(move |el| super::cite_card::listen(el.into(), ctx));
     view! {
-        <div part="answer" class="answer" dir="auto">
+        <div part="answer" class="answer" dir="auto" node_ref=root>
             {keyed_list(
                 Signal::derive(move || msg.blocks.with(|b| b.iter().map(|b| b.id as u64).collect())),
                 move |id| {
@@ -44,13 +46,58 @@ pub fn Answer(ctx: CiteCtx) -> impl IntoView {
     }
 }
 
-/// Renders a list of nodes.
+/// Renders a list of nodes. Citation markers stay on the line of the word before them: that
+/// word and the markers that follow it go into one unbreakable span (`.cite-join`).
 pub fn render_nodes(nodes: Vec<Node>, ctx: CiteCtx) -> AnyView {
-    nodes
-        .into_iter()
-        .map(|n| render_node(n, ctx))
-        .collect_view()
-        .into_any()
+    let mut out: Vec<AnyView> = Vec::with_capacity(nodes.len());
+    let mut nodes: Vec<Option<Node>> = nodes.into_iter().map(Some).collect();
+    let mut i = 0;
+    while i < nodes.len() {
+        let end = citations_after(&nodes, i + 1);
+        match nodes[i].take() {
+            Some(Node::Text(t)) if end > i + 1 => {
+                let word_start = t.trim_end().rfind(char::is_whitespace).map_or(0, |p| p + 1);
+                let word = t[word_start..].trim_end().to_owned();
+                let mut joined = vec![word.into_any()];
+                joined.extend(nodes[i + 1..end].iter_mut().filter_map(|n| match n.take() {
+                    Some(Node::Citation(c)) => Some(render_node(Node::Citation(c), ctx)),
+                    _ => None,
+                }));
+                let mut text = t;
+                text.truncate(word_start);
+                out.push(text.into_any());
+                out.push(element_with(
+                    "span",
+                    "class",
+                    Some("cite-join".into()),
+                    joined.into_any(),
+                ));
+                i = end;
+            }
+            Some(n) => {
+                out.push(render_node(n, ctx));
+                i += 1;
+            }
+            None => i += 1,
+        }
+    }
+    out.into_any()
+}
+
+/// The end of the run of citations (and blank text between them) starting at `from`: `from`
+/// itself when there is none. A run never ends on blank text.
+fn citations_after(nodes: &[Option<Node>], from: usize) -> usize {
+    let mut end = from;
+    let mut j = from;
+    while let Some(Some(n)) = nodes.get(j) {
+        match n {
+            Node::Citation(_) => end = j + 1,
+            Node::Text(t) if t.trim().is_empty() => {}
+            _ => break,
+        }
+        j += 1;
+    }
+    end
 }
 
 /// An element with only children: one element type (`custom` with a tag name) for all of
@@ -191,10 +238,7 @@ fn render_node(node: Node, ctx: CiteCtx) -> AnyView {
 
 fn code_block(lang: Option<String>, code: String, ctx: CiteCtx) -> AnyView {
     let copied = RwSignal::new(false);
-    let (copy, done) = (
-        ctx.texts.get(Text::CopyCode).to_owned(),
-        ctx.texts.get(Text::Copied).to_owned(),
-    );
+    let (copy, done) = (ctx.texts.get(Text::CopyCode), ctx.texts.get(Text::Copied));
     let text = code.clone();
     let class = lang.as_ref().map(|l| format!("language-{l}"));
     view! {
@@ -203,7 +247,7 @@ fn code_block(lang: Option<String>, code: String, ctx: CiteCtx) -> AnyView {
                 {element_with("span", "class", Some("code-lang".into()), lang.unwrap_or_default().into_any())}
                 <button type="button" part="copy-code" class="small"
                     on:click=move |_| { copy_to_clipboard(&text); copied.set(true); }>
-                    {move || if copied.get() { done.clone() } else { copy.clone() }}
+                    {super::message::swap_label(copied, copy, done)}
                 </button>
             </div>
             {element("pre", element_with("code", "class", class, code.into_any()))}
@@ -213,28 +257,26 @@ fn code_block(lang: Option<String>, code: String, ctx: CiteCtx) -> AnyView {
 }
 
 /// An inline citation: a button once its document is known; a quiet placeholder while the
-/// answer streams; nothing if the number never resolves.
+/// answer streams; nothing if the number never resolves. Its events (activation, and the card
+/// shown on hover, focus or a first tap) are handled for the whole answer by
+/// [`super::cite_card::listen`].
 #[component]
 fn Citation(n: u32, ctx: CiteCtx) -> impl IntoView {
     let msg = ctx.msg;
     let doc = move || {
         let id = msg.citations.with(|c| c.get(&n).cloned())?;
-        msg.documents.with(|d| {
-            d.iter()
-                .find(|d| d.id == id)
-                .map(|d| (id.clone(), d.title.clone()))
-        })
+        msg.documents
+            .with(|d| d.iter().find(|d| d.id == id).map(|d| d.title.clone()))
     };
     move || match doc() {
-        Some((id, title)) => {
+        Some(title) => {
             let label = crate::i18n::fill(
                 ctx.texts.get(Text::CitationLabel),
                 &[("n", &n.to_string()), ("title", &title)],
             );
             Some(Either::Left(view! {
                 <button type="button" part="citation" class="citation" data-citation=n
-                    aria-label=label title=title
-                    on:click=move |_| ctx.reveal.run(id.clone())>
+                    aria-label=label>
                     {n}
                 </button>
             }))

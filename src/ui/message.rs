@@ -217,8 +217,11 @@ fn AssistantMessage(
             {cut_note(msg, Cut::Sources, texts.get(Text::SourcesTruncated))}
             {show(move || msg.state.get() == MsgState::Stopped, move || element_with("p", "class", Some("note".into()), texts.get(Text::Stopped).to_owned().into_any()))}
             {error_line(msg, chat, texts, is_last)}
+            // While the answer streams, the CSS shows the sources above the text (they arrive
+            // first, and the growing text then pushes nothing the reader may be looking at);
+            // once it ends, below it, where scroll anchoring keeps the reader's place.
             <Sources msg=msg texts=texts expanded=expanded highlighted=highlighted/>
-            <FollowUps msg=msg chat=chat texts=texts/>
+            <FollowUps msg=msg chat=chat texts=texts is_last=is_last/>
             {show(
                 move || matches!(msg.state.get(), MsgState::Done | MsgState::Stopped) && msg.text.with(|s| !s.is_empty()),
                 move || view! { <Actions msg=msg chat=chat texts=texts is_last=is_last/> },
@@ -313,12 +316,21 @@ fn Sources(
     }
 }
 
-/// Questions the backend suggests next; a click (or Enter) sends one.
+/// Questions the backend suggests next; a click (or Enter) sends one. Only the newest answer
+/// offers them: once a new question is asked, older answers' chips go.
 #[component]
-fn FollowUps(msg: Message, chat: Chat, texts: &'static Texts) -> impl IntoView {
+fn FollowUps(
+    msg: Message,
+    chat: Chat,
+    texts: &'static Texts,
+    is_last: Signal<bool>,
+) -> impl IntoView {
     let label = texts.get(Text::FollowUps).to_owned();
+    let offered = move || {
+        is_last.get() && msg.follow_ups.with(|f| !f.is_empty()) && !msg.state.get().is_live()
+    };
     view! {
-        {show(move || msg.follow_ups.with(|f| !f.is_empty()) && !msg.state.get().is_live(), move || view! {
+        {show(offered, move || view! {
             <div part="follow-ups" class="chips" role="group" aria-label=label.clone()>
                 {move || msg.follow_ups.get().into_iter().map(|q| {
                     let ask = q.clone();
@@ -347,7 +359,7 @@ fn Actions(
         <div class="actions">
             <button type="button" part="copy" class="small"
                 on:click=move |_| { copy_to_clipboard(&msg.plain_text()); copied.set(true); }>
-                {move || if copied.get() { texts.get(Text::Copied).to_owned() } else { texts.get(Text::Copy).to_owned() }}
+                {swap_label(copied, texts.get(Text::Copy), texts.get(Text::Copied))}
             </button>
             {show(move || is_last.get(), move || view! {
                 <button type="button" part="regenerate" class="small"
@@ -374,18 +386,44 @@ fn Actions(
                         <path fill="currentColor" d="M22 3h-4v12h4V3zM2 14a2 2 0 0 0 2 2h6.3l-1 4.6v.3c0 .4.2.8.5 1.1l1 1 6.6-6.6c.4-.4.6-.9.6-1.4V5a2 2 0 0 0-2-2H7a2 2 0 0 0-1.8 1.2l-3 7.1c-.1.2-.2.5-.2.7v2z"/>
                     </svg>
                 </button>
-                {show(move || msg.feedback.get().is_some(), move || view! {
-                    <span class="note" role="status">{texts.get(Text::FeedbackThanks).to_owned()}</span>
+                {show(move || msg.feedback.get().is_some(), move || {
+                    let note = NodeRef::<html::Span>::new();
+                    note.on_load(|el| request_animation_frame(move || reveal_in_thread(&el)));
+                    view! {
+                        <span class="note" role="status" node_ref=note>{texts.get(Text::FeedbackThanks).to_owned()}</span>
+                    }
                 })}
             })}
         </div>
     }
 }
 
+/// A button label that changes from `off` to `on` when `on_now` is set, laid out at the width
+/// of the longer one, so the button keeps its size and its row does not shift.
+pub(super) fn swap_label(on_now: RwSignal<bool>, off: &'static str, on: &'static str) -> AnyView {
+    let hidden = move |when: bool| move || (on_now.get() == when).then_some("");
+    view! {
+        <span class="swap">
+            <span data-off=hidden(true) aria-hidden=move || on_now.get().then_some("true")>{off}</span>
+            <span data-off=hidden(false) aria-hidden=move || (!on_now.get()).then_some("true")>{on}</span>
+        </span>
+    }
+    .into_any()
+}
+
+/// Scrolls the thread that holds `el` just enough to show it (a note that appeared at the
+/// bottom of the last answer would otherwise sit under the composer).
+fn reveal_in_thread(el: &web_sys::Element) {
+    let opts = web_sys::ScrollIntoViewOptions::new();
+    opts.set_block(web_sys::ScrollLogicalPosition::Nearest);
+    opts.set_inline(web_sys::ScrollLogicalPosition::Nearest);
+    el.scroll_into_view_with_scroll_into_view_options(&opts);
+}
+
 /// The host a link really opens, for a source card's subtitle: parsed by the browser's own
 /// URL parser (so `\`, `@` and percent tricks resolve as a click would), then labelled so
 /// a look-alike host shows in punycode ([`sherpa_protocol::hosts`]).
-fn host_of(url: &str) -> Option<String> {
+pub(super) fn host_of(url: &str) -> Option<String> {
     let host = web_sys::Url::new(url).ok()?.hostname();
     (!host.is_empty()).then(|| sherpa_protocol::hosts::host_label(&host))
 }

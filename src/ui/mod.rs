@@ -3,6 +3,7 @@
 //! thread (messages, markdown, citations, sources: Leptos components that take signals and the
 //! [`Chat`](crate::state::Chat) handle for actions, in the answer module, see `src/kit.rs`).
 
+mod cite_card;
 mod dom;
 mod markdown;
 mod message;

@@ -65,13 +65,27 @@ pub fn mount(
                 ("aria-controls", "sherpa-panel"),
             ],
         );
-        add_icon(
-            &b,
-            "26",
-            "path",
-            &[("fill", "currentColor"), ("d", LAUNCHER_ICON)],
-        );
+        // The chat icon while the panel is closed, a close icon while it is open (CSS swaps
+        // them on aria-expanded); the label says what a click does.
+        let icons = [
+            ("launcher-chat", "26", LAUNCHER_ICON),
+            ("launcher-close", "24", CLOSE_ICON),
+        ];
+        for (class, size, d) in icons {
+            let svg = add_icon(&b, size, "path", &[("fill", "currentColor"), ("d", d)]);
+            if let Some(svg) = svg {
+                let _ = svg.set_attribute("class", class);
+            }
+        }
         bind_attr(&b, "aria-expanded", move || Some(open.get().to_string()));
+        let close = texts.get(Text::Close);
+        bind_attr(&b, "aria-label", move || {
+            Some(if open.get() {
+                close.to_owned()
+            } else {
+                label.clone()
+            })
+        });
         on(&b, "click", move |_| open.update(|o| *o = !*o));
         b
     });

@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startDevServer, launchBrowser, ask, lastAnswer } from './harness.mjs';
-import { widgetPage, answerIn, axe, activePart, waitFocus, closeHosts, textReaches } from './quality.mjs';
+import { widgetPage, answerIn, axe, activePart, waitFocus, closeHosts, textReaches, animationsDone } from './quality.mjs';
 
 let dev, browser;
 before(async () => { dev = await startDevServer({ paceMs: 2 }); browser = await launchBrowser(); });
@@ -30,6 +30,7 @@ for (const theme of ['light', 'dark']) {
         await page.locator('sherpa-chat[data-sherpa-mounted] [part~="launcher"]').waitFor();
         await noViolations(page, 'closed');
         await page.locator('sherpa-chat [part~="launcher"]').click();
+        await animationsDone(w.locator('[part~="panel"]'));
       }
       await w.locator('[part~="starter"]').first().waitFor();
       await noViolations(page, 'open, welcome and starters');

@@ -235,6 +235,8 @@ test('i18n and RTL; JS API and DOM events', async () => {
 test('mobile: the panel fills the screen; scrolling up shows jump to latest', async () => {
   const page = await widgetPage('data-backend="onyx"', { apiBase: `${dev.url}/f/pace=40/api`, context: { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true } });
   await page.locator('sherpa-chat [part~="launcher"]').click();
+  // Measured once the opening transition has ended.
+  await page.locator('sherpa-chat [part~="panel"]').evaluate((e) => Promise.all(e.getAnimations().map((a) => a.finished)));
   const box = await page.locator('sherpa-chat [part~="panel"]').boundingBox();
   assert.equal(Math.round(box.width), 390);
   assert.ok(box.height > 800);

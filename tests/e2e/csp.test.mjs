@@ -42,6 +42,11 @@ async function fullChat(p, apiFault) {
   const a = await answerIn(lw, 'done');
   assert.ok(await a.locator('pre code').count() >= 1, 'markdown code block');
   const cite = a.locator('[part~="citation"]').first();
+  // Its card, placed through the CSSOM (a style attribute would be refused).
+  await cite.hover();
+  const card = lw.locator('[part~="citation-card"]:not([hidden])');
+  await card.waitFor();
+  assert.match(await card.evaluate((c) => c.style.top || c.style.bottom), /^\d+(\.\d+)?px$/);
   await cite.click();
   await waitFocus(p, 'source-card');
   // An error and its retry (the fault travels in a request header set by interception).

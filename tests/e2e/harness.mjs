@@ -14,7 +14,9 @@ fs.mkdirSync(artifacts, { recursive: true });
 /** Starts the dev server on a free port. Resolves to { url, stop }. */
 export function startDevServer({ paceMs = 5, extraArgs = [] } = {}) {
   const bin = process.env.SHERPA_DEVSERVER || path.join(root, 'target/debug/sherpa-devserver');
-  const child = spawn(bin, ['--port', '0', '--dist', process.env.SHERPA_DIST || path.join(root, 'dist'), '--root', root,
+  // SHERPA_DIST: another build of the widget (e.g. to check that a test fails without a change).
+  const dist = process.env.SHERPA_DIST || path.join(root, 'dist');
+  const child = spawn(bin, ['--port', '0', '--dist', dist, '--root', root,
     '--pace-ms', String(paceMs), '--exit-on-stdin-eof', '--test-endpoints', ...extraArgs], { stdio: ['pipe', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     let out = '';

@@ -118,6 +118,11 @@ export async function askWithoutAnswerModule(page, question) {
   return a;
 }
 
+/** Waits until the element's animations and transitions (the panel's opening fade) have ended. */
+export function animationsDone(locator) {
+  return locator.evaluate((e) => Promise.all(e.getAnimations().map((a) => a.finished)));
+}
+
 export async function requests(dev) { return (await fetch(dev.url + '/api/_test/requests')).json(); }
 export async function reset(dev) { await fetch(dev.url + '/api/_test/reset', { method: 'POST' }); }
 

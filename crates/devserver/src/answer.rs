@@ -233,6 +233,27 @@ mod tests {
         assert_eq!(joined, text);
     }
 
+    /// The README promises a JSON code block for this question (the note-creating request body),
+    /// not the API overview's curl command.
+    #[test]
+    fn create_note_question_answers_with_the_json_body() {
+        let a = answer(
+            "How do I create a note with the API?",
+            &AnswerOptions::default(),
+        );
+        assert_eq!(a.cited[0].id, "LN-027");
+        let text: String = a
+            .segs
+            .iter()
+            .filter_map(|s| match s {
+                Seg::Text(t) => Some(t.as_str()),
+                Seg::Cite(_) => None,
+            })
+            .collect();
+        assert!(text.contains("```json\n{\"title\""), "{text}");
+        assert!(!text.contains("```bash"), "{text}");
+    }
+
     #[test]
     fn no_match_is_polite_and_uncited() {
         let a = answer("What is the capital of France?", &AnswerOptions::default());

@@ -116,6 +116,8 @@ const SYNONYMS: &[(&str, &[&str])] = &[
     ("login", &["sign"]),
     ("log", &["sign"]),
     ("pwd", &["password"]),
+    // The stemmer leaves `create` and `creating` apart (the API article says "Creating notes").
+    ("create", &["creating"]),
 ];
 
 /// Whether `a` and `b` differ by one insertion, deletion, substitution or adjacent swap.
