@@ -27,6 +27,11 @@ pub fn provisional(tail: &str) -> Cow<'_, str> {
 /// A table in the making: a lone header row is held back (it may still become a paragraph),
 /// and a delimiter row that has begun is completed to the header's column count.
 fn table_tail(tail: &str) -> Cow<'_, str> {
+    // A blank line after the last row ends its paragraph: it can no longer become a table.
+    let end = tail.trim_end_matches([' ', '\t', '\n']);
+    if tail[end.len()..].matches('\n').count() >= 2 {
+        return Cow::Borrowed(tail);
+    }
     let lines: Vec<&str> = tail.trim_end_matches('\n').split('\n').collect();
     let is_row = |l: &str| l.trim_start().starts_with('|');
     let n = lines.len();
@@ -180,6 +185,17 @@ mod tests {
     #[test]
     fn markers_inside_an_open_code_span_stay_text() {
         assert_eq!(shown("`a **b"), "`a **b`");
+    }
+
+    #[test]
+    fn a_row_followed_by_a_blank_line_is_shown() {
+        assert_eq!(shown("|a\n\n").trim_end(), "|a");
+        assert_eq!(shown("Hi\n| Plan |\n \n").trim_end(), "Hi\n| Plan |");
+        assert_eq!(
+            shown("| Plan |\n"),
+            "",
+            "one newline: the delimiter row may still come"
+        );
     }
 
     #[test]
