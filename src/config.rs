@@ -7,11 +7,9 @@
 use sherpa_protocol::backend::Tag;
 
 use crate::i18n::{self, Strings, Text};
-use crate::map::SortedMap;
 use sherpa_protocol::{BackendKind, BackendOptions};
 
-/// Attribute names without the `data-` prefix, mapped to their values.
-pub type Attrs = SortedMap<String, String>;
+pub use crate::map::Attrs;
 
 /// `data-turn-timeout`'s default: ten minutes, far beyond any normal answer (agentic search
 /// included) yet finite.

@@ -15,7 +15,7 @@
 
 use std::borrow::Cow;
 
-use crate::config::Attrs;
+use crate::map::Attrs;
 
 /// Which way the widget's text and layout run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

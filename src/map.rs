@@ -6,6 +6,11 @@
 
 use std::borrow::Borrow;
 
+/// `data-` attributes: names without the prefix, mapped to their values. Here, beside the map,
+/// so that both the configuration and the texts (`data-text-*` overrides) read them without
+/// depending on each other.
+pub type Attrs = SortedMap<String, String>;
+
 /// A map kept as a `Vec` of pairs sorted by key, each key once. Iterates in key order, like
 /// `BTreeMap`.
 #[derive(Clone, Debug, PartialEq, Eq)]
