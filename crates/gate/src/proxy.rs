@@ -9,7 +9,6 @@ use std::time::Instant;
 use axum::body::Body;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::Response;
-use bytes::Bytes;
 use futures_util::StreamExt;
 use serde_json::Value;
 
@@ -104,7 +103,7 @@ fn respond(gate: Arc<Gate>, resp: reqwest::Response, slot: Option<StreamSlot>) -
             for id in ids {
                 gate.own(id).await;
             }
-            chunk.map(|c: Bytes| c)
+            chunk
         }
     });
     let mut out = Response::new(Body::from_stream(stream));
