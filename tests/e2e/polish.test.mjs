@@ -26,7 +26,10 @@ async function answered(question, { server = dev, attrs = 'data-backend="onyx"',
   const page = await widgetPage(browser, server, attrs, { context });
   const scope = page.locator('sherpa-chat');
   await ask(page, question, scope);
-  return { page, scope, a: await answerIn(scope, 'done') };
+  const a = await answerIn(scope, 'done');
+  // Measured boxes include the panel's opening transform (scale 0.98 → 1): let it end first.
+  await animationsDone(scope.locator('[part~="panel"]'));
+  return { page, scope, a };
 }
 
 /** Runs `fn(root, arg)` in the page with the first widget's shadow root. */
