@@ -176,6 +176,30 @@ texts! {
     ErrorTooLong error_too_long / "error-too-long",
     /// Summary of the collapsed technical details under an error.
     ErrorDetails error_details / "error-details",
+    /// Accessible name of an answer's sources region; `{n}` is the answer's number.
+    SourcesFor sources_for / "sources-for",
+    /// Summary of the collapsed reasoning above an answer, once it is written.
+    Reasoning reasoning / "reasoning",
+    /// Label of the reason chips offered after a thumbs-down.
+    FeedbackReasons feedback_reasons / "feedback-reasons",
+    /// Thumbs-down reason: the answer is wrong.
+    ReasonInaccurate reason_inaccurate / "reason-inaccurate",
+    /// Thumbs-down reason: the answer does not help.
+    ReasonUnhelpful reason_unhelpful / "reason-unhelpful",
+    /// Thumbs-down reason: the answer is out of date.
+    ReasonOutdated reason_outdated / "reason-outdated",
+    /// Thumbs-down reason: the answer cites the wrong sources.
+    ReasonSources reason_sources / "reason-sources",
+    /// Label of the optional comment field of the feedback form.
+    FeedbackComment feedback_comment / "feedback-comment",
+    /// Button that sends the feedback form.
+    FeedbackSend feedback_send / "feedback-send",
+    /// Button that closes the feedback form without sending.
+    Cancel cancel / "cancel",
+    /// Button that copies the whole conversation as markdown.
+    CopyConversation copy_conversation / "copy-conversation",
+    /// Button that downloads the whole conversation as a markdown file.
+    DownloadConversation download_conversation / "download-conversation",
 }
 
 /// The plain sentence a visitor reads for an error, by its code. The error's own message
@@ -249,6 +273,18 @@ const EN: Table = Table {
     error_slow: "The answer is taking too long. Please try again.",
     error_too_long: "Your message is too long. Please shorten it.",
     error_details: "Details",
+    sources_for: "Sources for answer {n}",
+    reasoning: "Reasoning",
+    feedback_reasons: "What went wrong?",
+    reason_inaccurate: "Not accurate",
+    reason_unhelpful: "Not helpful",
+    reason_outdated: "Out of date",
+    reason_sources: "Wrong sources",
+    feedback_comment: "Comment (optional)",
+    feedback_send: "Send feedback",
+    cancel: "Cancel",
+    copy_conversation: "Copy conversation",
+    download_conversation: "Download as Markdown",
 };
 
 // French: formal "vous"; a no-break space before `:`, `!` and `?` and inside « ».
@@ -309,6 +345,18 @@ const FR: Table = Table {
     error_slow: "La réponse prend trop de temps. Veuillez réessayer.",
     error_too_long: "Votre message est trop long. Veuillez le raccourcir.",
     error_details: "Détails",
+    sources_for: "Sources de la réponse {n}",
+    reasoning: "Raisonnement",
+    feedback_reasons: "Qu’est-ce qui n’allait pas\u{a0}?",
+    reason_inaccurate: "Inexact",
+    reason_unhelpful: "Pas utile",
+    reason_outdated: "Obsolète",
+    reason_sources: "Mauvaises sources",
+    feedback_comment: "Commentaire (facultatif)",
+    feedback_send: "Envoyer l’avis",
+    cancel: "Annuler",
+    copy_conversation: "Copier la conversation",
+    download_conversation: "Télécharger en Markdown",
 };
 
 // German: formal "Sie".
@@ -366,6 +414,18 @@ const DE: Table = Table {
     error_slow: "Die Antwort dauert zu lange. Bitte versuchen Sie es erneut.",
     error_too_long: "Ihre Nachricht ist zu lang. Bitte kürzen Sie sie.",
     error_details: "Details",
+    sources_for: "Quellen zu Antwort {n}",
+    reasoning: "Überlegungen",
+    feedback_reasons: "Was war falsch?",
+    reason_inaccurate: "Nicht korrekt",
+    reason_unhelpful: "Nicht hilfreich",
+    reason_outdated: "Veraltet",
+    reason_sources: "Falsche Quellen",
+    feedback_comment: "Kommentar (optional)",
+    feedback_send: "Feedback senden",
+    cancel: "Abbrechen",
+    copy_conversation: "Unterhaltung kopieren",
+    download_conversation: "Als Markdown herunterladen",
 };
 
 // Spanish: informal "tú", as most current software does.
@@ -424,6 +484,18 @@ const ES: Table = Table {
     error_slow: "La respuesta está tardando demasiado. Vuelve a intentarlo.",
     error_too_long: "Tu mensaje es demasiado largo. Acórtalo, por favor.",
     error_details: "Detalles",
+    sources_for: "Fuentes de la respuesta {n}",
+    reasoning: "Razonamiento",
+    feedback_reasons: "¿Qué falló?",
+    reason_inaccurate: "No es correcta",
+    reason_unhelpful: "No es útil",
+    reason_outdated: "Desactualizada",
+    reason_sources: "Fuentes incorrectas",
+    feedback_comment: "Comentario (opcional)",
+    feedback_send: "Enviar opinión",
+    cancel: "Cancelar",
+    copy_conversation: "Copiar la conversación",
+    download_conversation: "Descargar en Markdown",
 };
 
 // Modern Standard Arabic. `ث` is the usual abbreviation of ثانية (second).
@@ -480,6 +552,18 @@ const AR: Table = Table {
     error_slow: "تستغرق الإجابة وقتًا طويلًا. يُرجى إعادة المحاولة.",
     error_too_long: "رسالتك طويلة جدًا. يُرجى اختصارها.",
     error_details: "التفاصيل",
+    sources_for: "مصادر الإجابة {n}",
+    reasoning: "التفكير",
+    feedback_reasons: "ما المشكلة؟",
+    reason_inaccurate: "غير دقيقة",
+    reason_unhelpful: "غير مفيدة",
+    reason_outdated: "قديمة",
+    reason_sources: "مصادر خاطئة",
+    feedback_comment: "تعليق (اختياري)",
+    feedback_send: "إرسال الملاحظات",
+    cancel: "إلغاء",
+    copy_conversation: "نسخ المحادثة",
+    download_conversation: "تنزيل بصيغة Markdown",
 };
 
 /// The languages with their own texts, by primary language subtag.

@@ -12,7 +12,7 @@ use sherpa_protocol::limits::TurnLimits;
 use sherpa_protocol::markdown::{Block, BlockSplitter};
 use sherpa_protocol::tail::provisional;
 use sherpa_protocol::{
-    Adapter, ChatError, ChatEvent, Conversation, Cut, Document, Status, StopReason,
+    Adapter, ChatError, ChatEvent, Conversation, Cut, Document, Feedback, Status, StopReason,
 };
 use wasm_bindgen::JsValue;
 use web_sys::{AbortController, AbortSignal, HtmlElement};
@@ -97,6 +97,8 @@ pub struct Message {
     pub blocks: RwSignal<Vec<Block>>,
     /// The block still growing.
     pub tail: RwSignal<String>,
+    /// The model's reasoning before the answer (plain text), shown collapsed above it.
+    pub reasoning: RwSignal<String>,
     /// What nothing renders, in one arena slot.
     extra: StoredValue<Rc<MessageExtra>, LocalStorage>,
     pub state: RwSignal<MsgState>,
@@ -130,6 +132,7 @@ impl Message {
             text: RwSignal::new(String::new()),
             blocks: RwSignal::new(Vec::new()),
             tail: RwSignal::new(String::new()),
+            reasoning: RwSignal::new(String::new()),
             extra: StoredValue::new_local(Rc::default()),
             state: RwSignal::new(state),
             status: RwSignal::new(None),
@@ -186,6 +189,7 @@ impl Message {
         self.text.set(String::new());
         self.blocks.set(Vec::new());
         self.tail.set(String::new());
+        self.reasoning.set(String::new());
         if let Some(extra) = self.extra.try_get_value() {
             extra.splitter.replace(BlockSplitter::new());
         }
@@ -229,6 +233,7 @@ impl Message {
                     self.state.set(MsgState::Streaming);
                 }
             }
+            ChatEvent::Reasoning(r) => self.reasoning.update(|s| s.push_str(r)),
             ChatEvent::Citation {
                 number,
                 document_id,
@@ -261,6 +266,7 @@ impl Message {
         SavedMessage {
             user: self.role == Role::User,
             text: self.text.get_untracked(),
+            reasoning: self.reasoning.get_untracked(),
             state: self.state.get_untracked().as_str().to_string(),
             documents: self.documents.get_untracked(),
             citations: self.citations.get_untracked(),
@@ -283,6 +289,7 @@ impl Message {
         let msg = Message::new(id, role, state);
         msg.push_text(&m.text);
         msg.seal_as(role == Role::User || state == MsgState::Done);
+        msg.reasoning.set(m.reasoning);
         msg.documents.set(m.documents);
         msg.citations.set(m.citations);
         msg.follow_ups.set(m.follow_ups);
@@ -651,14 +658,28 @@ impl Chat {
         self.dropped.set(0);
     }
 
-    /// Sends thumbs up or down for an answer.
-    pub fn feedback(&self, msg: Message, positive: bool) {
+    /// Sends feedback on an answer: the thumb, with the reason and comment the visitor gave.
+    pub fn feedback(&self, msg: Message, feedback: Feedback) {
         let Some(id) = msg.server_id.get_untracked() else {
             return;
         };
         let cfg = self.config();
-        if let Some(req) = self.adapter().feedback_request(&cfg.options, id, positive) {
-            msg.feedback.set(Some(positive));
+        if let Some(req) = self.adapter().feedback_request(&cfg.options, id, &feedback) {
+            msg.feedback.set(Some(feedback.positive));
+            if let Some(host) = &self.inner().host {
+                let opt =
+                    |s: &Option<String>| s.as_deref().map_or(JsValue::NULL, JsValue::from_str);
+                events::emit(
+                    host,
+                    "sherpa:feedback",
+                    &events::detail(&[
+                        ("positive", JsValue::from_bool(feedback.positive)),
+                        ("reason", opt(&feedback.reason)),
+                        ("comment", opt(&feedback.comment)),
+                        ("messageId", JsValue::from_f64(id as f64)),
+                    ]),
+                );
+            }
             let creds = cfg.credentials_include;
             spawn_local(async move {
                 if let Err(e) = transport::fire(&req, creds).await {
@@ -668,6 +689,39 @@ impl Chat {
                 }
             });
         }
+    }
+
+    /// The conversation as markdown (questions, answers, cited sources as links).
+    pub fn markdown(&self, texts: &crate::ui::Texts) -> String {
+        use crate::i18n::Text;
+        use sherpa_protocol::export::{conversation_markdown, ExportLabels, ExportMessage};
+        type Kept = (bool, String, Vec<Document>, Vec<(u32, String)>);
+        let saved: Vec<Kept> = self.messages.with_untracked(|m| {
+            m.iter()
+                .map(|m| {
+                    let cites = m
+                        .citations
+                        .with_untracked(|c| c.iter().map(|(n, id)| (*n, id.clone())).collect());
+                    let docs = m.documents.get_untracked();
+                    (m.role == Role::User, m.text.get_untracked(), docs, cites)
+                })
+                .collect()
+        });
+        let messages: Vec<ExportMessage> = saved
+            .iter()
+            .map(|(user, text, documents, citations)| ExportMessage {
+                user: *user,
+                text,
+                documents,
+                citations,
+            })
+            .collect();
+        let labels = ExportLabels {
+            you: texts.get(Text::You),
+            assistant: texts.get(Text::Assistant),
+            sources: texts.get(Text::Sources),
+        };
+        conversation_markdown(&messages, &labels)
     }
 
     /// Whether the backend records feedback.

@@ -17,6 +17,8 @@ const VERSION: u32 = 1;
 pub struct SavedMessage {
     pub user: bool,
     pub text: String,
+    /// The model's reasoning before the answer (empty when there was none).
+    pub reasoning: String,
     /// `data-state` value of an assistant message.
     pub state: String,
     pub documents: Vec<Document>,
@@ -28,8 +30,10 @@ pub struct SavedMessage {
 }
 
 impl SavedMessage {
+    /// `reasoning` is written only when there is some (so earlier snapshots write back as
+    /// they were).
     fn to_json(&self) -> Value {
-        object! {
+        let mut v = object! {
             "user": self.user,
             "text": &self.text,
             "state": &self.state,
@@ -44,7 +48,11 @@ impl SavedMessage {
             "server_id": self.server_id,
             "error": self.error.as_ref().map(ChatError::to_json),
             "parent_before": self.parent_before,
+        };
+        if let (Value::Object(members), false) = (&mut v, self.reasoning.is_empty()) {
+            members.push(("reasoning".into(), Value::from(&self.reasoning)));
         }
+        v
     }
 }
 
@@ -63,6 +71,7 @@ impl FromJson for SavedMessage {
         Some(SavedMessage {
             user: v.field("user")?,
             text: v.field("text")?,
+            reasoning: v.field("reasoning")?,
             state: v.field("state")?,
             documents: v.field("documents")?,
             citations,
@@ -200,6 +209,7 @@ mod tests {
             vec![SavedMessage {
                 user: false,
                 text: "Hi \u{E000}1\u{E001}".into(),
+                reasoning: "Looked at the docs.".into(),
                 state: "done".into(),
                 documents: vec![Document {
                     id: "d".into(),
@@ -228,6 +238,7 @@ mod tests {
         let assistant = SavedMessage {
             user: false,
             text: "Refunds [1] within 30 days — ok 😀".into(),
+            reasoning: String::new(),
             state: "done".into(),
             documents: vec![
                 Document {

@@ -124,8 +124,9 @@ impl Card {
         let site = href.as_deref().and_then(super::message::host_of);
         let site = site.unwrap_or_else(|| doc.source_type.replace('_', " "));
         add_text(&card, "span", &[("class", "cite-card-site")], &site);
-        if !doc.blurb.is_empty() {
-            add_text(&card, "span", &[("class", "cite-card-blurb")], &doc.blurb);
+        let blurb = sherpa_protocol::export::snippet_text(&doc.blurb);
+        if !blurb.is_empty() {
+            add_text(&card, "span", &[("class", "cite-card-blurb")], &blurb);
         }
         place(&card, button);
         let _ = card.remove_attribute("hidden");

@@ -3,8 +3,9 @@
 
 use leptos::html;
 use leptos::prelude::*;
+use sherpa_protocol::export::snippet_text;
 use sherpa_protocol::markdown::safe_href;
-use sherpa_protocol::{Cut, Document, Status};
+use sherpa_protocol::{Cut, Document, Feedback, Status};
 use wasm_bindgen::JsCast;
 
 use super::markdown::{element, element_with, Answer, CiteCtx};
@@ -70,8 +71,89 @@ fn thread_view(chat: Chat, texts: &'static Texts) -> AnyView {
                 .into_any()
             },
         )}
+        {conversation_actions(chat, texts)}
     }
     .into_any()
+}
+
+/// Copy or download the whole conversation as markdown, under the last answer once it ended.
+fn conversation_actions(chat: Chat, texts: &'static Texts) -> AnyView {
+    let ready = move || {
+        !chat.busy.get()
+            && chat.messages.with(|m| {
+                m.iter()
+                    .any(|m| m.role == Role::Assistant && !m.state.get().is_live())
+            })
+    };
+    show(ready, move || {
+        let copied = RwSignal::new(false);
+        view! {
+            <div part="conversation-actions" class="actions conversation-actions">
+                <button type="button" part="copy-conversation" class="small"
+                    on:click=move |_| { copy_to_clipboard(&chat.markdown(texts)); copied.set(true); }>
+                    {swap_label(copied, texts.get(Text::CopyConversation), texts.get(Text::Copied))}
+                </button>
+                <button type="button" part="download-conversation" class="small"
+                    on:click=move |_| download("conversation.md", &chat.markdown(texts))>
+                    {texts.get(Text::DownloadConversation).to_owned()}
+                </button>
+            </div>
+        }
+    })
+}
+
+/// Offers `text` as a markdown file named `name` (a blob URL the browser downloads).
+fn download(name: &str, text: &str) {
+    let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
+    let opts = web_sys::BlobPropertyBag::new();
+    opts.set_type("text/markdown;charset=utf-8");
+    let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts) else {
+        return;
+    };
+    let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else {
+        return;
+    };
+    let a = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.create_element("a").ok())
+        .and_then(|a| a.dyn_into::<web_sys::HtmlAnchorElement>().ok());
+    if let Some(a) = a {
+        a.set_href(&url);
+        a.set_download(name);
+        a.click();
+    }
+    set_timeout(
+        move || {
+            let _ = web_sys::Url::revoke_object_url(&url);
+        },
+        std::time::Duration::from_secs(10),
+    );
+}
+
+/// The model's reasoning, collapsed above the answer ("Thinking…" while it streams). Plain
+/// text; the live region does not read it.
+fn reasoning_view(msg: Message, texts: &'static Texts) -> AnyView {
+    show(
+        move || msg.reasoning.with(|r| !r.is_empty()),
+        move || {
+            let summary = move || {
+                let thinking = msg.state.get().is_live() && msg.text.with(String::is_empty);
+                texts
+                    .get(if thinking {
+                        Text::Thinking
+                    } else {
+                        Text::Reasoning
+                    })
+                    .to_owned()
+            };
+            view! {
+                <details part="reasoning" class="reasoning">
+                    <summary>{summary}</summary>
+                    <div class="reasoning-text" dir="auto">{move || msg.reasoning.get()}</div>
+                </details>
+            }
+        },
+    )
 }
 
 /// "Searching for …", "Thinking…": shown while an answer has no text yet.
@@ -211,6 +293,7 @@ fn AssistantMessage(
             data-state=move || msg.state.get().as_str()
             aria-busy=move || msg.state.get().is_live().to_string()
         >
+            {reasoning_view(msg, texts)}
             {status_line(msg, texts)}
             <Answer ctx=ctx/>
             {cut_note(msg, Cut::Answer, texts.get(Text::AnswerTruncated))}
@@ -220,7 +303,7 @@ fn AssistantMessage(
             // While the answer streams, the CSS shows the sources above the text (they arrive
             // first, and the growing text then pushes nothing the reader may be looking at);
             // once it ends, below it, where scroll anchoring keeps the reader's place.
-            <Sources msg=msg texts=texts expanded=expanded highlighted=highlighted/>
+            <Sources msg=msg chat=chat texts=texts expanded=expanded highlighted=highlighted/>
             <FollowUps msg=msg chat=chat texts=texts is_last=is_last/>
             {show(
                 move || matches!(msg.state.get(), MsgState::Done | MsgState::Stopped) && msg.text.with(|s| !s.is_empty()),
@@ -258,6 +341,7 @@ fn ordered_sources(msg: &Message) -> Vec<Document> {
 #[component]
 fn Sources(
     msg: Message,
+    chat: Chat,
     texts: &'static Texts,
     expanded: RwSignal<bool>,
     highlighted: RwSignal<Option<String>>,
@@ -267,9 +351,20 @@ fn Sources(
         msg.citations
             .with(|c| c.iter().find(|(_, d)| d.as_str() == id).map(|(n, _)| *n))
     };
+    // Each answer's region has its own name ("Sources for answer 2"): landmarks must differ.
+    let label = move || {
+        let n = chat.messages.with(|m| {
+            m.iter()
+                .filter(|m| m.role == Role::Assistant)
+                .position(|m| m.id == msg.id)
+                .unwrap_or(0)
+        });
+        let n = n + chat.dropped.get() / 2 + 1;
+        fill(texts.get(Text::SourcesFor), &[("n", &n.to_string())])
+    };
     view! {
         {show(move || sources.with(|s| !s.is_empty()), move || view! {
-            <section part="sources" class="sources" aria-label=texts.get(Text::Sources).to_owned()>
+            <section part="sources" class="sources" aria-label=label>
                 {element_with("h3", "class", Some("sources-title".into()), texts.get(Text::Sources).to_owned().into_any())}
                 <ul>
                     {move || {
@@ -294,7 +389,7 @@ fn Sources(
                                         }}
                                     </div>
                                     {element_with("div", "class", Some("source-site".into()), site.into_any())}
-                                    {(!d.blurb.is_empty()).then(|| element_with("p", "class", Some("source-blurb".into()), d.blurb.clone().into_any()))}
+                                    {Some(snippet_text(&d.blurb)).filter(|b| !b.is_empty()).map(|b| element_with("p", "class", Some("source-blurb".into()), b.into_any()))}
                                 </li>
                             }
                         }).collect_view()
@@ -355,6 +450,8 @@ fn Actions(
 ) -> impl IntoView {
     let copied = RwSignal::new(false);
     let feedback = chat.has_feedback();
+    // The thumb whose form is open (`true` up, `false` down).
+    let form = RwSignal::new(None::<bool>);
     view! {
         <div class="actions">
             <button type="button" part="copy" class="small"
@@ -367,35 +464,147 @@ fn Actions(
                     {texts.get(Text::Regenerate).to_owned()}
                 </button>
             })}
-            {(feedback).then(|| view! {
-                <button type="button" part="feedback-up" class="small icon-btn"
-                    aria-label=texts.get(Text::FeedbackUp).to_owned()
-                    aria-pressed=move || (msg.feedback.get() == Some(true)).to_string()
-                    disabled=move || msg.server_id.get().is_none()
-                    on:click=move |_| chat.feedback(msg, true)>
-                    <svg viewBox="0 0 24 24" width="16" height="16" aria-hidden="true" focusable="false">
-                        <path fill="currentColor" d="M2 21h4V9H2v12zm20-11a2 2 0 0 0-2-2h-6.3l1-4.6v-.3a1.5 1.5 0 0 0-.5-1.1L13.2 1 6.6 7.6A2 2 0 0 0 6 9v10a2 2 0 0 0 2 2h9a2 2 0 0 0 1.8-1.2l3-7.1c.1-.2.2-.5.2-.7v-2z"/>
-                    </svg>
-                </button>
-                <button type="button" part="feedback-down" class="small icon-btn"
-                    aria-label=texts.get(Text::FeedbackDown).to_owned()
-                    aria-pressed=move || (msg.feedback.get() == Some(false)).to_string()
-                    disabled=move || msg.server_id.get().is_none()
-                    on:click=move |_| chat.feedback(msg, false)>
-                    <svg viewBox="0 0 24 24" width="16" height="16" aria-hidden="true" focusable="false">
-                        <path fill="currentColor" d="M22 3h-4v12h4V3zM2 14a2 2 0 0 0 2 2h6.3l-1 4.6v.3c0 .4.2.8.5 1.1l1 1 6.6-6.6c.4-.4.6-.9.6-1.4V5a2 2 0 0 0-2-2H7a2 2 0 0 0-1.8 1.2l-3 7.1c-.1.2-.2.5-.2.7v2z"/>
-                    </svg>
-                </button>
-                {show(move || msg.feedback.get().is_some(), move || {
-                    let note = NodeRef::<html::Span>::new();
-                    note.on_load(|el| request_animation_frame(move || reveal_in_thread(&el)));
-                    view! {
-                        <span class="note" role="status" node_ref=note>{texts.get(Text::FeedbackThanks).to_owned()}</span>
-                    }
-                })}
+            {feedback.then(|| thumbs(msg, texts, form))}
+            {feedback.then(|| feedback_form(msg, chat, texts, form))}
+            {show(move || msg.feedback.get().is_some() && form.get().is_none(), move || {
+                let note = NodeRef::<html::Span>::new();
+                note.on_load(|el| request_animation_frame(move || reveal_in_thread(&el)));
+                view! {
+                    <span class="note" role="status" node_ref=note>{texts.get(Text::FeedbackThanks).to_owned()}</span>
+                }
             })}
         </div>
     }
+}
+
+/// The thumbs: each opens the feedback form for its side (pressed once feedback was sent).
+fn thumbs(msg: Message, texts: &'static Texts, form: RwSignal<Option<bool>>) -> AnyView {
+    let thumb = move |up: bool, part: &'static str, label: Text, path: &'static str| {
+        view! {
+            <button type="button" part=part class="small icon-btn"
+                aria-label=texts.get(label).to_owned()
+                aria-pressed=move || (msg.feedback.get() == Some(up)).to_string()
+                aria-expanded=move || (form.get() == Some(up)).to_string()
+                disabled=move || msg.server_id.get().is_none()
+                on:click=move |_| form.update(|f| *f = if *f == Some(up) { None } else { Some(up) })>
+                <svg viewBox="0 0 24 24" width="16" height="16" aria-hidden="true" focusable="false">
+                    <path fill="currentColor" d=path/>
+                </svg>
+            </button>
+        }
+    };
+    view! {
+        {thumb(true, "feedback-up", Text::FeedbackUp, "M2 21h4V9H2v12zm20-11a2 2 0 0 0-2-2h-6.3l1-4.6v-.3a1.5 1.5 0 0 0-.5-1.1L13.2 1 6.6 7.6A2 2 0 0 0 6 9v10a2 2 0 0 0 2 2h9a2 2 0 0 0 1.8-1.2l3-7.1c.1-.2.2-.5.2-.7v-2z")}
+        {thumb(false, "feedback-down", Text::FeedbackDown, "M22 3h-4v12h4V3zM2 14a2 2 0 0 0 2 2h6.3l-1 4.6v.3c0 .4.2.8.5 1.1l1 1 6.6-6.6c.4-.4.6-.9.6-1.4V5a2 2 0 0 0-2-2H7a2 2 0 0 0-1.8 1.2l-3 7.1c-.1.2-.2.5-.2.7v2z")}
+    }
+    .into_any()
+}
+
+/// Thumbs-down reasons: the text shown, and the value sent (Onyx `predefined_feedback`;
+/// English whatever the widget's language, so the site owner's reports read alike).
+const REASONS: [(Text, &str); 4] = [
+    (Text::ReasonInaccurate, "Not accurate"),
+    (Text::ReasonUnhelpful, "Not helpful"),
+    (Text::ReasonOutdated, "Out of date"),
+    (Text::ReasonSources, "Wrong sources"),
+];
+
+/// The longest comment sent, in characters.
+const COMMENT_CHARS: i32 = 1_000;
+
+/// The feedback form a thumb opens: reason chips (thumbs-down), an optional comment, Send
+/// and Cancel (Esc). Send posts the thumb with what was chosen, once.
+fn feedback_form(
+    msg: Message,
+    chat: Chat,
+    texts: &'static Texts,
+    form: RwSignal<Option<bool>>,
+) -> AnyView {
+    show(
+        move || form.get().is_some(),
+        move || {
+            let up = form.get_untracked() == Some(true);
+            let reason = RwSignal::new(None::<&'static str>);
+            let comment = NodeRef::<html::Textarea>::new();
+            let first = NodeRef::<html::Div>::new();
+            first.on_load(|el| {
+                request_animation_frame(move || {
+                    if let Ok(Some(f)) = el.query_selector("button, textarea") {
+                        if let Ok(f) = f.dyn_into::<web_sys::HtmlElement>() {
+                            let _ = f.focus();
+                        }
+                    }
+                    reveal_in_thread(&el);
+                })
+            });
+            // Closing gives focus back to the thumb (the form's buttons go away with it).
+            let close = move || {
+                let part = if up { "feedback-up" } else { "feedback-down" };
+                let thumb = first
+                    .get_untracked()
+                    .and_then(|el| el.parent_element())
+                    .and_then(|row| {
+                        row.query_selector(&format!("[part~=\"{part}\"]"))
+                            .ok()
+                            .flatten()
+                    })
+                    .and_then(|b| b.dyn_into::<web_sys::HtmlElement>().ok());
+                form.set(None);
+                if let Some(b) = thumb {
+                    let _ = b.focus();
+                }
+            };
+            let send = move || {
+                let text = comment
+                    .get_untracked()
+                    .map(|c| c.value())
+                    .unwrap_or_default();
+                let text = text.trim();
+                let fb = Feedback {
+                    positive: up,
+                    reason: reason.get_untracked().map(str::to_string),
+                    comment: (!text.is_empty()).then(|| text.to_string()),
+                };
+                close();
+                chat.feedback(msg, fb);
+            };
+            let on_key = move |e: web_sys::KeyboardEvent| {
+                if e.key() == "Escape" {
+                    e.stop_propagation();
+                    close();
+                }
+            };
+            view! {
+                <div part="feedback-form" class="feedback-form" role="group"
+                    aria-label=texts.get(if up { Text::FeedbackUp } else { Text::FeedbackDown }).to_owned()
+                    node_ref=first on:keydown=on_key>
+                    {(!up).then(|| view! {
+                        <div class="chips" role="group" aria-label=texts.get(Text::FeedbackReasons).to_owned()>
+                            {REASONS.into_iter().map(|(t, value)| view! {
+                                <button type="button" part="feedback-reason" class="chip"
+                                    aria-pressed=move || (reason.get() == Some(value)).to_string()
+                                    on:click=move |_| reason.update(|r| *r = if *r == Some(value) { None } else { Some(value) })>
+                                    {texts.get(t).to_owned()}
+                                </button>
+                            }).collect_view()}
+                        </div>
+                    })}
+                    <label class="feedback-comment">
+                        {element("span", texts.get(Text::FeedbackComment).to_owned().into_any())}
+                        <textarea part="feedback-comment" rows="2" dir="auto" maxlength=COMMENT_CHARS node_ref=comment></textarea>
+                    </label>
+                    <div class="feedback-buttons">
+                        <button type="button" part="feedback-send" class="small" on:click=move |_| send()>
+                            {texts.get(Text::FeedbackSend).to_owned()}
+                        </button>
+                        <button type="button" part="feedback-cancel" class="small link" on:click=move |_| close()>
+                            {texts.get(Text::Cancel).to_owned()}
+                        </button>
+                    </div>
+                </div>
+            }
+        },
+    )
 }
 
 /// A button label that changes from `off` to `on` when `on_now` is set, laid out at the width

@@ -669,6 +669,17 @@ impl Job {
                 .await?;
             t += 1;
         }
+        if let Some(steps) = reasoning_for(&turn.question, &answer.query) {
+            sink.line(&packet(t, obj([("type", s("reasoning_start"))])))
+                .await?;
+            for step in steps {
+                let delta = obj([("type", s("reasoning_delta")), ("reasoning", s(step))]);
+                sink.line(&packet(t, delta)).await?;
+            }
+            sink.line(&packet(t, obj([("type", s("reasoning_done"))])))
+                .await?;
+            t += 1;
+        }
         let docs = docs(answer, false);
         sink.line(&packet(
             t,
@@ -761,6 +772,22 @@ impl Job {
         ))
         .await
     }
+}
+
+/// What a reasoning model would think before searching, in a few deltas: only for questions
+/// that start with "why" (so the demo and the tests can ask for reasoning), else `None`.
+pub fn reasoning_for(question: &str, query: &str) -> Option<Vec<String>> {
+    let q = question.trim_start();
+    if !q.get(..3).is_some_and(|w| w.eq_ignore_ascii_case("why")) {
+        return None;
+    }
+    let text = format!(
+        "The visitor asks \u{201c}{}\u{201d}. They want a cause, not just steps. \
+         I should search the help centre for \u{201c}{query}\u{201d}, read what it says about \
+         the cause, and answer with the fix, citing the articles.",
+        q.trim()
+    );
+    Some(answer::split_words(&text, 4))
 }
 
 /// The `stop` packet of a cancelled run.

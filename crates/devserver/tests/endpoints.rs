@@ -987,3 +987,58 @@ async fn a_slow_request_head_is_closed() {
     assert_eq!(get(srv.addr, "/api/persona/0").await.status, 200);
     srv.shutdown().await;
 }
+
+/// A "why" question streams reasoning first (turn 0), as a reasoning model does; the widget's
+/// decoder reads it as reasoning, apart from the answer. Other questions have none.
+#[tokio::test]
+async fn why_questions_stream_reasoning_before_the_search() {
+    let srv = start().await;
+    let a = srv.addr;
+    let r = post(
+        a,
+        "/api/chat/send-chat-message",
+        r#"{"message": "Why are my notes not syncing?", "parent_message_id": null}"#,
+    )
+    .await;
+    let types = r.packet_types();
+    let start = types
+        .iter()
+        .position(|t| t == "reasoning_start")
+        .expect("reasoning");
+    let done = types
+        .iter()
+        .position(|t| t == "reasoning_done")
+        .expect("done");
+    let search = types.iter().position(|t| t == "search_tool_start").unwrap();
+    assert!(start < done && done < search, "{types:?}");
+    assert!(types[start + 1..done]
+        .iter()
+        .all(|t| t == "reasoning_delta"));
+    assert!(done - start > 2, "several deltas");
+    let vals = r.json_lines();
+    assert_eq!(vals[start]["placement"]["turn_index"], json!(0));
+    assert_eq!(vals[search]["placement"]["turn_index"], json!(1));
+    let events = decode(BackendKind::Onyx, &r);
+    let reasoning: String = events
+        .iter()
+        .filter_map(|e| match e {
+            ChatEvent::Reasoning(t) => Some(t.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        reasoning.contains("Why are my notes not syncing?"),
+        "{reasoning}"
+    );
+    assert!(!text_of(&events).is_empty());
+    let plain = post(
+        a,
+        "/api/chat/send-chat-message",
+        r#"{"message": "Can I get a refund?", "parent_message_id": null}"#,
+    )
+    .await;
+    assert!(!plain
+        .packet_types()
+        .iter()
+        .any(|t| t.starts_with("reasoning")));
+}

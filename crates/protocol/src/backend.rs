@@ -231,10 +231,29 @@ pub trait Adapter {
         &self,
         opts: &BackendOptions,
         message_id: i64,
-        positive: bool,
+        feedback: &Feedback,
     ) -> Option<HttpRequest> {
-        let _ = (opts, message_id, positive);
+        let _ = (opts, message_id, feedback);
         None
+    }
+}
+
+/// A visitor's feedback on an answer: the thumb, and optionally a reason (one of the
+/// widget's predefined reasons, Onyx `predefined_feedback`) and a comment (`feedback_text`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Feedback {
+    pub positive: bool,
+    pub reason: Option<String>,
+    pub comment: Option<String>,
+}
+
+impl Feedback {
+    /// A thumb alone.
+    pub fn thumb(positive: bool) -> Self {
+        Feedback {
+            positive,
+            ..Feedback::default()
+        }
     }
 }
 

@@ -160,6 +160,9 @@ pub enum ChatEvent {
     Documents(Vec<Document>),
     /// Answer text. Citation markers are already converted (see [`crate::citations`]).
     TextDelta(String),
+    /// The model's reasoning before it answers (Onyx `reasoning_delta`), plain text shown
+    /// apart from the answer.
+    Reasoning(String),
     /// Citation number `n` refers to the document with this id.
     Citation { number: u32, document_id: String },
     /// Questions the user may ask next.
@@ -172,13 +175,14 @@ pub enum ChatEvent {
     Done(StopReason),
 }
 
-/// Joins adjacent text deltas, so event lists from different chunkings compare equal.
+/// Joins adjacent text (and reasoning) deltas, so event lists from different chunkings compare equal.
 pub fn coalesce(events: impl IntoIterator<Item = ChatEvent>) -> Vec<ChatEvent> {
     let mut out: Vec<ChatEvent> = Vec::new();
     for ev in events {
         match (out.last_mut(), ev) {
             (Some(ChatEvent::TextDelta(acc)), ChatEvent::TextDelta(more)) => acc.push_str(&more),
-            (_, ChatEvent::TextDelta(t)) if t.is_empty() => {}
+            (Some(ChatEvent::Reasoning(acc)), ChatEvent::Reasoning(more)) => acc.push_str(&more),
+            (_, ChatEvent::TextDelta(t) | ChatEvent::Reasoning(t)) if t.is_empty() => {}
             (_, ev) => out.push(ev),
         }
     }

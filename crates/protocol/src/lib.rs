@@ -20,6 +20,7 @@ pub mod backend;
 pub mod citations;
 pub mod errors;
 pub mod event;
+pub mod export;
 pub mod framing;
 pub mod hosts;
 pub mod json;
@@ -27,5 +28,5 @@ pub mod limits;
 pub mod markdown;
 pub mod tail;
 
-pub use backend::{Adapter, BackendKind, BackendOptions, Conversation, HttpRequest};
+pub use backend::{Adapter, BackendKind, BackendOptions, Conversation, Feedback, HttpRequest};
 pub use event::{ChatError, ChatEvent, Cut, Document, Status, StopReason};

@@ -23,6 +23,9 @@ pub const LINK_CHARS: usize = 2_048;
 /// Follow-up questions kept, and characters of each.
 pub const FOLLOW_UPS: usize = 5;
 pub const FOLLOW_UP_CHARS: usize = 300;
+/// Characters of reasoning kept per turn; more is dropped (the end of long reasoning is
+/// shown as an ellipsis).
+pub const REASONING_CHARS: usize = 20_000;
 /// Search queries shown in the status line, and characters of each.
 pub const QUERIES: usize = 5;
 pub const QUERY_CHARS: usize = 200;
@@ -31,6 +34,7 @@ pub const QUERY_CHARS: usize = 200;
 #[derive(Debug, Default)]
 pub struct TurnLimits {
     chars: usize,
+    reasoning_chars: usize,
     document_ids: Vec<String>,
     citations: Vec<(u32, String)>,
     answer_cut: bool,
@@ -48,6 +52,7 @@ impl TurnLimits {
     pub fn bound(&mut self, ev: ChatEvent) -> Vec<ChatEvent> {
         match ev {
             ChatEvent::TextDelta(t) => self.text(t),
+            ChatEvent::Reasoning(t) => self.reasoning(t),
             ChatEvent::Documents(docs) => self.documents(docs),
             ChatEvent::Citation {
                 number,
@@ -94,6 +99,22 @@ impl TurnLimits {
             ChatEvent::TextDelta(kept),
             ChatEvent::Truncated(Cut::Answer),
         ]
+    }
+
+    fn reasoning(&mut self, t: String) -> Vec<ChatEvent> {
+        let room = REASONING_CHARS.saturating_sub(self.reasoning_chars);
+        if room == 0 {
+            return vec![];
+        }
+        let n = t.chars().count();
+        if n <= room {
+            self.reasoning_chars += n;
+            return vec![ChatEvent::Reasoning(t)];
+        }
+        self.reasoning_chars = REASONING_CHARS;
+        let mut kept: String = t.chars().take(room).collect();
+        kept.push('…');
+        vec![ChatEvent::Reasoning(kept)]
     }
 
     fn documents(&mut self, docs: Vec<Document>) -> Vec<ChatEvent> {
@@ -177,6 +198,25 @@ mod tests {
             title: title.to_string(),
             ..Document::default()
         }
+    }
+
+    #[test]
+    fn reasoning_stops_at_its_cap_with_an_ellipsis() {
+        let mut l = TurnLimits::default();
+        let big = "x".repeat(REASONING_CHARS - 1);
+        assert_eq!(
+            l.bound(ChatEvent::Reasoning(big.clone())),
+            vec![ChatEvent::Reasoning(big)]
+        );
+        assert_eq!(
+            l.bound(ChatEvent::Reasoning("abc".into())),
+            vec![ChatEvent::Reasoning("a…".into())]
+        );
+        assert!(l.bound(ChatEvent::Reasoning("more".into())).is_empty());
+        assert!(
+            !l.answer_full(),
+            "reasoning does not use the answer's budget"
+        );
     }
 
     #[test]

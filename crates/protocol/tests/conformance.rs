@@ -813,3 +813,34 @@ proptest! {
         prop_assert_eq!(decode(BackendKind::Onyx, SSE, &cut(&bytes, &cuts)), whole);
     }
 }
+
+#[test]
+fn s19_reasoning_is_its_own_text_before_the_answer() {
+    let got = conform(
+        "19_v2_reasoning.ndjson",
+        &[
+            ev(ids(41, 42)),
+            ev(ChatEvent::Status(Status::Thinking)),
+            ev(ChatEvent::Status(Status::Thinking)),
+            ev(ChatEvent::Reasoning(
+                "The user asks why sync fails. ".into(),
+            )),
+            ev(ChatEvent::Status(Status::Thinking)),
+            ev(ChatEvent::Reasoning("Check the café docs.".into())),
+            ev(answering()),
+            ev(text("Sync needs a connection.")),
+            ev(ChatEvent::Done(StopReason::Finished)),
+        ],
+    );
+    let reasoning: String = got
+        .iter()
+        .filter_map(|e| match e {
+            ChatEvent::Reasoning(r) => Some(r.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        !reasoning.contains("Sync needs"),
+        "the answer stays out of the reasoning"
+    );
+}

@@ -1,7 +1,7 @@
 //! Requests checked field by field against protocols.md for every backend.
 
 use serde_json::{json, Value};
-use sherpa_protocol::backend::{advance, new_conversation_id, Tag};
+use sherpa_protocol::backend::{advance, new_conversation_id, Feedback, Tag};
 use sherpa_protocol::{BackendKind, BackendOptions, ChatEvent, Conversation, HttpRequest};
 
 fn body(req: &HttpRequest) -> Value {
@@ -176,7 +176,9 @@ fn onyx_stop_and_feedback() {
         format!("https://onyx.example.com/api/chat/stop-chat-session/{UUID}")
     );
     assert_eq!(s.method, "POST");
-    let f = a.feedback_request(&opts(), 42, true).expect("feedback");
+    let f = a
+        .feedback_request(&opts(), 42, &Feedback::thumb(true))
+        .expect("feedback");
     assert_eq!(
         f.url,
         "https://onyx.example.com/api/chat/create-chat-message-feedback"
@@ -184,6 +186,17 @@ fn onyx_stop_and_feedback() {
     let b = body(&f);
     assert_eq!(b["chat_message_id"], json!(42));
     assert_eq!(b["is_positive"], json!(true));
+    assert_eq!(b["feedback_text"], json!(null));
+    assert_eq!(b["predefined_feedback"], json!(null));
+    let down = Feedback {
+        positive: false,
+        reason: Some("Not accurate".into()),
+        comment: Some("The export menu moved".into()),
+    };
+    let b = body(&a.feedback_request(&opts(), 42, &down).expect("feedback"));
+    assert_eq!(b["is_positive"], json!(false));
+    assert_eq!(b["predefined_feedback"], json!("Not accurate"));
+    assert_eq!(b["feedback_text"], json!("The export menu moved"));
 }
 
 #[test]

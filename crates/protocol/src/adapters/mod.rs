@@ -390,16 +390,16 @@ pub(crate) fn stop_session_request(
 pub(crate) fn feedback_request(
     opts: &BackendOptions,
     message_id: i64,
-    positive: bool,
+    feedback: &crate::backend::Feedback,
 ) -> HttpRequest {
     onyx_post(
         opts,
         "chat/create-chat-message-feedback",
         Some(object! {
             "chat_message_id": message_id,
-            "is_positive": positive,
-            "feedback_text": Value::Null,
-            "predefined_feedback": Value::Null,
+            "is_positive": feedback.positive,
+            "feedback_text": feedback.comment.as_ref(),
+            "predefined_feedback": feedback.reason.as_ref(),
         }),
     )
 }
@@ -427,7 +427,9 @@ mod tests {
         let opts = BackendOptions::default();
         for kind in ["onyx", "onyx-legacy", "onyx-simple", "odyssey"] {
             let a = crate::BackendKind::parse(kind).unwrap().adapter();
-            let built = a.feedback_request(&opts, 7, true).is_some();
+            let built = a
+                .feedback_request(&opts, 7, &crate::backend::Feedback::thumb(true))
+                .is_some();
             assert_eq!(a.has_feedback(), built, "{kind}");
             assert_eq!(built, kind != "odyssey", "{kind}");
         }

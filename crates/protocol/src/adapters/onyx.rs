@@ -10,6 +10,7 @@
 
 use super::stream::OnyxStreamDecoder;
 use super::{filters_json, llm_override};
+use crate::backend::Feedback;
 use crate::backend::{Adapter, BackendOptions, Conversation, Decoder, HttpRequest};
 use crate::event::ChatError;
 use crate::object;
@@ -69,8 +70,8 @@ impl Adapter for Onyx {
         &self,
         opts: &BackendOptions,
         message_id: i64,
-        positive: bool,
+        feedback: &Feedback,
     ) -> Option<HttpRequest> {
-        Some(super::feedback_request(opts, message_id, positive))
+        Some(super::feedback_request(opts, message_id, feedback))
     }
 }

@@ -10,6 +10,7 @@
 
 use super::onyx_legacy::retrieval_options;
 use super::stream::OnyxStreamDecoder;
+use crate::backend::Feedback;
 use crate::backend::{Adapter, BackendOptions, Conversation, Decoder, HttpRequest};
 use crate::event::ChatError;
 use crate::object;
@@ -54,8 +55,8 @@ impl Adapter for OnyxSimple {
         &self,
         opts: &BackendOptions,
         message_id: i64,
-        positive: bool,
+        feedback: &Feedback,
     ) -> Option<HttpRequest> {
-        Some(super::feedback_request(opts, message_id, positive))
+        Some(super::feedback_request(opts, message_id, feedback))
     }
 }

@@ -350,7 +350,15 @@ pub fn packet_obj(obj: &Value, st: &mut TurnState, out: &mut Vec<ChatEvent>) {
         "open_url_start" | "open_url_urls" | "fetch_tool_start" => {
             out.push(ChatEvent::Status(Status::Reading))
         }
-        "reasoning_start" | "reasoning_delta" => out.push(ChatEvent::Status(Status::Thinking)),
+        "reasoning_start" => out.push(ChatEvent::Status(Status::Thinking)),
+        "reasoning_delta" => {
+            out.push(ChatEvent::Status(Status::Thinking));
+            if let Some(r) = obj.get("reasoning").and_then(Value::as_str) {
+                if !r.is_empty() {
+                    out.push(ChatEvent::Reasoning(r.to_string()));
+                }
+            }
+        }
         "message_start" => {
             st.documents(documents(obj.get("final_documents")), out);
             st.answering(out);
