@@ -40,6 +40,18 @@ export interface SherpaErrorDetail {
   retryable: boolean;
 }
 
+/** `sherpa:feedback`: the visitor sent feedback on an answer. */
+export interface SherpaFeedbackDetail {
+  /** Thumbs up (`true`) or down (`false`). */
+  positive: boolean;
+  /** The reason chosen after a thumbs-down, in English whatever the widget's language. */
+  reason: "Not accurate" | "Not helpful" | "Out of date" | "Wrong sources" | null;
+  /** The visitor's comment, trimmed. */
+  comment: string | null;
+  /** The server's id of the answer. */
+  messageId: number;
+}
+
 /** Events dispatched on the host element; they bubble and cross the shadow boundary. */
 export interface SherpaEventMap {
   "sherpa:ready": CustomEvent<null>;
@@ -47,6 +59,7 @@ export interface SherpaEventMap {
   "sherpa:close": CustomEvent<null>;
   "sherpa:message": CustomEvent<SherpaMessageDetail>;
   "sherpa:error": CustomEvent<SherpaErrorDetail>;
+  "sherpa:feedback": CustomEvent<SherpaFeedbackDetail>;
 }
 
 declare global {

@@ -5,7 +5,7 @@ use leptos::html;
 use leptos::prelude::*;
 use sherpa_protocol::export::snippet_text;
 use sherpa_protocol::markdown::safe_href;
-use sherpa_protocol::{Cut, Document, Feedback, Status};
+use sherpa_protocol::{Cut, Document, Status};
 use wasm_bindgen::JsCast;
 
 use super::markdown::{element, element_with, Answer, CiteCtx};
@@ -464,8 +464,7 @@ fn Actions(
                     {texts.get(Text::Regenerate).to_owned()}
                 </button>
             })}
-            {feedback.then(|| thumbs(msg, texts, form))}
-            {feedback.then(|| feedback_form(msg, chat, texts, form))}
+            {feedback.then(|| thumbs(msg, chat, texts, form))}
             {show(move || msg.feedback.get().is_some() && form.get().is_none(), move || {
                 let note = NodeRef::<html::Span>::new();
                 note.on_load(|el| request_animation_frame(move || reveal_in_thread(&el)));
@@ -478,7 +477,18 @@ fn Actions(
 }
 
 /// The thumbs: each opens the feedback form for its side (pressed once feedback was sent).
-fn thumbs(msg: Message, texts: &'static Texts, form: RwSignal<Option<bool>>) -> AnyView {
+fn thumbs(
+    msg: Message,
+    chat: Chat,
+    texts: &'static Texts,
+    form: RwSignal<Option<bool>>,
+) -> AnyView {
+    let ctx = super::feedback::Ctx {
+        msg,
+        chat,
+        texts,
+        open: form,
+    };
     let thumb = move |up: bool, part: &'static str, label: Text, path: &'static str| {
         view! {
             <button type="button" part=part class="small icon-btn"
@@ -486,7 +496,12 @@ fn thumbs(msg: Message, texts: &'static Texts, form: RwSignal<Option<bool>>) -> 
                 aria-pressed=move || (msg.feedback.get() == Some(up)).to_string()
                 aria-expanded=move || (form.get() == Some(up)).to_string()
                 disabled=move || msg.server_id.get().is_none()
-                on:click=move |_| form.update(|f| *f = if *f == Some(up) { None } else { Some(up) })>
+                on:click=move |e| {
+                    let row = e.target()
+                        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                        .and_then(|t| t.closest(".actions").ok().flatten());
+                    if let Some(row) = row { super::feedback::toggle(&row, up, ctx); }
+                }>
                 <svg viewBox="0 0 24 24" width="16" height="16" aria-hidden="true" focusable="false">
                     <path fill="currentColor" d=path/>
                 </svg>
@@ -498,113 +513,6 @@ fn thumbs(msg: Message, texts: &'static Texts, form: RwSignal<Option<bool>>) -> 
         {thumb(false, "feedback-down", Text::FeedbackDown, "M22 3h-4v12h4V3zM2 14a2 2 0 0 0 2 2h6.3l-1 4.6v.3c0 .4.2.8.5 1.1l1 1 6.6-6.6c.4-.4.6-.9.6-1.4V5a2 2 0 0 0-2-2H7a2 2 0 0 0-1.8 1.2l-3 7.1c-.1.2-.2.5-.2.7v2z")}
     }
     .into_any()
-}
-
-/// Thumbs-down reasons: the text shown, and the value sent (Onyx `predefined_feedback`;
-/// English whatever the widget's language, so the site owner's reports read alike).
-const REASONS: [(Text, &str); 4] = [
-    (Text::ReasonInaccurate, "Not accurate"),
-    (Text::ReasonUnhelpful, "Not helpful"),
-    (Text::ReasonOutdated, "Out of date"),
-    (Text::ReasonSources, "Wrong sources"),
-];
-
-/// The longest comment sent, in characters.
-const COMMENT_CHARS: i32 = 1_000;
-
-/// The feedback form a thumb opens: reason chips (thumbs-down), an optional comment, Send
-/// and Cancel (Esc). Send posts the thumb with what was chosen, once.
-fn feedback_form(
-    msg: Message,
-    chat: Chat,
-    texts: &'static Texts,
-    form: RwSignal<Option<bool>>,
-) -> AnyView {
-    show(
-        move || form.get().is_some(),
-        move || {
-            let up = form.get_untracked() == Some(true);
-            let reason = RwSignal::new(None::<&'static str>);
-            let comment = NodeRef::<html::Textarea>::new();
-            let first = NodeRef::<html::Div>::new();
-            first.on_load(|el| {
-                request_animation_frame(move || {
-                    if let Ok(Some(f)) = el.query_selector("button, textarea") {
-                        if let Ok(f) = f.dyn_into::<web_sys::HtmlElement>() {
-                            let _ = f.focus();
-                        }
-                    }
-                    reveal_in_thread(&el);
-                })
-            });
-            // Closing gives focus back to the thumb (the form's buttons go away with it).
-            let close = move || {
-                let part = if up { "feedback-up" } else { "feedback-down" };
-                let thumb = first
-                    .get_untracked()
-                    .and_then(|el| el.parent_element())
-                    .and_then(|row| {
-                        row.query_selector(&format!("[part~=\"{part}\"]"))
-                            .ok()
-                            .flatten()
-                    })
-                    .and_then(|b| b.dyn_into::<web_sys::HtmlElement>().ok());
-                form.set(None);
-                if let Some(b) = thumb {
-                    let _ = b.focus();
-                }
-            };
-            let send = move || {
-                let text = comment
-                    .get_untracked()
-                    .map(|c| c.value())
-                    .unwrap_or_default();
-                let text = text.trim();
-                let fb = Feedback {
-                    positive: up,
-                    reason: reason.get_untracked().map(str::to_string),
-                    comment: (!text.is_empty()).then(|| text.to_string()),
-                };
-                close();
-                chat.feedback(msg, fb);
-            };
-            let on_key = move |e: web_sys::KeyboardEvent| {
-                if e.key() == "Escape" {
-                    e.stop_propagation();
-                    close();
-                }
-            };
-            view! {
-                <div part="feedback-form" class="feedback-form" role="group"
-                    aria-label=texts.get(if up { Text::FeedbackUp } else { Text::FeedbackDown }).to_owned()
-                    node_ref=first on:keydown=on_key>
-                    {(!up).then(|| view! {
-                        <div class="chips" role="group" aria-label=texts.get(Text::FeedbackReasons).to_owned()>
-                            {REASONS.into_iter().map(|(t, value)| view! {
-                                <button type="button" part="feedback-reason" class="chip"
-                                    aria-pressed=move || (reason.get() == Some(value)).to_string()
-                                    on:click=move |_| reason.update(|r| *r = if *r == Some(value) { None } else { Some(value) })>
-                                    {texts.get(t).to_owned()}
-                                </button>
-                            }).collect_view()}
-                        </div>
-                    })}
-                    <label class="feedback-comment">
-                        {element("span", texts.get(Text::FeedbackComment).to_owned().into_any())}
-                        <textarea part="feedback-comment" rows="2" dir="auto" maxlength=COMMENT_CHARS node_ref=comment></textarea>
-                    </label>
-                    <div class="feedback-buttons">
-                        <button type="button" part="feedback-send" class="small" on:click=move |_| send()>
-                            {texts.get(Text::FeedbackSend).to_owned()}
-                        </button>
-                        <button type="button" part="feedback-cancel" class="small link" on:click=move |_| close()>
-                            {texts.get(Text::Cancel).to_owned()}
-                        </button>
-                    </div>
-                </div>
-            }
-        },
-    )
 }
 
 /// A button label that changes from `off` to `on` when `on_now` is set, laid out at the width

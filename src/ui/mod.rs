@@ -5,6 +5,7 @@
 
 mod cite_card;
 mod dom;
+mod feedback;
 mod markdown;
 mod message;
 pub mod shell;

@@ -79,6 +79,45 @@ test('axe: odyssey follow-ups, a table answer, stopped state, RTL', async () => 
   p3.host.stop();
 });
 
+// Several turns (each answer with its own sources region), the reasoning disclosure open, a
+// feedback form open, on every backend, in light and dark, left-to-right and right-to-left.
+const BACKENDS = {
+  onyx: 'data-backend="onyx"',
+  'onyx-legacy': 'data-backend="onyx-legacy"',
+  'onyx-simple': 'data-backend="onyx-simple"',
+  odyssey: 'data-backend="odyssey" data-workspace-id="lumen" data-user-id="u" data-api-key="od_k"',
+};
+for (const [backend, attrs] of Object.entries(BACKENDS)) {
+  for (const [theme, lang] of [['light', 'en'], ['dark', 'ar']]) {
+    test(`axe after several turns: ${backend}, ${theme}, ${lang}`, async () => {
+      const page = await widgetPage(browser, dev, `${attrs} data-theme="${theme}" data-lang="${lang}"`,
+        { inline: true, context: { colorScheme: theme } });
+      const w = page.locator('#w');
+      const questions = ['Why are my notes not syncing?', 'How do I export all my notes or delete my account?', 'Can I get a refund?'];
+      for (const q of questions) {
+        await ask(page, q, w);
+        await answerIn(w, 'done', 30000);
+      }
+      const regions = w.locator('section[part~="sources"]');
+      const names = await regions.evaluateAll((els) => els.map((e) => e.getAttribute('aria-label')));
+      assert.ok(names.length >= 2, `${backend}: several answers with sources (${names.length})`);
+      assert.equal(new Set(names).size, names.length, `unique region names: ${JSON.stringify(names)}`);
+      const reasoning = w.locator('[part~="reasoning"]');
+      if (backend === 'onyx') {
+        await reasoning.first().locator('summary').click();
+        assert.equal(await reasoning.first().getAttribute('open'), '');
+      }
+      const down = lastAnswer(w).locator('[part~="feedback-down"]');
+      if (await down.count()) {
+        await down.click();
+        await lastAnswer(w).locator('[part~="feedback-form"]').waitFor();
+      }
+      await noViolations(page, `${backend} ${theme} ${lang}: three turns${backend === 'onyx' ? ', reasoning open' : ''}`);
+      page.host.stop();
+    });
+  }
+}
+
 test('keyboard only: Tab to the launcher, Enter, type, Enter, Tab to a citation and a follow-up, Esc', async () => {
   const page = await widgetPage(browser, dev, 'data-backend="odyssey" data-workspace-id="lumen" data-user-id="u" data-api-key="od_k"');
   await page.locator('sherpa-chat[data-sherpa-mounted] [part~="launcher"]').waitFor();

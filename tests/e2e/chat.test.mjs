@@ -60,6 +60,7 @@ test('a table answer, copy, thumbs up reaches the feedback endpoint', async () =
   const clip = await page.evaluate(() => navigator.clipboard.readText());
   assert.ok(clip.length > 20 && !clip.includes('\uE000'), 'plain answer text copied');
   await a.locator('[part~="feedback-up"]').click();
+  await a.locator('[part~="feedback-send"]').click();
   await a.locator('[part~="feedback-up"][aria-pressed="true"]').waitFor();
   const fb = await (await fetch(dev.url + '/api/_test/feedback')).json();
   assert.ok(fb.some((f) => f.is_positive === true), JSON.stringify(fb));

@@ -116,6 +116,7 @@ test('item 10: "Copied" keeps the copy button\'s width and the row in place', as
 test('item 10: "Thanks for your feedback!" shows inside the thread, not behind the composer', async () => {
   const { page, a } = await answered(SYNC, { context: clip });
   await a.locator('[part~="feedback-up"]').click();
+  await a.locator('[part~="feedback-send"]').click();
   await a.locator('.actions [role="status"]').waitFor();
   await page.waitForFunction(() => {
     const root = document.querySelector('sherpa-chat').shadowRoot;
