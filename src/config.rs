@@ -14,6 +14,9 @@ pub use crate::map::Attrs;
 /// `data-turn-timeout`'s default: ten minutes, far beyond any normal answer (agentic search
 /// included) yet finite.
 const DEFAULT_TURN_TIMEOUT: u32 = 600;
+/// Earlier conversations the history keeps by default (`data-history`), and at most.
+const DEFAULT_HISTORY: usize = 20;
+const MAX_HISTORY: usize = 100;
 
 /// Launcher bubble or inline panel.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -69,6 +72,9 @@ pub struct Config {
     /// The longest a whole turn may take, from the question to the end of the answer
     /// (`data-turn-timeout`), however lively the stream.
     pub turn_timeout_seconds: u32,
+    /// Earlier conversations kept in the history (`data-history`; 0: none). Needs
+    /// `data-persist` `session` or `local`.
+    pub history: usize,
     /// Accent colour (a CSS colour), if set.
     pub accent: Option<String>,
     /// UI texts: the language's defaults with `data-text-*` overrides applied.
@@ -121,6 +127,7 @@ impl Config {
         let open = r.flag("open", false);
         let idle_timeout_seconds = r.seconds("idle-timeout", 3600, 45);
         let turn_timeout_seconds = r.seconds("turn-timeout", 86_400, DEFAULT_TURN_TIMEOUT);
+        let history = r.count("history", MAX_HISTORY, DEFAULT_HISTORY);
         let lang = r.get("lang").unwrap_or("en").to_string();
         let mut texts = i18n::for_lang(&lang);
         let mut warnings = std::mem::take(&mut r.cosmetic);
@@ -147,6 +154,7 @@ impl Config {
             credentials_include,
             idle_timeout_seconds,
             turn_timeout_seconds,
+            history,
             accent: r.text("accent"),
             texts,
             problems: r.problems,
@@ -353,6 +361,21 @@ impl<'a> Reader<'a> {
     }
 
     /// A number of seconds between 1 and `max`.
+    /// A whole number from 0 to `max` (`default` when absent; a problem when not one).
+    fn count(&mut self, name: &str, max: usize, default: usize) -> usize {
+        let Some(v) = self.get(name) else {
+            return default;
+        };
+        match v.parse::<usize>() {
+            Ok(n) if n <= max => n,
+            _ => {
+                let msg = format!("data-{name}=\"{v}\" must be a whole number from 0 to {max}.");
+                self.problems.push(msg);
+                default
+            }
+        }
+    }
+
     fn seconds(&mut self, name: &str, max: u32, default: u32) -> u32 {
         let Some(v) = self.get(name) else {
             return default;
@@ -400,6 +423,7 @@ mod tests {
         assert_eq!(c.backend, BackendKind::Onyx);
         assert_eq!(c.options.api_base, "https://onyx.example.com/api");
         assert_eq!(c.mode, Mode::Launcher);
+        assert_eq!(c.history, 20);
         assert_eq!(c.persist, Persist::Session);
         assert!(c.options.include_citations);
     }
@@ -460,6 +484,7 @@ mod tests {
             ("tags", "lang:en,broken"),
             ("model", "gpt4"),
             ("persist", "forever"),
+            ("history", "101"),
         ]));
         let all = c.problems.join("\n");
         for needle in [
@@ -468,10 +493,15 @@ mod tests {
             "\"broken\"",
             "data-model=\"gpt4\"",
             "data-persist=\"forever\"",
+            "data-history=\"101\" must be a whole number from 0 to 100.",
         ] {
             assert!(all.contains(needle), "missing {needle} in {all}");
         }
         assert_eq!(c.options.tags.len(), 1);
+        assert_eq!(c.history, 20, "the default stands");
+        let off = Config::from_attrs(&attrs(&[("api-base", "/api"), ("history", "0")]));
+        assert_eq!(off.history, 0);
+        assert!(off.problems.is_empty(), "{:?}", off.problems);
     }
 
     #[test]

@@ -200,6 +200,12 @@ texts! {
     CopyConversation copy_conversation / "copy-conversation",
     /// Button that downloads the whole conversation as a markdown file.
     DownloadConversation download_conversation / "download-conversation",
+    /// Header button and heading of the list of earlier conversations.
+    History history / "history",
+    /// Shown in the history when it has no conversation yet.
+    HistoryEmpty history_empty / "history-empty",
+    /// Button that deletes a conversation from the history; `{title}` is its first question.
+    DeleteConversation delete_conversation / "delete-conversation",
 }
 
 /// The plain sentence a visitor reads for an error, by its code. The error's own message
@@ -285,6 +291,9 @@ const EN: Table = Table {
     cancel: "Cancel",
     copy_conversation: "Copy conversation",
     download_conversation: "Download as Markdown",
+    history: "History",
+    history_empty: "No earlier conversations yet.",
+    delete_conversation: "Delete “{title}”",
 };
 
 // French: formal "vous"; a no-break space before `:`, `!` and `?` and inside « ».
@@ -357,6 +366,9 @@ const FR: Table = Table {
     cancel: "Annuler",
     copy_conversation: "Copier la conversation",
     download_conversation: "Télécharger en Markdown",
+    history: "Historique",
+    history_empty: "Aucune conversation précédente.",
+    delete_conversation: "Supprimer «\u{a0}{title}\u{a0}»",
 };
 
 // German: formal "Sie".
@@ -426,6 +438,9 @@ const DE: Table = Table {
     cancel: "Abbrechen",
     copy_conversation: "Unterhaltung kopieren",
     download_conversation: "Als Markdown herunterladen",
+    history: "Verlauf",
+    history_empty: "Noch keine früheren Unterhaltungen.",
+    delete_conversation: "„{title}“ löschen",
 };
 
 // Spanish: informal "tú", as most current software does.
@@ -496,6 +511,9 @@ const ES: Table = Table {
     cancel: "Cancelar",
     copy_conversation: "Copiar la conversación",
     download_conversation: "Descargar en Markdown",
+    history: "Historial",
+    history_empty: "Todavía no hay conversaciones anteriores.",
+    delete_conversation: "Eliminar «{title}»",
 };
 
 // Modern Standard Arabic. `ث` is the usual abbreviation of ثانية (second).
@@ -564,6 +582,9 @@ const AR: Table = Table {
     cancel: "إلغاء",
     copy_conversation: "نسخ المحادثة",
     download_conversation: "تنزيل بصيغة Markdown",
+    history: "السجل",
+    history_empty: "لا توجد محادثات سابقة بعد.",
+    delete_conversation: "حذف «{title}»",
 };
 
 /// The languages with their own texts, by primary language subtag.

@@ -37,6 +37,8 @@ pub struct Kit {
     pub save: fn(Chat),
     /// Shows the saved conversation.
     pub restore: fn(Chat),
+    /// Reads the history of earlier conversations (to list it).
+    pub history: fn(Chat),
 }
 
 /// The answer module could not be fetched (offline, or a server fault).
@@ -52,9 +54,13 @@ const KIT: Kit = Kit {
     thread: crate::ui::mount_thread,
     ask: |chat, question| chat.ask_now(question),
     stop: |chat| chat.stop_turn(),
-    clear: |chat| chat.clear(),
+    clear: |chat| {
+        chat.archive();
+        chat.clear();
+    },
     save: |chat| chat.save(),
     restore: |chat| chat.restore(),
+    history: |chat| chat.refresh_history(),
 };
 
 /// Loads the answer module (once; a failed load is tried again on the next call).

@@ -321,6 +321,10 @@ pub struct Chat {
     pub kit: RwSignal<Option<Kit>>,
     /// A question asked before the answer module had loaded.
     pub pending: RwSignal<Option<Pending>>,
+    /// The history view is shown instead of the thread.
+    pub history_open: RwSignal<bool>,
+    /// The history's entries as listed: id, title (first question), time (ms since 1970).
+    pub history: RwSignal<Vec<(u64, String, u64)>>,
 }
 
 /// A question waiting for the answer module.
@@ -391,6 +395,32 @@ impl Chat {
             grew: RwSignal::new(0),
             kit: RwSignal::new(None),
             pending: RwSignal::new(None),
+            history_open: RwSignal::new(false),
+            history: RwSignal::new(Vec::new()),
+        }
+    }
+
+    /// Whether earlier conversations are kept (`data-history` above 0 and storage to keep
+    /// them in).
+    pub fn keeps_history(&self) -> bool {
+        let cfg = self.config();
+        cfg.history > 0 && cfg.persist != crate::config::Persist::None
+    }
+
+    /// Shows or hides the history (loading the answer module, which lists it).
+    pub fn toggle_history(&self) {
+        let open = !self.history_open.get_untracked();
+        let this = *self;
+        if open {
+            self.with_kit(
+                move |kit| {
+                    (kit.history)(this);
+                    this.history_open.set(true);
+                },
+                || {},
+            );
+        } else {
+            self.history_open.set(false);
         }
     }
 
@@ -523,6 +553,7 @@ impl Chat {
         if question.is_empty() || self.busy.get_untracked() || !self.config().problems.is_empty() {
             return;
         }
+        self.history_open.set(false);
         if let Some(kit) = self.kit.get_untracked() {
             return (kit.ask)(*self, question.to_string());
         }
@@ -649,6 +680,71 @@ impl Chat {
         inner.conv.take();
         inner.store.clear();
         self.announcement.set(String::new());
+    }
+
+    /// Keeps the conversation in the history (before a new chat), if there is one to keep.
+    pub(crate) fn archive(&self) {
+        if !self.keeps_history() || self.messages.with_untracked(Vec::is_empty) {
+            return;
+        }
+        let inner = self.inner();
+        let messages = self
+            .messages
+            .with_untracked(|m| m.iter().map(Message::save).collect());
+        let snap = Snapshot::new(inner.conv.borrow().clone(), messages);
+        let mut history = inner.store.history();
+        let json = history.add(snap, js_sys::Date::now() as u64, inner.config.history);
+        inner.store.save_history(&json);
+        self.list_history(&history);
+    }
+
+    /// Reads the history into [`Chat::history`].
+    pub(crate) fn refresh_history(&self) {
+        self.list_history(&self.inner().store.history());
+    }
+
+    fn list_history(&self, h: &crate::storage::History) {
+        let list = h.entries.iter().map(|a| (a.id, a.title.clone(), a.time));
+        self.history.set(list.collect());
+    }
+
+    /// Reopens the earlier conversation `id` (the current one goes into the history), so it
+    /// can be read and continued.
+    pub fn reopen(&self, id: u64) {
+        if self.busy.get_untracked() {
+            return;
+        }
+        self.archive();
+        let inner = self.inner();
+        let mut history = inner.store.history();
+        let Some(entry) = history.take(id) else {
+            return self.refresh_history();
+        };
+        inner.store.save_history(&history.to_json());
+        self.list_history(&history);
+        self.clear();
+        inner.store.save(&entry.snapshot);
+        self.restore();
+        self.history_open.set(false);
+        self.announcement.set(String::new());
+        self.grew.update(|n| *n += 1);
+        if let Some(host) = &inner.host {
+            events::emit(
+                host,
+                "sherpa:history",
+                &events::detail(&[("title", JsValue::from_str(&entry.title))]),
+            );
+        }
+    }
+
+    /// Deletes the earlier conversation `id` from the history.
+    pub fn delete_archived(&self, id: u64) {
+        let inner = self.inner();
+        let mut history = inner.store.history();
+        if history.take(id).is_some() {
+            inner.store.save_history(&history.to_json());
+        }
+        self.list_history(&history);
     }
 
     /// Drops the messages (in the answer module: only it makes them).

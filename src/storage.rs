@@ -104,7 +104,10 @@ impl Snapshot {
     /// Reads a snapshot; anything unreadable, of another shape or from another version is
     /// `None`.
     pub fn from_json(s: &str) -> Option<Snapshot> {
-        let v = json::parse(s).ok()?;
+        Snapshot::from_value(&json::parse(s).ok()?)
+    }
+
+    fn from_value(v: &Value) -> Option<Snapshot> {
         if v.get("version")?.as_u64()? != u64::from(VERSION) {
             return None;
         }
@@ -116,12 +119,119 @@ impl Snapshot {
     }
 
     pub fn to_json(&self) -> String {
+        self.to_value().stringify()
+    }
+
+    fn to_value(&self) -> Value {
         object! {
             "version": self.version,
             "conversation": self.conversation.to_json(),
             "messages": Value::Array(self.messages.iter().map(SavedMessage::to_json).collect()),
         }
-        .stringify()
+    }
+
+    /// The first question, as the conversation's title in the history.
+    pub fn title(&self) -> String {
+        let first = self.messages.iter().find(|m| m.user);
+        let text = first.map(|m| m.text.split_whitespace().collect::<Vec<_>>().join(" "));
+        sherpa_protocol::limits::label(&text.unwrap_or_default(), TITLE_CHARS)
+    }
+}
+
+/// Characters of a history entry's title.
+const TITLE_CHARS: usize = 120;
+/// Bytes the whole history may take in storage (its JSON); the oldest entries go first.
+pub const HISTORY_BYTES: usize = 1 << 20;
+
+/// An earlier conversation kept in the history.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Archived {
+    /// Tells entries apart (the time it was archived, made unique).
+    pub id: u64,
+    /// Its first question.
+    pub title: String,
+    /// When it was archived, in milliseconds since 1970.
+    pub time: u64,
+    pub snapshot: Snapshot,
+}
+
+/// Earlier conversations, newest first: `{"version": 1, "entries": [{"id", "title", "time",
+/// "snapshot"}]}`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct History {
+    pub entries: Vec<Archived>,
+}
+
+impl History {
+    /// Reads a history; anything unreadable is an empty one (entries that fail are skipped).
+    pub fn from_json(s: &str) -> History {
+        let Ok(v) = json::parse(s) else {
+            return History::default();
+        };
+        let list = v
+            .get("entries")
+            .and_then(Value::as_array)
+            .unwrap_or_default();
+        let entries = list
+            .iter()
+            .filter_map(|e| {
+                Some(Archived {
+                    id: e.get("id")?.as_u64()?,
+                    title: String::from_json(e.get("title")?)?,
+                    time: e.get("time")?.as_u64()?,
+                    snapshot: Snapshot::from_value(e.get("snapshot")?)?,
+                })
+            })
+            .collect();
+        History { entries }
+    }
+
+    pub fn to_json(&self) -> String {
+        let entries = self.entries.iter().map(|a| {
+            object! {
+                "id": a.id,
+                "title": &a.title,
+                "time": a.time,
+                "snapshot": a.snapshot.to_value(),
+            }
+        });
+        object! { "version": VERSION, "entries": Value::Array(entries.collect()) }.stringify()
+    }
+
+    /// Adds `snapshot` as the newest entry, then drops the oldest beyond `max` entries or
+    /// [`HISTORY_BYTES`]. Returns the JSON to store.
+    pub fn add(&mut self, snapshot: Snapshot, time: u64, max: usize) -> String {
+        let id = self
+            .entries
+            .iter()
+            .map(|a| a.id + 1)
+            .max()
+            .unwrap_or(0)
+            .max(time);
+        let title = snapshot.title();
+        self.entries.insert(
+            0,
+            Archived {
+                id,
+                title,
+                time,
+                snapshot,
+            },
+        );
+        self.entries.truncate(max);
+        loop {
+            let json = self.to_json();
+            if json.len() <= HISTORY_BYTES || self.entries.is_empty() {
+                return json;
+            }
+            self.entries.pop();
+        }
+    }
+
+    /// Takes the entry `id` out.
+    pub fn take(&mut self, id: u64) -> Option<Archived> {
+        let pos = self.entries.iter().position(|a| a.id == id)?;
+        Some(self.entries.remove(pos))
     }
 }
 
@@ -181,6 +291,22 @@ impl Store {
         }
     }
 
+    /// The history of earlier conversations (empty when there is none or it is unreadable).
+    #[cfg(target_arch = "wasm32")]
+    pub fn history(&self) -> History {
+        let key = format!("{}:history", self.key);
+        let raw = self.storage().and_then(|s| s.get_item(&key).ok().flatten());
+        raw.map(|r| History::from_json(&r)).unwrap_or_default()
+    }
+
+    /// Stores the history's JSON (see [`History::add`]); a full quota is ignored.
+    #[cfg(target_arch = "wasm32")]
+    pub fn save_history(&self, json: &str) {
+        if let Some(s) = self.storage() {
+            let _ = s.set_item(&format!("{}:history", self.key), json);
+        }
+    }
+
     /// Forgets the saved conversation.
     #[cfg(target_arch = "wasm32")]
     pub fn clear(&self) {
@@ -227,6 +353,61 @@ mod tests {
         assert_eq!(Snapshot::from_json("not json"), None);
         let old = snap.to_json().replace("\"version\":1", "\"version\":0");
         assert_eq!(Snapshot::from_json(&old), None);
+    }
+
+    fn conv(question: &str, size: usize) -> Snapshot {
+        let msg = |user: bool, text: String| SavedMessage {
+            user,
+            text,
+            reasoning: String::new(),
+            state: "done".into(),
+            documents: vec![],
+            citations: SortedMap::new(),
+            follow_ups: vec![],
+            server_id: Some(7),
+            error: None,
+            parent_before: None,
+        };
+        Snapshot::new(
+            Conversation {
+                session_id: Some("s".into()),
+                parent_message_id: Some(7),
+                turns: 1,
+            },
+            vec![msg(true, question.into()), msg(false, "x".repeat(size))],
+        )
+    }
+
+    #[test]
+    fn history_keeps_the_newest_within_its_count_and_bytes() {
+        let mut h = History::default();
+        for i in 0..5 {
+            h.add(conv(&format!("Question\n {i}?"), 10), 1_000, 3);
+        }
+        let titles: Vec<&str> = h.entries.iter().map(|a| a.title.as_str()).collect();
+        assert_eq!(titles, ["Question 4?", "Question 3?", "Question 2?"]);
+        let ids: Vec<u64> = h.entries.iter().map(|a| a.id).collect();
+        assert_eq!(
+            ids,
+            [1004, 1003, 1002],
+            "unique even within one millisecond"
+        );
+        let json = h.to_json();
+        assert_eq!(History::from_json(&json), h);
+        assert_eq!(History::from_json("garbage"), History::default());
+        // Bytes: three conversations of 400 KB do not fit in 1 MB; the oldest goes.
+        let mut big = History::default();
+        for i in 0..3 {
+            let json = big.add(conv(&format!("Q{i}"), 400 * 1024), 5, 20);
+            assert!(json.len() <= HISTORY_BYTES);
+        }
+        let titles: Vec<&str> = big.entries.iter().map(|a| a.title.as_str()).collect();
+        assert_eq!(titles, ["Q2", "Q1"]);
+        let taken = big.take(big.entries[1].id).expect("there");
+        assert_eq!(taken.title, "Q1");
+        assert_eq!(taken.snapshot.conversation.session_id.as_deref(), Some("s"));
+        assert_eq!(big.entries.len(), 1);
+        assert!(big.take(12345).is_none());
     }
 
     /// What the serde-derived `to_json` of the first persistence release wrote.

@@ -57,7 +57,14 @@ fn every_attribute_config_reads_is_documented_and_back() {
     let config = read("src/config.rs");
     // The parsing code only, not its unit tests.
     let config = &config[..config.find("#[cfg(test)]").unwrap_or(config.len())];
-    let reads = [".get(", ".text(", ".flag(", ".keyword(", ".seconds("];
+    let reads = [
+        ".get(",
+        ".text(",
+        ".flag(",
+        ".keyword(",
+        ".seconds(",
+        ".count(",
+    ];
     let parsed = called_with(config, &reads);
     assert!(
         parsed.len() > 20,

@@ -42,6 +42,9 @@ pub fn MessageView(
 
 /// Renders the thread's messages at the end of `thread` (the frame's thread element).
 pub fn mount_thread(chat: Chat, texts: &'static Texts, thread: web_sys::HtmlElement) {
+    if chat.keeps_history() {
+        super::history::mount(chat, texts, &thread);
+    }
     leptos::mount::mount_to(thread, move || thread_view(chat, texts)).forget();
 }
 

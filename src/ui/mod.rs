@@ -6,6 +6,7 @@
 mod cite_card;
 mod dom;
 mod feedback;
+mod history;
 mod markdown;
 mod message;
 pub mod shell;

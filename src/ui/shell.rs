@@ -116,6 +116,19 @@ pub fn mount(
     add_text(&header, "h2", &[("class", "title")], &cfg.title);
     // The composer's input, once built (the header's "new chat" comes first and focuses it).
     let input: Rc<OnceCell<HtmlElement>> = Rc::default();
+    if cfg.problems.is_empty() && chat.keeps_history() {
+        let b = icon_button(&header, "history-toggle", texts.get(Text::History));
+        add_icon(
+            &b,
+            "20",
+            "path",
+            &[("fill", "currentColor"), ("d", HISTORY_ICON)],
+        );
+        bind_attr(&b, "aria-expanded", move || {
+            Some(chat.history_open.get().to_string())
+        });
+        on(&b, "click", move |_| chat.toggle_history());
+    }
     if cfg.problems.is_empty() {
         let label = texts.get(Text::NewChat);
         let b = icon_button(&header, "new-chat", label);
@@ -127,6 +140,7 @@ pub fn mount(
         );
         let input = input.clone();
         on(&b, "click", move |_| {
+            chat.history_open.set(false);
             chat.reset();
             focus(&input);
         });
@@ -183,6 +197,7 @@ pub fn mount(
 
 const LAUNCHER_ICON: &str =
     "M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4H4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z";
+const HISTORY_ICON: &str = "M13 3a9 9 0 0 0-9 9H1l4 4 4-4H6a7 7 0 1 1 2 4.9l-1.4 1.4A9 9 0 1 0 13 3zm-1 5v5l4.3 2.5.7-1.2-3.5-2.1V8z";
 const NEW_CHAT_ICON: &str = "M11 5h2v6h6v2h-6v6h-2v-6H5v-2h6z";
 const CLOSE_ICON: &str =
     "M6.4 5 12 10.6 17.6 5 19 6.4 13.4 12 19 17.6 17.6 19 12 13.4 6.4 19 5 17.6 10.6 12 5 6.4z";

@@ -1,11 +1,11 @@
-// Answers a visitor sees and keeps (issue 15): source snippets as plain text, the model's
+// Answers a visitor sees and keeps (issue 15): source snippets as plain text, the model’s
 // reasoning in a collapsed disclosure, feedback with a reason and a comment, and the whole
-// conversation copied or downloaded as markdown.
+// conversation copied or downloaded as markdown, and the history of earlier conversations.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import { startDevServer, launchBrowser, ask, lastAnswer } from './harness.mjs';
-import { widgetPage, answerIn, closeHosts, reset, until, activePart, waitFocus, textReaches } from './quality.mjs';
+import { widgetPage, answerIn, closeHosts, reset, until, activePart, waitFocus, textReaches, requests, axe } from './quality.mjs';
 
 let dev, browser;
 before(async () => { dev = await startDevServer({ paceMs: 2 }); browser = await launchBrowser(); });
@@ -178,4 +178,81 @@ test('the whole conversation copies and downloads as markdown, with cited source
   assert.equal(download.suggestedFilename(), 'conversation.md');
   assert.equal(await fs.readFile(await download.path(), 'utf8'), md);
   page.host.stop();
+});
+
+test('history: "New chat" keeps the conversation; it reopens (and continues in its session) or is deleted; kept across reloads', async () => {
+  await reset(dev);
+  const page = await widgetPage(browser, dev, 'data-backend="onyx" data-persist="local"', { inline: true });
+  const w = page.locator('#w');
+  await page.evaluate(() => {
+    window.switched = [];
+    document.addEventListener('sherpa:history', (e) => window.switched.push(e.detail));
+  });
+  await ask(page, 'Can I get a refund?', w);
+  const first = await answerIn(w, 'done');
+  const firstAnswer = await first.locator('[part~="answer"]').innerText();
+  await w.locator('[part~="new-chat"]').click();
+  await ask(page, 'What plans are there?', w);
+  await answerIn(w, 'done');
+  const toggle = w.locator('[part~="history-toggle"]');
+  assert.equal(await toggle.getAttribute('aria-expanded'), 'false');
+  await toggle.click();
+  const list = w.locator('[part~="history"]');
+  await list.waitFor();
+  assert.equal(await toggle.getAttribute('aria-expanded'), 'true');
+  const entries = list.locator('[part~="history-entry"]');
+  assert.equal(await entries.count(), 1);
+  assert.equal(await entries.first().locator('.history-title').innerText(), 'Can I get a refund?');
+  assert.match(await entries.first().locator('.history-time').innerText(), /\d/, 'a time');
+  assert.equal(await w.locator('[part~="message-user"]').first().isVisible(), false, 'the thread is hidden meanwhile');
+  assert.deepEqual(await axe(page), [], 'axe with the history open');
+  // Reopen: the first conversation is back (the second goes into the history), and continues
+  // in its own session after its last answer.
+  await entries.first().click();
+  await list.waitFor({ state: 'hidden' });
+  await w.locator('[part~="message-user"]').first().waitFor();
+  assert.equal(await w.locator('[part~="message-user"]').first().innerText(), 'Can I get a refund?');
+  assert.equal(await w.locator('[part~="message-assistant"] [part~="answer"]').first().innerText(), firstAnswer);
+  assert.deepEqual(await page.evaluate(() => window.switched), [{ title: 'Can I get a refund?' }]);
+  await ask(page, 'And how long does it take?', w);
+  await answerIn(w, 'done');
+  const sent = (await requests(dev)).filter((r) => r.path.endsWith('send-chat-message'));
+  assert.equal(sent.length, 3);
+  assert.equal(sent[2].body.chat_session_id, sent[0].body.chat_session_id, 'continued in the first session');
+  assert.notEqual(sent[1].body.chat_session_id, sent[0].body.chat_session_id);
+  assert.equal(typeof sent[2].body.parent_message_id, 'number');
+  // Kept across a reload; a delete removes it.
+  await page.reload();
+  await answerIn(w, 'done');
+  await toggle.click();
+  await list.waitFor();
+  assert.deepEqual(await entries.locator('.history-title').allInnerTexts(), ['What plans are there?']);
+  await list.locator('[part~="history-delete"]').first().click();
+  await list.getByText('No earlier conversations yet.').waitFor();
+  assert.equal(await entries.count(), 0);
+  await page.reload();
+  await answerIn(w, 'done');
+  await toggle.click();
+  await list.getByText('No earlier conversations yet.').waitFor();
+  page.host.stop();
+});
+
+test('history: bounded by data-history (oldest dropped first); off with data-persist="none"', async () => {
+  const page = await widgetPage(browser, dev, 'data-backend="onyx" data-persist="session" data-history="2"', { inline: true });
+  const w = page.locator('#w');
+  for (const q of ['Can I get a refund?', 'What plans are there?', 'How do I export my notes?', 'Why are my notes not syncing?']) {
+    await ask(page, q, w);
+    await answerIn(w, 'done', 30000);
+    await w.locator('[part~="new-chat"]').click();
+  }
+  await w.locator('[part~="history-toggle"]').click();
+  const titles = w.locator('[part~="history"] .history-title');
+  await titles.first().waitFor();
+  assert.deepEqual(await titles.allInnerTexts(), ['Why are my notes not syncing?', 'How do I export my notes?']);
+  page.host.stop();
+  const none = await widgetPage(browser, dev, 'data-backend="onyx" data-persist="none"', { inline: true });
+  await ask(none, 'Can I get a refund?', none.locator('#w'));
+  await answerIn(none.locator('#w'), 'done');
+  assert.equal(await none.locator('#w [part~="history-toggle"]').count(), 0);
+  none.host.stop();
 });

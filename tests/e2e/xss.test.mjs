@@ -241,7 +241,18 @@ test('onyx: payloads in answer text, citations, document titles, links, blurbs, 
   const titles = await cards.locator('.source-title').evaluateAll((els) => els.map((e) => e.textContent));
   const blurbs = await cards.locator('.source-blurb').evaluateAll((els) => els.map((e) => e.textContent));
   assert.deepEqual(new Set(titles.map(norm)), new Set(SHOWN.map(norm)), 'titles shown as text');
-  assert.deepEqual(new Set(blurbs.map(norm)), new Set(SHOWN.map(norm)), 'blurbs shown as text');
+  // Snippets are shown as plain text with their markdown rendered away (issue 15 item 7): each
+  // is one text node, and raw HTML stays text.
+  const blurbKids = await cards.locator('.source-blurb').evaluateAll((els) => els.map((e) => e.childElementCount));
+  assert.ok(blurbKids.every((n) => n === 0), 'blurbs are text only');
+  assert.equal(blurbs.length, SHOWN.length);
+  // Raw HTML stays text: each payload that is a tag shows its opening in its card's snippet.
+  const tags = SHOWN.filter((p) => /^<[a-z]+ /i.test(p));
+  assert.ok(tags.length >= 5, `tag payloads (${tags.length})`);
+  for (const p of tags) {
+    const head = p.slice(0, p.indexOf(' ') + 1);
+    assert.ok(blurbs.some((b) => b.includes(head)), `raw HTML shown as text in a snippet: ${p}`);
+  }
   // Every card title with a hostile link is plain text, not a link.
   const hrefs = await cards.locator('a.source-title').evaluateAll((els) => els.map((e) => e.getAttribute('href')));
   assert.ok(hrefs.every((h) => /^https:\/\//.test(h)), JSON.stringify(hrefs));
