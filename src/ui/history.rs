@@ -98,7 +98,9 @@ pub fn mount(chat: Chat, texts: &'static Texts, thread: &HtmlElement) {
             chat.delete_archived(id);
             focus_first(&list);
         } else {
+            // The list goes away with the button that had focus: the composer takes it.
             chat.reopen(id);
+            super::focus_composer(&e);
         }
     });
 }

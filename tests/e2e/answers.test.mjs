@@ -210,6 +210,7 @@ test('history: "New chat" keeps the conversation; it reopens (and continues in i
   // in its own session after its last answer.
   await entries.first().click();
   await list.waitFor({ state: 'hidden' });
+  assert.equal(await activePart(page, '#w'), 'input', 'focus on the composer after reopening');
   await w.locator('[part~="message-user"]').first().waitFor();
   assert.equal(await w.locator('[part~="message-user"]').first().innerText(), 'Can I get a refund?');
   assert.equal(await w.locator('[part~="message-assistant"] [part~="answer"]').first().innerText(), firstAnswer);
