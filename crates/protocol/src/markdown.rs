@@ -276,11 +276,21 @@ fn top_level_blocks(text: &str) -> Vec<TopBlock> {
     let Some(root) = doc.nodes.first() else {
         return Vec::new();
     };
-    let mut out = Vec::with_capacity(root.children.len());
+    let mut out: Vec<TopBlock> = Vec::with_capacity(root.children.len());
+    let mut after_paragraph = false;
     for &id in &root.children {
         let Some(b) = doc.nodes.get(id) else {
             continue;
         };
+        // A table that split off the paragraph right above it (its header was the
+        // paragraph's last line) stays one block with it: alone, the header line could read
+        // as something else (an indented line is code at the start of a block).
+        let split_table = matches!(b.kind, BKind::Table { .. }) && after_paragraph;
+        after_paragraph = matches!(b.kind, BKind::Paragraph { .. });
+        if let Some(prev) = out.last_mut().filter(|p| split_table && p.end == b.start) {
+            prev.end = b.end;
+            continue;
+        }
         out.push(TopBlock {
             start: b.start,
             end: b.end,
@@ -3104,11 +3114,14 @@ mod tests {
                 (12, 14, TopKind::Open)
             ]
         );
-        // A definition alone is no block; a table splits off the paragraph above it.
+        // A definition alone is no block. A table that splits off the paragraph above it
+        // stays one block with it (its header line needs the paragraph: alone, an indented
+        // one would be code); after a blank line it is a block of its own.
         assert_eq!(kinds("[a]: https://x.example\n"), []);
+        assert_eq!(kinds("p\n| a |\n|---|\n"), [(0, 14, TopKind::Open)]);
         assert_eq!(
-            kinds("p\n| a |\n|---|\n"),
-            [(0, 2, TopKind::Open), (2, 14, TopKind::Open)]
+            kinds("p\n\n| a |\n|---|\n"),
+            [(0, 2, TopKind::Open), (3, 15, TopKind::Open)]
         );
     }
 

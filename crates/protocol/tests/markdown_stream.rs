@@ -511,3 +511,33 @@ proptest! {
         let _ = sherpa_protocol::markdown::plain_text(&nodes);
     }
 }
+
+/// Inputs coverage-guided fuzzing found (4 bytes of the fuzzer's chunking seed, then the
+/// text): the blocks must not depend on where the text is cut. Checked here at every split
+/// point, two at a time, and one character at a time. The first is a paragraph whose last
+/// line, indented by four spaces, became a table's header: committed alone, the paragraph
+/// left the header to start a block of its own, where it read as indented code.
+#[test]
+fn fuzz_finds_chunk_independent() {
+    for name in ["markdown-indented-table-blocks.bin"] {
+        let path = format!(
+            "{}/tests/fixtures/markdown/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let bytes = std::fs::read(&path).expect("fixture");
+        let text = String::from_utf8_lossy(&bytes[4..]).into_owned();
+        let whole = run_all(&[&text]);
+        let splits = char_splits(&text);
+        for &i in &splits {
+            let all = run_all(&[&text[..i], &text[i..]]);
+            assert_eq!(sources(&all), sources(&whole), "{name}: cut at {i}");
+        }
+        let chars: Vec<String> = text.chars().map(String::from).collect();
+        let refs: Vec<&str> = chars.iter().map(String::as_str).collect();
+        assert_eq!(
+            sources(&run_all(&refs)),
+            sources(&whole),
+            "{name}: char by char"
+        );
+    }
+}
