@@ -55,8 +55,8 @@
 //!   …) gives `href: None` and the text is kept;
 //! * images are never loaded (a server-chosen image URL is a tracking pixel): [`Node::Image`]
 //!   carries the alt text and a checked href, to be shown as a link;
-//! * bare `http://` and `https://` URLs in text become links (GFM "extended autolinks";
-//!   `www.` without a scheme is left as text);
+//! * bare `http://` and `https://` URLs, `www.` addresses and e-mail addresses in text become
+//!   links (GFM "extended autolinks"), raw HTML included (it is text here);
 //! * citation markers ([`MARK_OPEN`] digits [`MARK_CLOSE`]) become
 //!   [`Node::Citation`]; inside code they are shown as `[n]`; stray marker characters are
 //!   removed, so private-use characters never reach the screen;
@@ -1967,6 +1967,7 @@ fn inlines(src: &str, refs: &Refs) -> Vec<Node> {
         dlast: NIL,
         brackets: Vec::new(),
         no_code_close: Vec::new(),
+        html: HtmlScan::default(),
     };
     p.scan();
     p.process_emphasis(0);
@@ -1988,6 +1989,8 @@ struct InlineParser<'a> {
     brackets: Vec<Bracket>,
     /// Backtick run lengths known to have no closing run further on.
     no_code_close: Vec<usize>,
+    /// What raw HTML tags need to find further on, and where it is known to be missing.
+    html: HtmlScan,
 }
 
 impl InlineParser<'_> {
@@ -2054,10 +2057,18 @@ impl InlineParser<'_> {
                         self.node(node);
                         end
                     }
-                    None => {
-                        self.text("<");
-                        i + 1
-                    }
+                    // Raw HTML is one literal span: no markdown inside it.
+                    None => match self.html.tag_end(src, i) {
+                        Some(end) => {
+                            let tag = strip_all_markers(src.get(i..end).unwrap_or(""));
+                            self.node(Node::Text(tag));
+                            end
+                        }
+                        None => {
+                            self.text("<");
+                            i + 1
+                        }
+                    },
                 },
                 b'&' => match entity(src, i) {
                     Some((decoded, end)) => {
@@ -2553,6 +2564,118 @@ fn autolink(s: &str, i: usize) -> Option<(Node, usize)> {
     Some((node, i + 1 + inner.len() + 1))
 }
 
+/// Finds the ends of inline raw HTML (CommonMark 0.31.2, 6.6: open and closing tags,
+/// comments, processing instructions, declarations, CDATA). A search that reached the end of
+/// the text without finding its terminator is remembered, so many unclosed `<!--` or `<a b="`
+/// stay linear.
+#[derive(Debug, Default)]
+struct HtmlScan {
+    /// Per terminator: a position from which it is known not to occur.
+    missing: [Option<usize>; 6],
+}
+
+/// The terminators [`HtmlScan`] searches for.
+const HTML_ENDS: [&str; 6] = ["-->", "?>", "]]>", ">", "\"", "'"];
+
+impl HtmlScan {
+    /// The end of `needle` (an index into [`HTML_ENDS`]) at or after `from`.
+    fn find(&mut self, s: &str, from: usize, needle: usize) -> Option<usize> {
+        if self.missing[needle].is_some_and(|m| m <= from) {
+            return None;
+        }
+        let end = HTML_ENDS[needle];
+        let found = s.get(from..)?.find(end).map(|k| from + k + end.len());
+        if found.is_none() {
+            self.missing[needle] = Some(from);
+        }
+        found
+    }
+
+    /// The end of the raw HTML that starts at `s[i]` (a `<`), if it is raw HTML.
+    fn tag_end(&mut self, s: &str, i: usize) -> Option<usize> {
+        let rest = s.get(i + 1..)?;
+        let b = rest.as_bytes();
+        match b.first()? {
+            b'!' if rest.starts_with("!-->") => Some(i + 5),
+            b'!' if rest.starts_with("!--->") => Some(i + 6),
+            b'!' if rest.starts_with("!--") => self.find(s, i + 4, 0),
+            b'!' if rest.starts_with("![CDATA[") => self.find(s, i + 9, 2),
+            b'!' if b.get(1).is_some_and(u8::is_ascii_alphabetic) => self.find(s, i + 2, 3),
+            b'?' => self.find(s, i + 2, 1),
+            b'/' => {
+                let name = tag_name(&rest[1..])?;
+                let after = skip_html_space(s, i + 2 + name);
+                (s.as_bytes().get(after) == Some(&b'>')).then_some(after + 1)
+            }
+            _ => self.open_tag_end(s, i + 1 + tag_name(rest)?),
+        }
+    }
+
+    /// After an open tag's name at `j`: attributes, an optional `/`, then `>`.
+    fn open_tag_end(&mut self, s: &str, mut j: usize) -> Option<usize> {
+        let b = s.as_bytes();
+        loop {
+            let after_space = skip_html_space(s, j);
+            match b.get(after_space)? {
+                b'>' => return Some(after_space + 1),
+                b'/' => return (b.get(after_space + 1) == Some(&b'>')).then_some(after_space + 2),
+                _ if after_space == j => return None,
+                _ => {}
+            }
+            let name_len = s
+                .get(after_space..)?
+                .bytes()
+                .take_while(|c| c.is_ascii_alphanumeric() || b"_.:-".contains(c))
+                .count();
+            let first = *b.get(after_space)?;
+            if name_len == 0 || !(first.is_ascii_alphabetic() || first == b'_' || first == b':') {
+                return None;
+            }
+            j = after_space + name_len;
+            let eq = skip_html_space(s, j);
+            if b.get(eq) == Some(&b'=') {
+                j = self.attribute_value(s, skip_html_space(s, eq + 1))?;
+            }
+        }
+    }
+
+    /// The end of an attribute value starting at `j`: quoted, or unquoted.
+    fn attribute_value(&mut self, s: &str, j: usize) -> Option<usize> {
+        match s.as_bytes().get(j)? {
+            b'"' => self.find(s, j + 1, 4),
+            b'\'' => self.find(s, j + 1, 5),
+            _ => {
+                let len = s
+                    .get(j..)?
+                    .bytes()
+                    .take_while(|c| !c.is_ascii_whitespace() && !b"\"'=<>`".contains(c))
+                    .count();
+                (len > 0).then_some(j + len)
+            }
+        }
+    }
+}
+
+/// The length of an HTML tag name at the start of `s`: an ASCII letter, then letters, digits
+/// and `-`.
+fn tag_name(s: &str) -> Option<usize> {
+    s.as_bytes().first().filter(|c| c.is_ascii_alphabetic())?;
+    Some(
+        s.bytes()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == b'-')
+            .count(),
+    )
+}
+
+/// Skips spaces, tabs and line endings inside a tag.
+fn skip_html_space(s: &str, i: usize) -> usize {
+    i + s.get(i..).map_or(0, |r| {
+        r.bytes()
+            .take_while(|c| matches!(c, b' ' | b'\t' | b'\n' | b'\r'))
+            .count()
+    })
+}
+
 /// `scheme:rest` with a 2–32 character scheme.
 fn is_uri(s: &str) -> bool {
     let Some(colon) = s.find(':') else {
@@ -2798,20 +2921,18 @@ fn push_text(text: &str, linkify: bool, out: &mut Vec<Node>) {
             || bytes
                 .get(i - 1)
                 .is_some_and(|&b| b.is_ascii_whitespace() || matches!(b, b'(' | b'"' | b'\''));
-        if boundary && matches!(bytes.get(i), Some(b'h' | b'H')) {
-            if let Some(len) = text.get(i..).and_then(bare_url_len) {
+        if boundary && bytes.get(i).is_some_and(u8::is_ascii_alphanumeric) {
+            if let Some((len, href)) = text.get(i..).and_then(bare_link) {
                 let url = text.get(i..i + len).unwrap_or("");
-                if let Some(href) = safe_href(url) {
-                    append_text(text.get(from..i).unwrap_or(""), out);
-                    out.push(Node::Link {
-                        href: Some(href),
-                        title: String::new(),
-                        children: vec![Node::Text(url.to_string())],
-                    });
-                    i += len;
-                    from = i;
-                    continue;
-                }
+                append_text(text.get(from..i).unwrap_or(""), out);
+                out.push(Node::Link {
+                    href: Some(href),
+                    title: String::new(),
+                    children: vec![Node::Text(url.to_string())],
+                });
+                i += len;
+                from = i;
+                continue;
             }
         }
         i += 1;
@@ -2831,22 +2952,63 @@ fn append_text(text: &str, out: &mut Vec<Node>) {
     }
 }
 
-/// Length of a bare `http://` / `https://` URL at the start of `s`, GFM-style: up to
-/// whitespace or `<`, without trailing punctuation or an unbalanced closing parenthesis.
-fn bare_url_len(s: &str) -> Option<usize> {
-    let scheme_len = if s
-        .get(..8)
-        .is_some_and(|p| p.eq_ignore_ascii_case("https://"))
-    {
-        8
-    } else if s
-        .get(..7)
-        .is_some_and(|p| p.eq_ignore_ascii_case("http://"))
-    {
-        7
+/// A GFM extended autolink at the start of `s` (which follows white space or `(`): its
+/// length and checked href. A bare `http://` or `https://` URL, a `www.` address (linked
+/// with `http://`, as GFM does) or an e-mail address (`mailto:`).
+fn bare_link(s: &str) -> Option<(usize, String)> {
+    let prefix = |p: &str| s.get(..p.len()).is_some_and(|h| h.eq_ignore_ascii_case(p));
+    let (len, href) = if prefix("https://") || prefix("http://") || prefix("www.") {
+        let scheme = if prefix("https://") {
+            8
+        } else if prefix("http://") {
+            7
+        } else {
+            4
+        };
+        let len = bare_url_len(s, scheme)?;
+        let url = s.get(..len)?;
+        let href = if scheme == 4 {
+            format!("http://{url}")
+        } else {
+            url.to_string()
+        };
+        (len, href)
     } else {
-        return None;
+        let len = bare_email_len(s)?;
+        (len, format!("mailto:{}", s.get(..len)?))
     };
+    Some((len, safe_href(&href)?))
+}
+
+/// Length of a bare e-mail address at the start of `s`, GFM-style: letters, digits and
+/// `.+-_` before the `@`; after it a domain of letters, digits, `-` and `_` with at least one
+/// `.`, not ending in `-` or `_` (a final `.` is punctuation, left out).
+fn bare_email_len(s: &str) -> Option<usize> {
+    let local = s
+        .bytes()
+        .take_while(|c| c.is_ascii_alphanumeric() || b".+-_".contains(c))
+        .count();
+    if local == 0 || s.as_bytes().get(local) != Some(&b'@') {
+        return None;
+    }
+    let domain = s.get(local + 1..)?;
+    let mut len = domain
+        .bytes()
+        .take_while(|c| c.is_ascii_alphanumeric() || b".-_".contains(c))
+        .count();
+    while domain.as_bytes().get(len.checked_sub(1)?) == Some(&b'.') {
+        len -= 1;
+    }
+    let d = domain.get(..len)?;
+    let ok =
+        d.contains('.') && !d.ends_with(['-', '_']) && d.split('.').all(|label| !label.is_empty());
+    ok.then_some(local + 1 + len)
+}
+
+/// Length of a bare URL at the start of `s` whose scheme (or `www.`) is `scheme_len` bytes,
+/// GFM-style: up to whitespace or `<`, without trailing punctuation or an unbalanced closing
+/// parenthesis.
+fn bare_url_len(s: &str, scheme_len: usize) -> Option<usize> {
     let first_host = s.get(scheme_len..)?.chars().next()?;
     if !first_host.is_alphanumeric() {
         return None;
@@ -3161,12 +3323,30 @@ mod tests {
 
     #[test]
     fn bare_url_trimming() {
-        assert_eq!(bare_url_len("https://a.example/x."), Some(19));
-        assert_eq!(bare_url_len("https://a.example/(x))"), Some(21));
-        assert_eq!(bare_url_len("http://a.example<b>"), Some(16));
-        assert_eq!(bare_url_len("https://"), None);
-        assert_eq!(bare_url_len("https://-x"), None);
-        assert_eq!(bare_url_len("ftp://a"), None);
+        let len = |s: &str| bare_link(s).map(|(n, _)| n);
+        assert_eq!(len("https://a.example/x."), Some(19));
+        assert_eq!(len("https://a.example/(x))"), Some(21));
+        assert_eq!(len("http://a.example<b>"), Some(16));
+        assert_eq!(len("https://"), None);
+        assert_eq!(len("https://-x"), None);
+        assert_eq!(len("ftp://a"), None);
+        // www. and e-mail addresses (GFM).
+        assert_eq!(
+            bare_link("www.a.example/x."),
+            Some((15, "http://www.a.example/x".into()))
+        );
+        assert_eq!(
+            bare_link("help@a.example."),
+            Some((14, "mailto:help@a.example".into()))
+        );
+        assert_eq!(
+            bare_link("a.b+c@x-y.example"),
+            Some((17, "mailto:a.b+c@x-y.example".into()))
+        );
+        assert_eq!(bare_link("a@b"), None);
+        assert_eq!(bare_link("a@b.c-"), None);
+        assert_eq!(bare_link("@b.example"), None);
+        assert_eq!(bare_link("www."), None);
     }
 
     #[test]
