@@ -790,15 +790,24 @@ impl BlockParser {
             }
         }
 
-        // 4. Bookkeeping: every open block now spans this line.
+        // 4. Bookkeeping: every open block now spans this line. A blank line inside a block
+        // quote, fenced code or HTML block is content for it and for the blocks around it (a
+        // list item holding `>` then an empty `>` line has no blank line between items).
         let line_no = self.line_no;
-        for &id in &self.open {
+        let keeps_blank = |kind: &BKind| {
+            matches!(
+                kind,
+                BKind::Fenced { .. } | BKind::Html { .. } | BKind::Quote
+            )
+        };
+        let held = self
+            .open
+            .iter()
+            .rposition(|&id| self.nodes.get(id).is_some_and(|n| keeps_blank(&n.kind)));
+        for (depth, &id) in self.open.iter().enumerate() {
             if let Some(node) = self.nodes.get_mut(id) {
-                let kind_keeps_blank = matches!(
-                    node.kind,
-                    BKind::Fenced { .. } | BKind::Html { .. } | BKind::Quote
-                );
-                if !ln.blank || kind_keeps_blank {
+                // A line that started a block (an empty list item `-`) is not blank either.
+                if !ln.blank || started || held.is_some_and(|h| depth <= h) {
                     node.content_line = line_no;
                 }
                 if !(ln.blank && matches!(node.kind, BKind::Indented { .. })) {
@@ -1165,31 +1174,37 @@ impl BlockParser {
         }
     }
 
-    /// A list is loose when a blank line separates two of its items, or two blocks directly
-    /// inside one item.
+    /// A list is loose when a blank line separates two of its items, or follows a block
+    /// directly inside an item when something follows it in the list (another block of the
+    /// item, or the next item): CommonMark's rule, which also makes `- b\n\n  [r]: /u\n- c`
+    /// loose (the definition is no block, but the blank line after `b` stays).
     fn list_is_tight(&self, list: usize) -> bool {
-        let gap = |a: usize, b: usize| match (self.nodes.get(a), self.nodes.get(b)) {
-            (Some(a), Some(b)) => a.content_line + 1 < b.first_line,
+        let line = |id: usize, first: bool| {
+            self.nodes
+                .get(id)
+                .map(|n| if first { n.first_line } else { n.content_line })
+        };
+        let gap = |a: usize, next: Option<usize>| match (
+            line(a, false),
+            next.and_then(|b| line(b, true)),
+        ) {
+            (Some(a), Some(b)) => a + 1 < b,
             _ => false,
         };
         let Some(list) = self.nodes.get(list) else {
             return true;
         };
-        for pair in list.children.windows(2) {
-            if let [a, b] = *pair {
-                if gap(a, b) {
-                    return false;
-                }
+        for (i, &item) in list.children.iter().enumerate() {
+            let next_item = list.children.get(i + 1).copied();
+            if gap(item, next_item) {
+                return false;
             }
-        }
-        for &item in &list.children {
-            if let Some(item) = self.nodes.get(item) {
-                for pair in item.children.windows(2) {
-                    if let [a, b] = *pair {
-                        if gap(a, b) {
-                            return false;
-                        }
-                    }
+            let Some(node) = self.nodes.get(item) else {
+                continue;
+            };
+            for (j, &child) in node.children.iter().enumerate() {
+                if gap(child, node.children.get(j + 1).copied().or(next_item)) {
+                    return false;
                 }
             }
         }
