@@ -366,12 +366,30 @@ fn document() -> impl Strategy<Value = String> {
         (inline(), inline()).prop_map(|(a, b)| format!("| h | {a} |\n|---|:-:|\n| c | {b} |")),
         Just("---".to_string()),
         inline().prop_map(|t| format!("{t}  \n{t}")),
+        (inline(), inline()).prop_map(|(a, b)| format!("> {a}\n{b}")),
+        (inline(), inline()).prop_map(|(a, b)| format!("> - {a}\n> - {b}")),
+        (inline(), inline()).prop_map(|(a, b)| format!("> > {a}\n>\n> {b}")),
+        (inline(), inline()).prop_map(|(a, b)| format!("3. {a}\n4. {b}")),
+        (inline(), inline()).prop_map(|(a, b)| format!("- {a}\n\n      {b}")),
+        // After a blank line: right after a quote or list it would be a lazy continuation
+        // line, whose leading spaces pulldown-cmark keeps in nested containers (CommonMark
+        // strips them, as we do).
+        inline().prop_map(|t| format!("\n    {t}")),
+        inline().prop_map(|t| format!("{t}\n===")),
+        // Words only, and a blank line after it: an HTML block runs to a blank line, and a
+        // URL in it is linked here (GFM autolinks; not compared).
+        "[a-z]{1,12}".prop_map(|t| format!("<div>\n{t}\n</div>\n\n")),
+        (inline(), inline()).prop_map(|(a, b)| format!("- {a}\n  ```\n  {b}\n\n  ```")),
+        (inline(), inline()).prop_map(|(a, b)| format!("- [ ] {a}\n- [x] {b}")),
     ];
     let sep = prop::sample::select(vec!["\n", "\n\n"]);
     prop::collection::vec((block, sep), 1..6).prop_map(|blocks| {
         blocks
             .into_iter()
-            .map(|(b, s)| format!("{}{s}", b.trim_end_matches('\n')))
+            .map(|(b, s)| match b.strip_suffix("\n\n") {
+                Some(html) => format!("{html}\n\n"),
+                None => format!("{}{s}", b.trim_end_matches('\n')),
+            })
             .collect()
     })
 }
@@ -382,7 +400,7 @@ proptest! {
     fn generated_documents_match_commonmark(src in document()) {
         // An item that is only a task marker, followed by a lazy line: pulldown-cmark ends the
         // item there; CommonMark's laziness (and ours) continues its paragraph.
-        prop_assume!(!src.lines().any(|l| l.ends_with(". [ ]") || l.ends_with("- [ ]")));
+        prop_assume!(!src.lines().any(|l| l.ends_with("[ ]") || l.ends_with("[x]")));
         prop_assert_eq!(ours(&src), reference(&src), "source:\n{}", src);
     }
 }
