@@ -33,9 +33,10 @@
 //! widget re-renders it anyway. Lines end at `\n` (a CR before it is dropped); a bare
 //! CR is an ordinary character.
 //!
-//! Not supported across blocks: link reference definitions (`[1]: https://…`). Each block is
-//! parsed on its own, so a reference-style link resolves only against definitions in the same
-//! block; elsewhere it stays literal text. Answers from chat backends use inline links.
+//! Link reference definitions (`[1]: https://…`) reach across blocks: each block is parsed
+//! with [`parse_with`] and the definitions of every block so far ([`definitions`],
+//! [`add_definitions`]), and a block holding a reference is rendered again when a later block
+//! brings a new definition, so the finished answer renders exactly like its whole text.
 //!
 //! # Safe tree: [`parse`]
 //!
@@ -187,8 +188,19 @@ impl BlockSplitter {
         for (i, block) in blocks.iter().enumerate() {
             let final_here = match blocks.get(i + 1) {
                 // A later top-level block has started: this one is closed, provided the
-                // next one really starts on a later line.
-                Some(next) => block.end <= next.start,
+                // next one really starts on a later line, and is not a last block that may
+                // still turn out to be reference definitions (`[1]:` before its destination
+                // has arrived), which are no block: this one could still grow over them.
+                Some(next) => {
+                    let may_vanish = !at_end
+                        && block.kind == TopKind::Open
+                        && next.kind == TopKind::Open
+                        && i + 2 == blocks.len()
+                        && text
+                            .get(next.start..)
+                            .is_some_and(|t| t.trim_start().starts_with('['));
+                    block.end <= next.start && !may_vanish
+                }
                 None => {
                     at_end
                         || block.kind == TopKind::Closed
@@ -272,7 +284,7 @@ fn long_line_cut(tail: &str) -> Option<usize> {
 
 /// Top-level blocks of `text`, as the block pass sees them.
 fn top_level_blocks(text: &str) -> Vec<TopBlock> {
-    let doc = BlockParser::run(text);
+    let doc = BlockParser::run(text, Refs::new());
     let Some(root) = doc.nodes.first() else {
         return Vec::new();
     };
@@ -407,12 +419,40 @@ impl Node {
 
 /// Parses markdown into a safe node tree. Never panics.
 pub fn parse(source: &str) -> Vec<Node> {
-    let doc = BlockParser::run(source);
+    parse_with(source, &Refs::new())
+}
+
+/// [`parse`] for one block of a longer text: `refs` are the reference definitions of the
+/// whole text so far ([`definitions`] of each block, merged with [`add_definitions`]), so a
+/// reference resolves against a definition in another block, as it would in the whole text.
+pub fn parse_with(source: &str, refs: &Refs) -> Vec<Node> {
+    let doc = BlockParser::run(source, refs.clone());
     let mut nodes = Vec::new();
     doc.render_children(0, &mut nodes);
     let mut out = Vec::with_capacity(nodes.len());
     fit(nodes, MAX_DEPTH + 1, &mut out);
     out
+}
+
+/// The link reference definitions in `source`, in order (none unless it contains `]:`).
+pub fn definitions(source: &str) -> Refs {
+    if !source.contains("]:") {
+        return Refs::new();
+    }
+    BlockParser::run(source, Refs::new()).refs
+}
+
+/// Adds `more` (a later block's [`definitions`]) to `refs`, the first definition of a label
+/// winning. Returns whether a label was new (blocks rendered before may now resolve it).
+pub fn add_definitions(refs: &mut Refs, more: Refs) -> bool {
+    let mut added = false;
+    for def in more {
+        if !refs.iter().any(|(l, _, _)| *l == def.0) {
+            refs.push(def);
+            added = true;
+        }
+    }
+    added
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -579,10 +619,11 @@ struct BNode {
     content_line: usize,
 }
 
-/// Reference definitions: (normalised label, destination, title), the last two unescaped.
-/// A plain vector (a message has a handful at most): a `BTreeMap` of this type would add its
-/// own copy of the tree code to the wasm.
-type Refs = Vec<(String, String, String)>;
+/// Link reference definitions: (normalised label, destination, title), the last two
+/// unescaped, in document order (the first definition of a label wins). A plain vector (a
+/// message has a handful at most): a `BTreeMap` of this type would add its own copy of the
+/// tree code to the wasm.
+pub type Refs = Vec<(String, String, String)>;
 
 /// How an open block takes the next line.
 enum Cont {
@@ -608,7 +649,8 @@ struct BlockParser {
 
 impl BlockParser {
     /// Runs the block pass over all of `text`.
-    fn run(text: &str) -> BlockParser {
+    /// The block pass over `text`, with `refs` known beforehand (see [`parse_with`]).
+    fn run(text: &str, refs: Refs) -> BlockParser {
         let mut p = BlockParser {
             nodes: vec![BNode {
                 kind: BKind::Document,
@@ -621,7 +663,7 @@ impl BlockParser {
             open: vec![0],
             matched: 1,
             line_no: 0,
-            refs: Refs::new(),
+            refs,
         };
         let mut start = 0;
         while start < text.len() {
