@@ -52,6 +52,12 @@ export interface SherpaFeedbackDetail {
   messageId: number;
 }
 
+/** `sherpa:history`: the visitor reopened an earlier conversation from the history. */
+export interface SherpaHistoryDetail {
+  /** Its first question. */
+  title: string;
+}
+
 /** Events dispatched on the host element; they bubble and cross the shadow boundary. */
 export interface SherpaEventMap {
   "sherpa:ready": CustomEvent<null>;
@@ -60,6 +66,7 @@ export interface SherpaEventMap {
   "sherpa:message": CustomEvent<SherpaMessageDetail>;
   "sherpa:error": CustomEvent<SherpaErrorDetail>;
   "sherpa:feedback": CustomEvent<SherpaFeedbackDetail>;
+  "sherpa:history": CustomEvent<SherpaHistoryDetail>;
 }
 
 declare global {
