@@ -158,7 +158,18 @@ pub fn create_session(cfg: &Config) -> Value {
     json!({ "persona_id": cfg.persona.unwrap_or(0), "description": Value::Null })
 }
 
-/// A feedback body: the message id and the verdict only.
+/// The reasons the widget offers after a thumbs-down (its `predefined_feedback` values).
+const REASONS: [&str; 4] = [
+    "Not accurate",
+    "Not helpful",
+    "Out of date",
+    "Wrong sources",
+];
+/// The longest comment passed on, in characters (the widget's own limit).
+const COMMENT_CHARS: usize = 1_000;
+
+/// A feedback body: the message id, the verdict, one of the widget's reasons and a comment of
+/// bounded length only (any other reason, or a longer or non-string comment, becomes `null`).
 pub fn feedback(body: &Value) -> Result<(i64, Value), String> {
     let id = body
         .get("chat_message_id")
@@ -168,6 +179,44 @@ pub fn feedback(body: &Value) -> Result<(i64, Value), String> {
         .get("is_positive")
         .and_then(Value::as_bool)
         .ok_or("is_positive missing")?;
-    let out = json!({ "chat_message_id": id, "is_positive": pos, "feedback_text": Value::Null, "predefined_feedback": Value::Null });
+    let reason = body
+        .get("predefined_feedback")
+        .and_then(Value::as_str)
+        .filter(|r| REASONS.contains(r));
+    let comment = body
+        .get("feedback_text")
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .filter(|c| !c.is_empty() && c.chars().count() <= COMMENT_CHARS);
+    let out = json!({ "chat_message_id": id, "is_positive": pos, "feedback_text": comment, "predefined_feedback": reason });
     Ok((id, out))
+}
+
+#[cfg(test)]
+mod feedback_tests {
+    use super::*;
+
+    #[test]
+    fn feedback_keeps_the_widgets_reason_and_a_bounded_comment_only() {
+        let (id, out) = feedback(&json!({"chat_message_id": 7, "is_positive": false,
+            "predefined_feedback": "Not helpful", "feedback_text": " Menu moved ", "extra": 1}))
+        .unwrap();
+        assert_eq!(id, 7);
+        assert_eq!(
+            out,
+            json!({"chat_message_id": 7, "is_positive": false,
+                "feedback_text": "Menu moved", "predefined_feedback": "Not helpful"})
+        );
+        let long = "x".repeat(COMMENT_CHARS + 1);
+        let (_, out) = feedback(&json!({"chat_message_id": 7, "is_positive": true,
+            "predefined_feedback": "<script>", "feedback_text": long}))
+        .unwrap();
+        assert_eq!(out["predefined_feedback"], Value::Null);
+        assert_eq!(out["feedback_text"], Value::Null);
+        let (_, out) =
+            feedback(&json!({"chat_message_id": 7, "is_positive": true, "feedback_text": 5}))
+                .unwrap();
+        assert_eq!(out["feedback_text"], Value::Null);
+        assert!(feedback(&json!({"chat_message_id": 7})).is_err());
+    }
 }
