@@ -14,7 +14,7 @@ use web_sys::{Element, HtmlElement, HtmlTextAreaElement, KeyboardEvent, Node};
 
 use super::dom::{add, add_icon, add_text, bind_attr, bind_present, bind_text, on, watch};
 use super::{focus_composer, Texts};
-use crate::config::{Mode, Position, Theme};
+use crate::config::{Mode, Piece, Position, Theme};
 use crate::events;
 use crate::i18n::Text;
 use crate::state::Chat;
@@ -25,6 +25,7 @@ pub fn mount(
     root: &Node,
     chat: Chat,
     open: RwSignal<bool>,
+    via: Rc<Cell<&'static str>>,
     host: HtmlElement,
     texts: &'static Texts,
 ) {
@@ -86,7 +87,11 @@ pub fn mount(
                 label.clone()
             })
         });
-        on(&b, "click", move |_| open.update(|o| *o = !*o));
+        let via = via.clone();
+        on(&b, "click", move |_| {
+            via.set("launcher");
+            open.update(|o| *o = !*o);
+        });
         b
     });
 
@@ -102,12 +107,14 @@ pub fn mount(
         ],
     );
     bind_attr(&panel, "hidden", move || (!open.get()).then(String::new));
+    let esc_via = via.clone();
     on(&panel, "keydown", move |e| {
         let Some(e) = e.dyn_ref::<KeyboardEvent>() else {
             return;
         };
         if e.key() == "Escape" && !inline && open.get_untracked() {
             e.stop_propagation();
+            esc_via.set("escape");
             open.set(false);
         }
     });
@@ -139,7 +146,11 @@ pub fn mount(
             "path",
             &[("fill", "currentColor"), ("d", CLOSE_ICON)],
         );
-        on(&b, "click", move |_| open.set(false));
+        let via = via.clone();
+        on(&b, "click", move |_| {
+            via.set("close");
+            open.set(false);
+        });
     }
     if cfg.problems.is_empty() {
         let _ = input.set(conversation(&panel, chat, texts, open));
@@ -162,8 +173,15 @@ pub fn mount(
     }
 
     super::track_visual_viewport(&host);
-    // Open/close: move focus, and tell the page.
+    // Open/close: move focus, and tell the page how (`via`, set by whatever opened it).
     let was_open = Cell::new(open.get_untracked());
+    let tell = move |now: bool| {
+        let name = if now { events::OPEN } else { events::CLOSE };
+        events::report(&chat, name, None, &[("via", events::s(via.replace("api")))]);
+    };
+    if !inline && open.get_untracked() {
+        tell(true);
+    }
     watch(move || {
         let now = open.get();
         if now == was_open.replace(now) {
@@ -175,8 +193,7 @@ pub fn mount(
             let _ = b.focus();
         }
         if !inline {
-            let name = if now { "sherpa:open" } else { "sherpa:close" };
-            events::emit(&host, name, &wasm_bindgen::JsValue::NULL);
+            tell(now);
         }
     });
 }
@@ -271,11 +288,6 @@ fn conversation(
         });
     }
 
-    let ask = move |q: &str| {
-        pinned.set(true);
-        chat.ask(q);
-    };
-
     // The welcome text and the starter questions, until there is a conversation.
     let welcome = add(&thread, "div", &[("class", "welcome")]);
     add_text(&welcome, "p", &[], &cfg.welcome);
@@ -314,7 +326,8 @@ fn conversation(
             .and_then(|t| t.dyn_into::<Element>().ok())
             .and_then(|t| t.closest("[part~=\"starter\"]").ok().flatten());
         if let Some(q) = chip.and_then(|c| c.text_content()) {
-            ask(&q);
+            pinned.set(true);
+            super::question(chat, &q, "starter");
             focus_composer(&e);
         }
     });
@@ -405,7 +418,7 @@ fn conversation(
             return;
         }
         pinned.set(true);
-        chat.ask(&text);
+        super::question(chat, &text, "typed");
         draft.set(String::new());
     };
     {
@@ -473,7 +486,45 @@ fn conversation(
     });
     bind_present(&stop, move || busy.get());
     bind_present(&send_button, move || !busy.get());
+    disclaimer(panel, &cfg.disclaimer, texts);
     input
+}
+
+/// The line under the question box (`data-disclaimer`): its text as text, its http(s)
+/// addresses as links that open in a new tab.
+fn disclaimer(panel: &Node, pieces: &[Piece], texts: &'static Texts) {
+    if pieces.is_empty() {
+        return;
+    }
+    let p = add(
+        panel,
+        "p",
+        &[
+            ("part", "disclaimer"),
+            ("class", "disclaimer"),
+            ("dir", "auto"),
+        ],
+    );
+    for piece in pieces {
+        match piece {
+            Piece::Text(t) => {
+                let _ = p.append_with_str_1(t);
+            }
+            Piece::Link(href) => {
+                let a = add_text(
+                    &p,
+                    "a",
+                    &[
+                        ("href", href),
+                        ("target", "_blank"),
+                        ("rel", "noopener noreferrer"),
+                    ],
+                    href,
+                );
+                let _ = a.set_attribute("aria-description", texts.get(Text::OpensInNewTab));
+            }
+        }
+    }
 }
 
 /// A question sent before the answer module has loaded: the question, then "Thinking…" or,
@@ -484,7 +535,12 @@ fn pending(thread: &Node, chat: Chat, texts: &'static Texts) {
     let user = add(
         thread,
         "div",
-        &[("part", "message message-user"), ("class", "message user")],
+        &[
+            ("part", "message message-user"),
+            ("class", "message user"),
+            ("role", "article"),
+            ("aria-label", texts.get(Text::You)),
+        ],
     );
     let bubble = add(&user, "div", &[("class", "bubble"), ("dir", "auto")]);
     bind_text(&bubble, move || {
@@ -496,6 +552,8 @@ fn pending(thread: &Node, chat: Chat, texts: &'static Texts) {
         &[
             ("part", "message message-assistant"),
             ("class", "message assistant"),
+            ("role", "article"),
+            ("aria-label", texts.get(Text::Assistant)),
         ],
     );
     bind_attr(&answer, "data-state", move || {
@@ -517,6 +575,8 @@ fn pending(thread: &Node, chat: Chat, texts: &'static Texts) {
         "div",
         &[("part", "error"), ("class", "error"), ("role", "alert")],
     );
+    let prefix = format!("{} ", texts.get(Text::ErrorPrefix));
+    add_text(&error, "span", &[("class", "sr-only")], &prefix);
     add_text(&error, "span", &[], texts.get(Text::LoadFailed));
     let retry = add_text(
         &error,
@@ -525,6 +585,7 @@ fn pending(thread: &Node, chat: Chat, texts: &'static Texts) {
         texts.get(Text::Retry),
     );
     on(&retry, "click", move |_| chat.ask_pending());
+    super::add_contact(&error, chat, None);
     bind_present(&status, move || !failed());
     bind_present(&error, failed);
     bind_present(&user, move || pending.with(Option::is_some));
