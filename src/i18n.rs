@@ -196,7 +196,7 @@ pub fn error_text(code: Option<&str>) -> Text {
         "stalled" | "turn-timeout" | "http_408" | "http_504" => Text::ErrorSlow,
         "http_429" | "RATE_LIMIT" | "RATE_LIMITED" => Text::ErrorBusy,
         "http_413" | "too_large" | "context_length" => Text::ErrorTooLong,
-        _ if code.starts_with("http_4") || code.starts_with("http_5") => Text::ErrorUnavailable,
+        _ if code.starts_with("http_4") => Text::ErrorUnavailable,
         "html_page" | "bad_session" | "empty_reply" | "unreadable_reply" | "bad_reply"
         | "no_session_call" => Text::ErrorUnavailable,
         _ => Text::ErrorGeneric,
@@ -1052,7 +1052,7 @@ mod tests {
                 "error code {code:?} falls back to the generic sentence: map it in error_text"
             );
         }
-        assert_eq!(error_text(Some("http_503")), Text::ErrorUnavailable);
+        assert_eq!(error_text(Some("http_401")), Text::ErrorUnavailable);
         assert_eq!(error_text(Some("context_length")), Text::ErrorTooLong);
         assert_eq!(error_text(None), Text::ErrorGeneric);
     }

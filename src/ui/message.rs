@@ -131,8 +131,10 @@ fn error_line(msg: Message, chat: Chat, texts: &'static Texts, is_last: Signal<b
             };
             view! {
                 <div part="error" class="error" role="alert">
-                    {element_with("span", "class", Some("sr-only".into()), format!("{} ", texts.get(Text::ErrorPrefix)).into_any())}
-                    {element("span", texts.get(error_text(e.code.as_deref())).to_owned().into_any())}
+                    <span>
+                        {element_with("span", "class", Some("sr-only".into()), format!("{} ", texts.get(Text::ErrorPrefix)).into_any())}
+                        {texts.get(error_text(e.code.as_deref())).to_owned()}
+                    </span>
                     <span part="retry-wait">{wait}</span>
                     {show(move || e.retryable || is_last.get(), move || view! {
                         <button type="button" part="retry" class="small"

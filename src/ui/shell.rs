@@ -575,9 +575,10 @@ fn pending(thread: &Node, chat: Chat, texts: &'static Texts) {
         "div",
         &[("part", "error"), ("class", "error"), ("role", "alert")],
     );
+    let sentence = add(&error, "span", &[]);
     let prefix = format!("{} ", texts.get(Text::ErrorPrefix));
-    add_text(&error, "span", &[("class", "sr-only")], &prefix);
-    add_text(&error, "span", &[], texts.get(Text::LoadFailed));
+    add_text(&sentence, "span", &[("class", "sr-only")], &prefix);
+    let _ = sentence.append_with_str_1(texts.get(Text::LoadFailed));
     let retry = add_text(
         &error,
         "button",
