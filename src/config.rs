@@ -15,11 +15,13 @@ pub use crate::map::Attrs;
 /// included) yet finite.
 const DEFAULT_TURN_TIMEOUT: u32 = 600;
 
-/// Launcher bubble or inline panel.
+/// Launcher bubble, inline panel, or a full-height panel docked to the page's edge (with a
+/// launcher to open it).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {
     Launcher,
     Inline,
+    Panel,
 }
 
 /// Where conversations are kept across reloads.
@@ -62,6 +64,9 @@ pub struct Config {
     pub position: Position,
     /// Open the panel on load.
     pub open: bool,
+    /// A docked panel (`data-mode="panel"`) narrows the page instead of covering it
+    /// (`data-panel-push`).
+    pub panel_push: bool,
     /// Send the user's cookies (`credentials: "include"`).
     pub credentials_include: bool,
     /// Give up on a stream that sends nothing (not even a heartbeat) for this many seconds.
@@ -190,6 +195,7 @@ impl Config {
         let options = backend_options(&mut r, backend);
         let (mode, persist, theme, position, credentials_include) = keywords(&mut r);
         let open = r.flag("open", false);
+        let panel_push = r.flag("panel-push", false);
         let idle_timeout_seconds = r.seconds("idle-timeout", 3600, 45);
         let turn_timeout_seconds = r.seconds("turn-timeout", 86_400, DEFAULT_TURN_TIMEOUT);
         let lang = r.get("lang").unwrap_or("en").to_string();
@@ -215,6 +221,7 @@ impl Config {
             theme,
             position,
             open,
+            panel_push,
             credentials_include,
             idle_timeout_seconds,
             turn_timeout_seconds,
@@ -251,7 +258,11 @@ fn keywords(r: &mut Reader) -> (Mode, Persist, Theme, Position, bool) {
     use {Mode as M, Persist as P, Position as Pos, Theme as T};
     let mode = r.keyword(
         "mode",
-        &[("launcher", M::Launcher), ("inline", M::Inline)],
+        &[
+            ("launcher", M::Launcher),
+            ("inline", M::Inline),
+            ("panel", M::Panel),
+        ],
         M::Launcher,
         false,
     );
@@ -611,7 +622,7 @@ mod tests {
         assert_eq!(
             c.problems,
             [
-                "data-mode=\"popup\" must be launcher or inline.",
+                "data-mode=\"popup\" must be launcher, inline or panel.",
                 "data-credentials=\"yes\" must be omit or include.",
                 "data-idle-timeout=\"0\" must be a number of seconds between 1 and 3600.",
             ]

@@ -35,7 +35,10 @@ thread_local! {
 pub fn start(host: &HtmlElement, shadow: &ShadowRoot, cfg: Config, via: &'static str) {
     let inline = cfg.mode == Mode::Inline;
     let key = instance_key(host, inline);
-    let open = RwSignal::new(inline || cfg.open);
+    // A docked panel opens again where the visitor left it open.
+    let reopen = cfg.mode == Mode::Panel && crate::storage::panel_was_open(cfg.persist);
+    let via = if reopen && !cfg.open { "restore" } else { via };
+    let open = RwSignal::new(inline || cfg.open || reopen);
     // An instance lives as long as the page (it is never unmounted), so its texts are
     // allocated once and shared as a plain reference: `Copy` and `Send` like a signal, but
     // read without an arena lookup.

@@ -111,6 +111,13 @@
   if (policy === 'idle' && navigator.connection && navigator.connection.saveData) policy = 'interaction';
   var openAttr = attr(script, 'open');
   var eager = policy === 'eager' || openAttr === '' || openAttr === 'true';
+  // A docked panel the visitor left open on the last page comes back at once (the widget notes
+  // it: PANEL_OPEN_KEY in src/storage.rs).
+  var persist = attr(script, 'persist');
+  try {
+    if (attr(script, 'mode') === 'panel' && persist !== 'none' &&
+        window[persist === 'local' ? 'localStorage' : 'sessionStorage'].getItem('sherpa:panel-open')) eager = true;
+  } catch (e) { /* storage disabled: nothing was noted */ }
   var host = null;      // the launcher's <sherpa-chat>, drawn below
   var clicked = false;  // the user clicked the launcher before the module was ready
   var booted = null;    // promise: this script's launcher handed to the module

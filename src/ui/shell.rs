@@ -45,7 +45,14 @@ pub fn mount(
         "div",
         &[
             ("class", "sherpa"),
-            ("data-mode", if inline { "inline" } else { "launcher" }),
+            (
+                "data-mode",
+                match cfg.mode {
+                    Mode::Inline => "inline",
+                    Mode::Launcher => "launcher",
+                    Mode::Panel => "panel",
+                },
+            ),
             ("data-position", position),
             ("data-theme", theme),
             ("dir", crate::i18n::direction(&cfg.lang).as_str()),
@@ -102,7 +109,14 @@ pub fn mount(
             ("part", "panel"),
             ("class", "panel"),
             ("id", "sherpa-panel"),
-            ("role", if inline { "region" } else { "dialog" }),
+            (
+                "role",
+                match cfg.mode {
+                    Mode::Inline => "region",
+                    Mode::Launcher => "dialog",
+                    Mode::Panel => "complementary",
+                },
+            ),
             ("aria-label", &cfg.title),
         ],
     );
@@ -173,6 +187,9 @@ pub fn mount(
     }
 
     super::track_visual_viewport(&host);
+    if cfg.mode == Mode::Panel {
+        dock(&panel, open, cfg.persist, cfg.panel_push);
+    }
     // Open/close: move focus, and tell the page how (`via`, set by whatever opened it).
     let was_open = Cell::new(open.get_untracked());
     let tell = move |now: bool| {
@@ -204,6 +221,53 @@ const NEW_CHAT_ICON: &str = "M11 5h2v6h6v2h-6v6h-2v-6H5v-2h6z";
 const CLOSE_ICON: &str =
     "M6.4 5 12 10.6 17.6 5 19 6.4 13.4 12 19 17.6 17.6 19 12 13.4 6.4 19 5 17.6 10.6 12 5 6.4z";
 const SEND_ICON: &str = "M3 20.5 21 12 3 3.5v6.6L15 12 3 13.9z";
+
+/// A docked panel: notes whether it is open (the next page reopens it, `data-persist`) and,
+/// with `data-panel-push`, narrows the page by the panel's width while it is open (not on a
+/// screen too narrow for both: there the panel covers the page).
+fn dock(panel: &HtmlElement, open: RwSignal<bool>, persist: crate::config::Persist, push: bool) {
+    let panel = panel.clone();
+    let fit = move || {
+        let Some(w) = web_sys::window() else { return };
+        let Some(root) = w.document().and_then(|d| d.document_element()) else {
+            return;
+        };
+        let style = root.unchecked_into::<HtmlElement>().style();
+        for side in ["margin-left", "margin-right"] {
+            let _ = style.remove_property(side);
+        }
+        let rect = panel.get_bounding_client_rect();
+        let viewport = w.inner_width().ok().and_then(|v| v.as_f64()).unwrap_or(0.0);
+        if push && open.get_untracked() && viewport >= 2.0 * rect.width() {
+            // The side the panel is docked to on screen (its inline end follows the widget's
+            // direction, which may differ from the page's).
+            let side = if rect.left() < 1.0 {
+                "margin-left"
+            } else {
+                "margin-right"
+            };
+            let px = js_sys::Number::from(rect.width())
+                .to_string_with_radix(10)
+                .map(String::from)
+                .unwrap_or_default();
+            let _ = style.set_property(side, &format!("{px}px"));
+        }
+    };
+    let saved = Cell::new(None);
+    let fit_now = fit.clone();
+    watch(move || {
+        let now = open.get();
+        if saved.replace(Some(now)) != Some(now) {
+            crate::storage::set_panel_open(persist, now);
+        }
+        fit_now();
+    });
+    if push {
+        if let Some(w) = web_sys::window() {
+            on(&w, "resize", move |_| fit());
+        }
+    }
+}
 
 fn focus(input: &OnceCell<HtmlElement>) {
     if let Some(el) = input.get() {

@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startDevServer, launchBrowser, newPage, ask, lastAnswer } from './harness.mjs';
-import { hostSite, closeHosts, answerIn, until, pageIdle, requests, reset } from './quality.mjs';
+import { hostSite, closeHosts, answerIn, until, pageIdle, requests, reset, axe } from './quality.mjs';
 
 let dev, browser;
 before(async () => { dev = await startDevServer({ paceMs: 2 }); browser = await launchBrowser(); });
@@ -260,5 +260,65 @@ test('analytics: the events of a visit, each with the conversation and message i
   assert.equal(typeof cite.detail.documentId, 'string');
   assert.equal(all.find((e) => e.type === 'sherpa:feedback').detail.positive, true);
   assert.match(all.find((e) => e.type === 'sherpa:source-click').detail.url, /^https:\/\//);
+  page.host.stop();
+});
+
+const DOCS = '<p id="text">A long page of documentation that the panel sits beside.</p>';
+const rectOf = (loc) => loc.evaluate((e) => { const r = e.getBoundingClientRect(); return { left: r.left, right: r.right, top: r.top, height: r.height, width: r.width }; });
+
+test('data-mode="panel": docked full height at the inline-end edge, pushes the page, reopens on the next page', async () => {
+  const page = await site('data-mode="panel" data-panel-push', { load: 'eager', body: DOCS, context: { viewport: { width: 1200, height: 800 } } });
+  await waitEvent(page, 'sherpa:ready');
+  await w(page).locator('[part~="launcher"]').click();
+  const p = panel(page);
+  await p.waitFor();
+  assert.equal(await p.getAttribute('role'), 'complementary');
+  const vw = await page.evaluate(() => document.documentElement.clientWidth);
+  const r = await rectOf(p);
+  assert.equal(Math.round(r.right), vw, 'at the right edge');
+  assert.equal(r.top, 0);
+  assert.equal(r.height, 800);
+  assert.equal(await w(page).locator('[part~="launcher"]').isVisible(), false, 'the launcher makes way');
+  // Pushed: the page's text ends where the panel begins.
+  assert.equal(await page.evaluate(() => document.documentElement.style.marginRight), `${r.width}px`);
+  assert.ok((await rectOf(page.locator('#text'))).right <= r.left + 0.5, 'the text is beside the panel, not under it');
+  const v = await axe(page);
+  assert.deepEqual(v, [], JSON.stringify(v, null, 2));
+  // The next page of the docs: open again at once, and says why.
+  await page.goto(page.host.url + '/');
+  await waitEvent(page, 'sherpa:open');
+  assert.equal((await events(page, 'sherpa:open'))[0].detail.via, 'restore');
+  await p.waitFor();
+  assert.equal(await page.evaluate(() => document.documentElement.style.marginRight), `${r.width}px`);
+  // Closed, it stays closed on the next page, and the page has its width back.
+  await w(page).locator('[part~="close"]').click();
+  assert.equal((await waitEvent(page, 'sherpa:close')).detail.via, 'close');
+  assert.equal(await page.evaluate(() => document.documentElement.style.marginRight), '');
+  await page.goto(page.host.url + '/');
+  await waitEvent(page, 'sherpa:ready');
+  assert.equal(await p.isVisible(), false);
+  assert.deepEqual(await events(page, 'sherpa:open'), []);
+  page.host.stop();
+});
+
+test('data-mode="panel" without push covers the page; in Arabic it docks to the left edge', async () => {
+  const page = await site('data-mode="panel" data-lang="ar" data-persist="none"', { load: 'eager', body: DOCS, context: { viewport: { width: 1000, height: 700 } } });
+  await waitEvent(page, 'sherpa:ready');
+  await w(page).locator('[part~="launcher"]').click();
+  const p = panel(page);
+  await p.waitFor();
+  const r = await rectOf(p);
+  assert.equal(r.left, 0, 'inline-end of a right-to-left widget is the left edge');
+  assert.equal(r.height, 700);
+  assert.equal(await page.evaluate(() => document.documentElement.style.marginLeft + document.documentElement.style.marginRight), '');
+  const input = w(page).locator('[part~="input"]');
+  await input.fill('Can I get a refund?');
+  await input.press('Enter');
+  await answerIn(w(page), 'done');
+  const v = await axe(page);
+  assert.deepEqual(v, [], JSON.stringify(v, null, 2));
+  await page.keyboard.press('Escape');
+  assert.equal((await waitEvent(page, 'sherpa:close')).detail.via, 'escape');
+  await page.waitForFunction(() => document.querySelector('sherpa-chat').shadowRoot.activeElement?.getAttribute('part') === 'launcher');
   page.host.stop();
 });
