@@ -86,14 +86,18 @@ fn status_line(msg: Message, texts: &'static Texts) -> AnyView {
         }
         let t = texts;
         Some(match s {
-            Some(Status::Searching { queries }) if !queries.is_empty() => {
-                fill(t.get(Text::SearchingFor), &[("query", &queries.join(", "))])
-            }
+            // The server's words are isolated (FSI … PDI): they keep their own direction
+            // inside the sentence of a right-to-left widget.
+            Some(Status::Searching { queries }) if !queries.is_empty() => fill(
+                t.get(Text::SearchingFor),
+                &[("query", &format!("\u{2068}{}\u{2069}", queries.join(", ")))],
+            ),
             Some(Status::Searching { .. }) => t.get(Text::Searching).to_owned(),
             Some(Status::Reading) => t.get(Text::Reading).to_owned(),
-            Some(Status::RunningTool { name: Some(tool) }) if !tool.is_empty() => {
-                fill(t.get(Text::RunningToolNamed), &[("tool", &tool)])
-            }
+            Some(Status::RunningTool { name: Some(tool) }) if !tool.is_empty() => fill(
+                t.get(Text::RunningToolNamed),
+                &[("tool", &format!("\u{2068}{tool}\u{2069}"))],
+            ),
             Some(Status::RunningTool { .. }) => t.get(Text::RunningTool).to_owned(),
             Some(Status::Thinking) | None => t.get(Text::Thinking).to_owned(),
             Some(Status::Answering) => t.get(Text::Answering).to_owned(),

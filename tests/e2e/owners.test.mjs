@@ -80,6 +80,10 @@ test('data-trigger: a site button asks its question before the wasm has loaded; 
   assert.equal(open.detail.via, 'trigger');
   assert.ok(await panel(page).isVisible());
   assert.equal((await events(page, 'sherpa:question')).length, 1, 'the plain trigger asked nothing');
+  // The page's own script says "api".
+  await page.evaluate(() => window.Sherpa.ask('What plans are there?'));
+  assert.equal((await waitEvent(page, 'sherpa:question', 2)).detail.via, 'api');
+  await waitEvent(page, 'sherpa:message', 2);
   assert.deepEqual(page.consoleErrors, []);
   page.host.stop();
 });
@@ -320,5 +324,17 @@ test('data-mode="panel" without push covers the page; in Arabic it docks to the 
   await page.keyboard.press('Escape');
   assert.equal((await waitEvent(page, 'sherpa:close')).detail.via, 'escape');
   await page.waitForFunction(() => document.querySelector('sherpa-chat').shadowRoot.activeElement?.getAttribute('part') === 'launcher');
+  page.host.stop();
+});
+
+test('a follow-up chip reports its question as via "follow-up"', async () => {
+  const page = await site('data-backend="odyssey" data-workspace-id="lumen" data-user-id="u" data-api-key="od_k"', { load: 'eager' });
+  await ask(page, 'How do I export my notes?', w(page));
+  const chip = lastAnswer(w(page)).locator('[part~="follow-up"]').first();
+  await chip.waitFor();
+  const q = await chip.innerText();
+  await chip.click();
+  const ev = await waitEvent(page, 'sherpa:question', 2);
+  assert.deepEqual([ev.detail.via, ev.detail.question], ['follow-up', q]);
   page.host.stop();
 });
