@@ -288,6 +288,10 @@
   }
   function openers() {
     var sel = attr(script, 'trigger');
+    try { if (sel) doc.querySelector(sel); } catch (e) {
+      console.error('sherpa: data-trigger="' + sel + '" is not a CSS selector');
+      sel = '';
+    }
     if (sel) on(doc, 'click', function (e) {
       var hit = e.target.closest && e.target.closest(sel);
       if (!hit) return;

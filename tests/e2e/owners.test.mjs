@@ -338,3 +338,15 @@ test('a follow-up chip reports its question as via "follow-up"', async () => {
   assert.deepEqual([ev.detail.via, ev.detail.question], ['follow-up', q]);
   page.host.stop();
 });
+
+test('a data-trigger that is not a CSS selector is one console line; clicks on the page throw nothing', async () => {
+  const page = await site('data-trigger="[[not a selector" data-load="eager"', { load: 'eager' });
+  await waitEvent(page, 'sherpa:ready');
+  await page.locator('#help').click();
+  await page.locator('h1').click();
+  await w(page).locator('[part~="launcher"]').click();
+  await panel(page).waitFor();
+  assert.deepEqual(page.consoleErrors, ['sherpa: data-trigger="[[not a selector" is not a CSS selector']);
+  assert.deepEqual(await events(page, 'sherpa:question'), []);
+  page.host.stop();
+});
