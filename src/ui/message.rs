@@ -4,7 +4,7 @@
 use leptos::html;
 use leptos::prelude::*;
 use sherpa_protocol::markdown::safe_href;
-use sherpa_protocol::{Cut, Document, Status};
+use sherpa_protocol::{Cut, Document};
 use wasm_bindgen::{JsCast, JsValue};
 
 use super::markdown::{element, element_with, Answer, CiteCtx};
@@ -84,24 +84,7 @@ fn status_line(msg: Message, texts: &'static Texts) -> AnyView {
         if !state.is_live() {
             return None;
         }
-        let t = texts;
-        Some(match s {
-            // The server's words are isolated (FSI … PDI): they keep their own direction
-            // inside the sentence of a right-to-left widget.
-            Some(Status::Searching { queries }) if !queries.is_empty() => fill(
-                t.get(Text::SearchingFor),
-                &[("query", &format!("\u{2068}{}\u{2069}", queries.join(", ")))],
-            ),
-            Some(Status::Searching { .. }) => t.get(Text::Searching).to_owned(),
-            Some(Status::Reading) => t.get(Text::Reading).to_owned(),
-            Some(Status::RunningTool { name: Some(tool) }) if !tool.is_empty() => fill(
-                t.get(Text::RunningToolNamed),
-                &[("tool", &format!("\u{2068}{tool}\u{2069}"))],
-            ),
-            Some(Status::RunningTool { .. }) => t.get(Text::RunningTool).to_owned(),
-            Some(Status::Thinking) | None => t.get(Text::Thinking).to_owned(),
-            Some(Status::Answering) => t.get(Text::Answering).to_owned(),
-        })
+        Some(crate::status::status_text(texts, s.as_ref()))
     };
     let waiting = move || msg.state.get().is_live() && msg.text.with(String::is_empty);
     show(waiting, move || {
