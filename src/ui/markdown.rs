@@ -2,12 +2,15 @@
 //! HTML is already text, link targets already checked); this module only maps nodes to
 //! elements. No HTML string is ever parsed: everything is built node by node.
 //!
-//! Streaming: finished blocks are rendered once (keyed by block id) and never touched again;
-//! only the growing tail block is rebuilt on each delta.
+//! Streaming: finished blocks are rendered once (keyed by block id) and touched again only
+//! when a later block defines a link reference they use; only the growing tail block is
+//! rebuilt on each delta.
 
 use leptos::either::Either;
 use leptos::prelude::*;
-use sherpa_protocol::markdown::{parse, Align, Node};
+use sherpa_protocol::markdown::{
+    add_definitions, definitions, parse, parse_with, Align, Node, Refs,
+};
 use sherpa_protocol::tail::provisional;
 
 use crate::i18n::Text;
@@ -29,6 +32,17 @@ pub fn Answer(ctx: CiteCtx) -> impl IntoView {
     let msg = ctx.msg;
     let root = NodeRef::<leptos::html::Div>::new();
     root.on_load(move |el| super::cite_card::listen(el.into(), ctx));
+    // The link reference definitions of every committed block: a reference resolves against a
+    // definition in any block, as in the whole text. Changes only when a new label arrives.
+    let refs = Memo::new(move |_| {
+        msg.blocks.with(|blocks| {
+            let mut refs = Refs::new();
+            for b in blocks {
+                add_definitions(&mut refs, definitions(&b.source));
+            }
+            refs
+        })
+    });
     view! {
         <div part="answer" class="answer" dir="auto" node_ref=root>
             {keyed_list(
@@ -38,11 +52,23 @@ pub fn Answer(ctx: CiteCtx) -> impl IntoView {
                         .blocks
                         .with_untracked(|b| b.iter().find(|b| b.id as u64 == id).map(|b| b.source.clone()))
                         .unwrap_or_default();
-                    render_nodes(parse(&source), ctx)
+                    committed_block(source, refs, ctx)
                 },
             )}
-            {move || msg.tail.with(|t| (!t.is_empty()).then(|| render_nodes(parse(&provisional(t)), ctx)))}
+            {move || msg.tail.with(|t| (!t.is_empty()).then(|| {
+                render_nodes(refs.with(|r| parse_with(&provisional(t), r)), ctx)
+            }))}
         </div>
+    }
+}
+
+/// A committed block, rendered once; again only if it may hold a reference (`[`) and a later
+/// block brought a definition.
+fn committed_block(source: String, refs: Memo<Refs>, ctx: CiteCtx) -> AnyView {
+    if source.contains('[') {
+        (move || render_nodes(refs.with(|r| parse_with(&source, r)), ctx)).into_any()
+    } else {
+        render_nodes(parse(&source), ctx)
     }
 }
 
