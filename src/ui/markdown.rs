@@ -8,6 +8,7 @@
 
 use leptos::either::Either;
 use leptos::prelude::*;
+use sherpa_protocol::highlight::highlight;
 use sherpa_protocol::markdown::{
     add_definitions, definitions, parse, parse_with, Align, Node, Refs,
 };
@@ -267,6 +268,7 @@ fn code_block(lang: Option<String>, code: String, ctx: CiteCtx) -> AnyView {
     let (copy, done) = (ctx.texts.get(Text::CopyCode), ctx.texts.get(Text::Copied));
     let text = code.clone();
     let class = lang.as_ref().map(|l| format!("language-{l}"));
+    let lang_name = lang.clone();
     view! {
         <div class="code">
             <div class="code-bar">
@@ -276,10 +278,29 @@ fn code_block(lang: Option<String>, code: String, ctx: CiteCtx) -> AnyView {
                     {super::message::swap_label(copied, copy, done)}
                 </button>
             </div>
-            {element("pre", element_with("code", "class", class, code.into_any()))}
+            {element("pre", element_with("code", "class", class, highlighted(lang_name, code)))}
         </div>
     }
     .into_any()
+}
+
+/// The code as text nodes, in spans of a token class (`tok-kw`, `tok-str`…) where the
+/// language is one [`highlight`] knows; plain text otherwise.
+fn highlighted(lang: Option<String>, code: String) -> AnyView {
+    let Some(pieces) = lang.and_then(|l| highlight(&l, &code)) else {
+        return code.into_any();
+    };
+    pieces
+        .into_iter()
+        .map(|(range, tok)| {
+            let text = code.get(range).unwrap_or_default().to_string();
+            match tok {
+                Some(t) => element_with("span", "class", Some(t.class().into()), text.into_any()),
+                None => text.into_any(),
+            }
+        })
+        .collect_view()
+        .into_any()
 }
 
 /// An inline citation: a button once its document is known; a quiet placeholder while the

@@ -187,7 +187,7 @@ test('history: "New chat" keeps the conversation; it reopens (and continues in i
   const w = page.locator('#w');
   await page.evaluate(() => {
     window.switched = [];
-    document.addEventListener('sherpa:history', (e) => window.switched.push(e.detail));
+    document.addEventListener('sherpa:history-switch', (e) => window.switched.push(e.detail));
   });
   await ask(page, 'Can I get a refund?', w);
   const first = await answerIn(w, 'done');
@@ -215,10 +215,14 @@ test('history: "New chat" keeps the conversation; it reopens (and continues in i
   await w.locator('[part~="message-user"]').first().waitFor();
   assert.equal(await w.locator('[part~="message-user"]').first().innerText(), 'Can I get a refund?');
   assert.equal(await w.locator('[part~="message-assistant"] [part~="answer"]').first().innerText(), firstAnswer);
-  assert.deepEqual(await page.evaluate(() => window.switched), [{ title: 'Can I get a refund?' }]);
   await ask(page, 'And how long does it take?', w);
   await answerIn(w, 'done');
   const sent = (await requests(dev)).filter((r) => r.path.endsWith('send-chat-message'));
+  const switched = await page.evaluate(() => window.switched);
+  assert.equal(switched.length, 1);
+  assert.ok(switched[0].from && switched[0].to && switched[0].from !== switched[0].to, JSON.stringify(switched));
+  assert.equal(switched[0].to, sent[2].body.chat_session_id, 'to: the reopened conversation');
+  assert.equal(switched[0].conversationId, switched[0].to);
   assert.equal(sent.length, 3);
   assert.equal(sent[2].body.chat_session_id, sent[0].body.chat_session_id, 'continued in the first session');
   assert.notEqual(sent[1].body.chat_session_id, sent[0].body.chat_session_id);
