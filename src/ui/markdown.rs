@@ -2,13 +2,19 @@
 //! HTML is already text, link targets already checked); this module only maps nodes to
 //! elements. No HTML string is ever parsed: everything is built node by node.
 //!
-//! Streaming: finished blocks are rendered once (keyed by block id) and never touched again;
-//! only the growing tail block is rebuilt on each delta.
+//! Streaming: finished blocks are rendered once (keyed by block id) and never touched again.
+//! The growing tail block is shown at most once per animation frame ([`TailView`]): deltas
+//! accumulate, and where they only made the tail's last text longer, that text node is
+//! extended; otherwise the block is rebuilt. When a block commits or the answer ends, the
+//! tail is brought up to date at once, so the end never waits a frame.
 
 use leptos::either::Either;
 use leptos::prelude::*;
 use sherpa_protocol::markdown::{parse, Align, Node};
-use sherpa_protocol::tail::provisional;
+use sherpa_protocol::tail::{provisional, text_extension};
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use wasm_bindgen::JsCast;
 
 use crate::i18n::Text;
 use crate::state::Message;
@@ -29,6 +35,7 @@ pub fn Answer(ctx: CiteCtx) -> impl IntoView {
     let msg = ctx.msg;
     let root = NodeRef::<leptos::html::Div>::new();
     root.on_load(move |el| super::cite_card::listen(el.into(), ctx));
+    let tail = TailView::new(msg, root);
     view! {
         <div part="answer" class="answer" dir="auto" node_ref=root>
             {keyed_list(
@@ -41,8 +48,107 @@ pub fn Answer(ctx: CiteCtx) -> impl IntoView {
                     render_nodes(parse(&source), ctx)
                 },
             )}
-            {move || msg.tail.with(|t| (!t.is_empty()).then(|| render_nodes(parse(&provisional(t)), ctx)))}
+            {move || {
+                tail.rebuilt.track();
+                tail.shown.with_value(|s| {
+                    let nodes = s.borrow().clone();
+                    (!nodes.is_empty()).then(|| render_nodes(nodes, ctx))
+                })
+            }}
         </div>
+    }
+}
+
+/// The tail block as shown: brought up to date once per frame from `msg.tail`.
+#[derive(Clone, Copy)]
+struct TailView {
+    /// The nodes on screen (after any text extension).
+    shown: StoredValue<Rc<RefCell<Vec<Node>>>, LocalStorage>,
+    /// Notified when the tail must be rendered anew from `shown`.
+    rebuilt: Trigger,
+}
+
+impl TailView {
+    fn new(msg: Message, root: NodeRef<leptos::html::Div>) -> Self {
+        let view = TailView {
+            shown: StoredValue::new_local(Rc::default()),
+            rebuilt: Trigger::new(),
+        };
+        let frame = Rc::new(Cell::new(false));
+        let blocks = Cell::new(0usize);
+        Effect::new(move |_| {
+            let empty = msg.tail.with(String::is_empty);
+            let committed = msg.blocks.with(Vec::len);
+            // A block committed or the answer ended: no waiting, the end is shown at once.
+            if empty || committed != blocks.replace(committed) {
+                view.update(msg, root);
+            } else if !frame.replace(true) {
+                let frame = frame.clone();
+                request_animation_frame(move || {
+                    frame.set(false);
+                    view.update(msg, root);
+                });
+            }
+        });
+        view
+    }
+
+    /// Shows the current tail: extends the last text node when only it grew, else rebuilds.
+    fn update(self, msg: Message, root: NodeRef<leptos::html::Div>) {
+        let Some(nodes) = msg.tail.try_with_untracked(|t| parse(&provisional(t))) else {
+            return; // the message is gone
+        };
+        let Some(shown) = self.shown.try_get_value() else {
+            return;
+        };
+        let mut shown = shown.borrow_mut();
+        if *shown == nodes {
+            return;
+        }
+        let extended = text_extension(&shown, &nodes).is_some_and(|added| {
+            let old = last_text(&shown).unwrap_or_default();
+            root.get_untracked()
+                .and_then(|el| last_text_node(&el))
+                .filter(|t| t.data() == old)
+                .is_some_and(|t| t.append_data(added).is_ok())
+        });
+        *shown = nodes;
+        drop(shown);
+        if !extended {
+            self.rebuilt.notify();
+        }
+    }
+}
+
+/// The text of the last leaf of `nodes`, when it is text (plain, code span or code block).
+fn last_text(nodes: &[Node]) -> Option<&str> {
+    match nodes.last()? {
+        Node::Text(t) | Node::Code(t) | Node::CodeBlock { code: t, .. } => Some(t),
+        Node::Paragraph(c)
+        | Node::BlockQuote(c)
+        | Node::Item(c)
+        | Node::Emphasis(c)
+        | Node::Strong(c)
+        | Node::Strikethrough(c)
+        | Node::Heading { children: c, .. }
+        | Node::List { items: c, .. }
+        | Node::Link { children: c, .. } => last_text(c),
+        _ => None,
+    }
+}
+
+/// The last text node under `el` (comment markers skipped), if the deepest last node is text.
+fn last_text_node(el: &web_sys::Element) -> Option<web_sys::Text> {
+    let mut node: web_sys::Node = el.clone().into();
+    loop {
+        let mut child = node.last_child()?;
+        while child.node_type() == web_sys::Node::COMMENT_NODE {
+            child = child.previous_sibling()?;
+        }
+        if child.node_type() == web_sys::Node::TEXT_NODE {
+            return child.dyn_into().ok();
+        }
+        node = child;
     }
 }
 
@@ -239,14 +345,26 @@ fn render_node(node: Node, ctx: CiteCtx) -> AnyView {
 fn code_block(lang: Option<String>, code: String, ctx: CiteCtx) -> AnyView {
     let copied = RwSignal::new(false);
     let (copy, done) = (ctx.texts.get(Text::CopyCode), ctx.texts.get(Text::Copied));
-    let text = code.clone();
     let class = lang.as_ref().map(|l| format!("language-{l}"));
+    // The code as on screen now: a streaming block's text node may have grown since.
+    let shown_code = |e: web_sys::MouseEvent| {
+        let block = e
+            .target()?
+            .dyn_into::<web_sys::Element>()
+            .ok()?
+            .closest(".code")
+            .ok()??;
+        block.query_selector("pre code").ok()??.text_content()
+    };
     view! {
         <div class="code">
             <div class="code-bar">
                 {element_with("span", "class", Some("code-lang".into()), lang.unwrap_or_default().into_any())}
                 <button type="button" part="copy-code" class="small"
-                    on:click=move |_| { copy_to_clipboard(&text); copied.set(true); }>
+                    on:click=move |e| {
+                        copy_to_clipboard(&shown_code(e).unwrap_or_default());
+                        copied.set(true);
+                    }>
                     {super::message::swap_label(copied, copy, done)}
                 </button>
             </div>

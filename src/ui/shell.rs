@@ -240,12 +240,18 @@ fn conversation(
         move || thread.set_scroll_top(thread.scroll_height())
     };
     {
+        // At most one scroll a frame, however many deltas arrived in it (each scroll reads
+        // the thread's height, a layout).
         let scroll = scroll_to_bottom.clone();
+        let queued = std::rc::Rc::new(std::cell::Cell::new(false));
         Effect::new(move |_| {
             chat.grew.track();
-            if pinned.get_untracked() {
-                let scroll = scroll.clone();
-                request_animation_frame(scroll);
+            if pinned.get_untracked() && !queued.replace(true) {
+                let (scroll, queued) = (scroll.clone(), queued.clone());
+                request_animation_frame(move || {
+                    queued.set(false);
+                    scroll();
+                });
             }
         });
     }

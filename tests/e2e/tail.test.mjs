@@ -14,9 +14,11 @@ const delta = (content) => P({ type: 'message_delta', content });
 /** A mock whose one answer is written step by step: `mock.next(text)` sends a delta,
  * `mock.end()` the stop packet. */
 async function startMock() {
+  // Each test's question opens one response; `ready()` waits for the next one not yet used.
   let res;
-  let opened;
-  const ready = new Promise((r) => { opened = r; });
+  let served = 0;
+  let used = 0;
+  let opened = () => {};
   const backend = await mockBackend((req, out, { path, cors }) => {
     if (path === '/api/chat/create-chat-session') {
       out.writeHead(200, { ...cors, 'content-type': 'application/json' });
@@ -28,11 +30,15 @@ async function startMock() {
     out.write(JSON.stringify({ user_message_id: 1, reserved_assistant_message_id: 2 }) + '\n');
     out.write(P({ type: 'message_start', final_documents: null }));
     res = out;
+    served++;
     opened();
   });
   return {
     ...backend,
-    ready: () => ready,
+    ready: async () => {
+      while (served <= used) await new Promise((r) => { opened = r; });
+      used++;
+    },
     next: (text) => res.write(delta(text)),
     end: () => res.end(P({ type: 'stop', stop_reason: null })),
   };
@@ -75,5 +81,47 @@ test('open bold, code and tables render as such while they stream; an unclosed m
   // The final text never closed its bold: CommonMark shows the marker as text.
   assert.match(await answer.innerText(), /Then \*\*keep it/);
   assert.equal(await answer.locator('table td', { hasText: 'Pro' }).count(), 1);
+  await page.context().close();
+});
+
+// Issue 16 item 1: the tail is shown at most once a frame, and a delta that only makes its
+// last text longer extends that text node: the paragraph and the code block on screen are
+// the same elements after more text arrived (a rebuild would have replaced them).
+test('a growing paragraph or code block keeps its elements: the last text node is extended', async () => {
+  const page = await widgetPage(browser, dev, 'data-backend="onyx" data-persona-id="0"', { inline: true, apiBase: `${mock.url}/api` });
+  const w = page.locator('#w');
+  await ask(page, 'How do I export?', w);
+  await mock.ready();
+  const answer = w.locator('[part~="answer"]');
+  const mark = (sel) => page.evaluate((sel) => {
+    const el = [...document.querySelector('#w').shadowRoot.querySelectorAll(`[part~="answer"] ${sel}`)].pop();
+    window.__marked = el;
+    return el.textContent;
+  }, sel);
+  const same = (sel) => page.evaluate((sel) => {
+    const el = [...document.querySelector('#w').shadowRoot.querySelectorAll(`[part~="answer"] ${sel}`)].pop();
+    return el === window.__marked && el.isConnected;
+  }, sel);
+
+  mock.next('Open the settings');
+  await answer.locator('p', { hasText: 'Open the settings' }).waitFor();
+  assert.equal(await mark('p'), 'Open the settings');
+  mock.next(' page and choose');
+  await answer.locator('p', { hasText: 'settings page and choose' }).waitFor();
+  assert.equal(await same('p'), true, 'the paragraph was extended, not rebuilt');
+
+  mock.next(' export.\n\n```js\nconst a = 1;\n');
+  await answer.locator('pre code', { hasText: 'const a = 1;' }).waitFor();
+  await mark('pre code');
+  mock.next('const b = 2;\nconst');
+  await answer.locator('pre code', { hasText: 'const b = 2;\nconst' }).waitFor();
+  assert.equal(await same('pre code'), true, 'the code block was extended, not rebuilt');
+
+  mock.next(' c = *3*;\n```\n\nDone **now');
+  await answer.locator('strong', { hasText: 'now' }).waitFor();
+  mock.end();
+  await answerIn(w, 'done');
+  assert.equal(await answer.locator('pre code').innerText(), 'const a = 1;\nconst b = 2;\nconst c = *3*;\n');
+  assert.match(await answer.innerText(), /Open the settings page and choose export\./);
   await page.context().close();
 });

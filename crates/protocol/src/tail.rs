@@ -7,6 +7,8 @@
 
 use std::borrow::Cow;
 
+use crate::markdown::Node;
+
 /// The tail as it should be parsed for display until more text arrives.
 pub fn provisional(tail: &str) -> Cow<'_, str> {
     let first = tail.trim_start();
@@ -22,6 +24,65 @@ pub fn provisional(tail: &str) -> Cow<'_, str> {
         return tail;
     }
     Cow::Owned(format!("{body}{closers}"))
+}
+
+/// When `new` is `old` with only its very last text made longer (every other node the same),
+/// the text added at the end; `None` when anything else changed. The widget then extends the
+/// text node on screen instead of rebuilding the tail block.
+pub fn text_extension<'a>(old: &[Node], new: &'a [Node]) -> Option<&'a str> {
+    let (n_last, n_rest) = new.split_last()?;
+    let (o_last, o_rest) = old.split_last()?;
+    if n_rest != o_rest {
+        return None;
+    }
+    let grown = |o: &str, n: &'a str| n.strip_prefix(o).filter(|_| !o.is_empty());
+    match (o_last, n_last) {
+        (Node::Text(o), Node::Text(n)) | (Node::Code(o), Node::Code(n)) => grown(o, n),
+        (Node::CodeBlock { lang: ol, code: o }, Node::CodeBlock { lang: nl, code: n })
+            if ol == nl =>
+        {
+            grown(o, n)
+        }
+        (Node::Paragraph(o), Node::Paragraph(n))
+        | (Node::BlockQuote(o), Node::BlockQuote(n))
+        | (Node::Item(o), Node::Item(n))
+        | (Node::Emphasis(o), Node::Emphasis(n))
+        | (Node::Strong(o), Node::Strong(n))
+        | (Node::Strikethrough(o), Node::Strikethrough(n)) => text_extension(o, n),
+        (
+            Node::Heading {
+                level: ol,
+                children: o,
+            },
+            Node::Heading {
+                level: nl,
+                children: n,
+            },
+        ) if ol == nl => text_extension(o, n),
+        (
+            Node::List {
+                start: os,
+                items: o,
+            },
+            Node::List {
+                start: ns,
+                items: n,
+            },
+        ) if os == ns => text_extension(o, n),
+        (
+            Node::Link {
+                href: oh,
+                title: ot,
+                children: o,
+            },
+            Node::Link {
+                href: nh,
+                title: nt,
+                children: n,
+            },
+        ) if oh == nh && ot == nt => text_extension(o, n),
+        _ => None,
+    }
 }
 
 /// A table in the making: a lone header row is held back (it may still become a paragraph),
@@ -237,6 +298,42 @@ mod tests {
                 !text.contains('|') && !text.contains("--"),
                 "{end}: {text:?}"
             );
+        }
+    }
+
+    #[test]
+    fn only_a_grown_last_text_is_an_extension() {
+        let ext = |a: &str, b: &str| {
+            let (o, n) = (parse(&provisional(a)), parse(&provisional(b)));
+            text_extension(&o, &n).map(str::to_owned)
+        };
+        assert_eq!(ext("Hello wor", "Hello world").as_deref(), Some("ld"));
+        assert_eq!(ext("- a\n- b", "- a\n- bc").as_deref(), Some("c"));
+        assert_eq!(
+            ext("```js\nlet a", "```js\nlet a = 1;\nb").as_deref(),
+            Some(" = 1;\nb")
+        );
+        assert_eq!(ext("**bold te", "**bold text").as_deref(), Some("xt"));
+        assert_eq!(ext("Hello", "Hello *wor"), None, "a new emphasis node");
+        assert_eq!(ext("- a", "- a\n- b"), None, "a new item");
+        assert_eq!(
+            ext("a [x](https://a.example/", "a [x](https://a.example/b"),
+            None
+        );
+        assert_eq!(ext("```js\nx", "```ts\nx"), None);
+        assert_eq!(ext("Hello", "Hello").as_deref(), Some(""), "nothing new");
+    }
+
+    proptest::proptest! {
+        /// Whenever an extension is reported, applying it gives exactly the new tree's text.
+        #[test]
+        fn an_extension_is_exact(a in "[a-z *_`~\\[\\]()|:\n-]{0,30}", b in "[a-z *\n]{0,10}") {
+            let grown = format!("{a}{b}");
+            let (o, n) = (parse(&provisional(&a)), parse(&provisional(&grown)));
+            if let Some(added) = text_extension(&o, &n) {
+                let (want, got) = (plain_text(&n), format!("{}{added}", plain_text(&o)));
+                proptest::prop_assert_eq!(got.trim_end(), want.trim_end());
+            }
         }
     }
 
