@@ -505,6 +505,17 @@ const RTL_SCRIPTS: &[&str] = &[
     "adlm", "arab", "aran", "hebr", "mand", "mend", "nkoo", "rohg", "samr", "syrc", "thaa", "yezi",
 ];
 
+/// The primary subtags of the languages with their own texts, English first.
+pub fn languages() -> impl Iterator<Item = &'static str> {
+    LANGS.iter().map(|(code, _)| *code)
+}
+
+/// The subtags [`direction`] reads as right to left: primary language subtags, and script
+/// subtags (lower case). The loader places its launcher by them before the module runs.
+pub fn rtl_subtags() -> (&'static [&'static str], &'static [&'static str]) {
+    (RTL_LANGS, RTL_SCRIPTS)
+}
+
 /// The subtags of a BCP 47 tag; `_` is accepted as a separator too (`fr_CA`).
 fn subtags(lang: &str) -> impl Iterator<Item = &str> {
     lang.trim().split(['-', '_'])

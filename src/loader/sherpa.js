@@ -23,8 +23,8 @@
  * Several script tags on one page share one module.
  *
  * Built by scripts/build-loader.mjs (from scripts/build), which replaces LAUNCHER_CSS below with
- * the launcher's rules from style/sherpa.css and I18N with facts from src/i18n.rs; this source
- * file does not run as is. */
+ * the launcher's rules from style/sherpa.css and I18N with texts and subtags from src/i18n.rs,
+ * both as examples/loader_facts.rs prints them; this source file does not run as is. */
 (function () {
   'use strict';
   var CSS = '/*LAUNCHER_CSS*/';

@@ -2,15 +2,18 @@
 //! HTML is already text, link targets already checked); this module only maps nodes to
 //! elements. No HTML string is ever parsed: everything is built node by node.
 //!
-//! Streaming: finished blocks are rendered once (keyed by block id) and never touched again.
-//! The growing tail block is shown at most once per animation frame ([`TailView`]): deltas
-//! accumulate, and where they only made the tail's last text longer, that text node is
-//! extended; otherwise the block is rebuilt. When a block commits or the answer ends, the
-//! tail is brought up to date at once, so the end never waits a frame.
+//! Streaming: finished blocks are rendered once (keyed by block id) and touched again only
+//! when a later block defines a link reference they use. The growing tail block is shown at
+//! most once per animation frame ([`TailView`]): deltas accumulate, and where they only made
+//! the tail's last text longer, that text node is extended; otherwise the block is rebuilt.
+//! When a block commits or the answer ends, the tail is brought up to date at once, so the
+//! end never waits a frame.
 
 use leptos::either::Either;
 use leptos::prelude::*;
-use sherpa_protocol::markdown::{parse, Align, Node};
+use sherpa_protocol::markdown::{
+    add_definitions, definitions, parse, parse_with, Align, Node, Refs,
+};
 use sherpa_protocol::tail::{provisional, text_extension};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -35,7 +38,18 @@ pub fn Answer(ctx: CiteCtx) -> impl IntoView {
     let msg = ctx.msg;
     let root = NodeRef::<leptos::html::Div>::new();
     root.on_load(move |el| super::cite_card::listen(el.into(), ctx));
-    let tail = TailView::new(msg, root);
+    // The link reference definitions of every committed block: a reference resolves against a
+    // definition in any block, as in the whole text. Changes only when a new label arrives.
+    let refs = Memo::new(move |_| {
+        msg.blocks.with(|blocks| {
+            let mut refs = Refs::new();
+            for b in blocks {
+                add_definitions(&mut refs, definitions(&b.source));
+            }
+            refs
+        })
+    });
+    let tail = TailView::new(msg, root, refs);
     view! {
         <div part="answer" class="answer" dir="auto" node_ref=root>
             {keyed_list(
@@ -45,7 +59,7 @@ pub fn Answer(ctx: CiteCtx) -> impl IntoView {
                         .blocks
                         .with_untracked(|b| b.iter().find(|b| b.id as u64 == id).map(|b| b.source.clone()))
                         .unwrap_or_default();
-                    render_nodes(parse(&source), ctx)
+                    committed_block(source, refs, ctx)
                 },
             )}
             {move || {
@@ -69,7 +83,7 @@ struct TailView {
 }
 
 impl TailView {
-    fn new(msg: Message, root: NodeRef<leptos::html::Div>) -> Self {
+    fn new(msg: Message, root: NodeRef<leptos::html::Div>, refs: Memo<Refs>) -> Self {
         let view = TailView {
             shown: StoredValue::new_local(Rc::default()),
             rebuilt: Trigger::new(),
@@ -81,12 +95,12 @@ impl TailView {
             let committed = msg.blocks.with(Vec::len);
             // A block committed or the answer ended: no waiting, the end is shown at once.
             if empty || committed != blocks.replace(committed) {
-                view.update(msg, root);
+                view.update(msg, root, refs);
             } else if !frame.replace(true) {
                 let frame = frame.clone();
                 request_animation_frame(move || {
                     frame.set(false);
-                    view.update(msg, root);
+                    view.update(msg, root, refs);
                 });
             }
         });
@@ -94,8 +108,11 @@ impl TailView {
     }
 
     /// Shows the current tail: extends the last text node when only it grew, else rebuilds.
-    fn update(self, msg: Message, root: NodeRef<leptos::html::Div>) {
-        let Some(nodes) = msg.tail.try_with_untracked(|t| parse(&provisional(t))) else {
+    fn update(self, msg: Message, root: NodeRef<leptos::html::Div>, refs: Memo<Refs>) {
+        let parsed = msg
+            .tail
+            .try_with_untracked(|t| refs.try_with_untracked(|r| parse_with(&provisional(t), r)));
+        let Some(Some(nodes)) = parsed else {
             return; // the message is gone
         };
         let Some(shown) = self.shown.try_get_value() else {
@@ -149,6 +166,16 @@ fn last_text_node(el: &web_sys::Element) -> Option<web_sys::Text> {
             return child.dyn_into().ok();
         }
         node = child;
+    }
+}
+
+/// A committed block, rendered once; again only if it may hold a reference (`[`) and a later
+/// block brought a definition.
+fn committed_block(source: String, refs: Memo<Refs>, ctx: CiteCtx) -> AnyView {
+    if source.contains('[') {
+        (move || render_nodes(refs.with(|r| parse_with(&source, r)), ctx)).into_any()
+    } else {
+        render_nodes(parse(&source), ctx)
     }
 }
 

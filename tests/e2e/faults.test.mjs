@@ -45,7 +45,7 @@ async function failsThenRetries({ page, w }, message, { partial = false, questio
   assert.match(text, message);
   assert.equal(await w.locator('[part~="message-user"]').innerText(), question, 'question kept');
   const kept = await a.locator('[part~="answer"]').innerText();
-  if (partial) assert.ok(kept.trim().length > 0, 'partial answer kept');
+  if (partial) assert.ok(kept.trim().length > 0, `partial answer kept; the message reads: ${JSON.stringify(await a.innerText())}`);
   await a.locator('[part~="retry"]').click();
   const done = await answerIn(w, 'done');
   assert.equal(await w.locator('[part~="error"]').count(), 0, 'error gone after retry');

@@ -125,3 +125,26 @@ test('a growing paragraph or code block keeps its elements: the last text node i
   assert.match(await answer.innerText(), /Open the settings page and choose export\./);
   await page.context().close();
 });
+
+test('a reference link resolves against a definition in a later block, as in the whole text', async () => {
+  const page = await widgetPage(browser, dev, 'data-backend="onyx" data-persona-id="0"', { inline: true, apiBase: `${mock.url}/api` });
+  const w = page.locator('#w');
+  await ask(page, 'Where is the export guide?', w);
+  await mock.ready();
+  const answer = w.locator('[part~="answer"]');
+
+  // The first paragraph is committed (a later block has started) before its link is defined.
+  mock.next('Read the [export guide][guide] first.\n\nThen open the menu.\n\n');
+  await answer.locator('p', { hasText: 'Then open the menu.' }).waitFor();
+  assert.match(await answer.innerText(), /\[export guide\]\[guide\]/, 'undefined so far: literal text');
+
+  mock.next('[guide]: https://help.example/export "Export guide"\n\nDone.');
+  mock.end();
+  await answerIn(w, 'done');
+  const link = answer.locator('a', { hasText: 'export guide' });
+  await link.waitFor();
+  assert.equal(await link.getAttribute('href'), 'https://help.example/export');
+  const text = await answer.innerText();
+  assert.doesNotMatch(text, /\[guide\]|help\.example/, 'neither the reference nor the definition shows as text');
+  await page.context().close();
+});

@@ -33,9 +33,10 @@
 //! widget re-renders it anyway. Lines end at `\n` (a CR before it is dropped); a bare
 //! CR is an ordinary character.
 //!
-//! Not supported across blocks: link reference definitions (`[1]: https://…`). Each block is
-//! parsed on its own, so a reference-style link resolves only against definitions in the same
-//! block; elsewhere it stays literal text. Answers from chat backends use inline links.
+//! Link reference definitions (`[1]: https://…`) reach across blocks: each block is parsed
+//! with [`parse_with`] and the definitions of every block so far ([`definitions`],
+//! [`add_definitions`]), and a block holding a reference is rendered again when a later block
+//! brings a new definition, so the finished answer renders exactly like its whole text.
 //!
 //! # Safe tree: [`parse`]
 //!
@@ -55,8 +56,8 @@
 //!   …) gives `href: None` and the text is kept;
 //! * images are never loaded (a server-chosen image URL is a tracking pixel): [`Node::Image`]
 //!   carries the alt text and a checked href, to be shown as a link;
-//! * bare `http://` and `https://` URLs in text become links (GFM "extended autolinks";
-//!   `www.` without a scheme is left as text);
+//! * bare `http://` and `https://` URLs, `www.` addresses and e-mail addresses in text become
+//!   links (GFM "extended autolinks"), raw HTML included (it is text here);
 //! * citation markers ([`MARK_OPEN`] digits [`MARK_CLOSE`]) become
 //!   [`Node::Citation`]; inside code they are shown as `[n]`; stray marker characters are
 //!   removed, so private-use characters never reach the screen;
@@ -187,8 +188,19 @@ impl BlockSplitter {
         for (i, block) in blocks.iter().enumerate() {
             let final_here = match blocks.get(i + 1) {
                 // A later top-level block has started: this one is closed, provided the
-                // next one really starts on a later line.
-                Some(next) => block.end <= next.start,
+                // next one really starts on a later line, and is not a last block that may
+                // still turn out to be reference definitions (`[1]:` before its destination
+                // has arrived), which are no block: this one could still grow over them.
+                Some(next) => {
+                    let may_vanish = !at_end
+                        && block.kind == TopKind::Open
+                        && next.kind == TopKind::Open
+                        && i + 2 == blocks.len()
+                        && text
+                            .get(next.start..)
+                            .is_some_and(|t| t.trim_start().starts_with('['));
+                    block.end <= next.start && !may_vanish
+                }
                 None => {
                     at_end
                         || block.kind == TopKind::Closed
@@ -272,15 +284,25 @@ fn long_line_cut(tail: &str) -> Option<usize> {
 
 /// Top-level blocks of `text`, as the block pass sees them.
 fn top_level_blocks(text: &str) -> Vec<TopBlock> {
-    let doc = BlockParser::run(text);
+    let doc = BlockParser::run(text, Refs::new());
     let Some(root) = doc.nodes.first() else {
         return Vec::new();
     };
-    let mut out = Vec::with_capacity(root.children.len());
+    let mut out: Vec<TopBlock> = Vec::with_capacity(root.children.len());
+    let mut after_paragraph = false;
     for &id in &root.children {
         let Some(b) = doc.nodes.get(id) else {
             continue;
         };
+        // A table that split off the paragraph right above it (its header was the
+        // paragraph's last line) stays one block with it: alone, the header line could read
+        // as something else (an indented line is code at the start of a block).
+        let split_table = matches!(b.kind, BKind::Table { .. }) && after_paragraph;
+        after_paragraph = matches!(b.kind, BKind::Paragraph { .. });
+        if let Some(prev) = out.last_mut().filter(|p| split_table && p.end == b.start) {
+            prev.end = b.end;
+            continue;
+        }
         out.push(TopBlock {
             start: b.start,
             end: b.end,
@@ -397,12 +419,40 @@ impl Node {
 
 /// Parses markdown into a safe node tree. Never panics.
 pub fn parse(source: &str) -> Vec<Node> {
-    let doc = BlockParser::run(source);
+    parse_with(source, &Refs::new())
+}
+
+/// [`parse`] for one block of a longer text: `refs` are the reference definitions of the
+/// whole text so far ([`definitions`] of each block, merged with [`add_definitions`]), so a
+/// reference resolves against a definition in another block, as it would in the whole text.
+pub fn parse_with(source: &str, refs: &Refs) -> Vec<Node> {
+    let doc = BlockParser::run(source, refs.clone());
     let mut nodes = Vec::new();
     doc.render_children(0, &mut nodes);
     let mut out = Vec::with_capacity(nodes.len());
     fit(nodes, MAX_DEPTH + 1, &mut out);
     out
+}
+
+/// The link reference definitions in `source`, in order (none unless it contains `]:`).
+pub fn definitions(source: &str) -> Refs {
+    if !source.contains("]:") {
+        return Refs::new();
+    }
+    BlockParser::run(source, Refs::new()).refs
+}
+
+/// Adds `more` (a later block's [`definitions`]) to `refs`, the first definition of a label
+/// winning. Returns whether a label was new (blocks rendered before may now resolve it).
+pub fn add_definitions(refs: &mut Refs, more: Refs) -> bool {
+    let mut added = false;
+    for def in more {
+        if !refs.iter().any(|(l, _, _)| *l == def.0) {
+            refs.push(def);
+            added = true;
+        }
+    }
+    added
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -569,10 +619,11 @@ struct BNode {
     content_line: usize,
 }
 
-/// Reference definitions: (normalised label, destination, title), the last two unescaped.
-/// A plain vector (a message has a handful at most): a `BTreeMap` of this type would add its
-/// own copy of the tree code to the wasm.
-type Refs = Vec<(String, String, String)>;
+/// Link reference definitions: (normalised label, destination, title), the last two
+/// unescaped, in document order (the first definition of a label wins). A plain vector (a
+/// message has a handful at most): a `BTreeMap` of this type would add its own copy of the
+/// tree code to the wasm.
+pub type Refs = Vec<(String, String, String)>;
 
 /// How an open block takes the next line.
 enum Cont {
@@ -598,7 +649,8 @@ struct BlockParser {
 
 impl BlockParser {
     /// Runs the block pass over all of `text`.
-    fn run(text: &str) -> BlockParser {
+    /// The block pass over `text`, with `refs` known beforehand (see [`parse_with`]).
+    fn run(text: &str, refs: Refs) -> BlockParser {
         let mut p = BlockParser {
             nodes: vec![BNode {
                 kind: BKind::Document,
@@ -611,7 +663,7 @@ impl BlockParser {
             open: vec![0],
             matched: 1,
             line_no: 0,
-            refs: Refs::new(),
+            refs,
         };
         let mut start = 0;
         while start < text.len() {
@@ -780,15 +832,24 @@ impl BlockParser {
             }
         }
 
-        // 4. Bookkeeping: every open block now spans this line.
+        // 4. Bookkeeping: every open block now spans this line. A blank line inside a block
+        // quote, fenced code or HTML block is content for it and for the blocks around it (a
+        // list item holding `>` then an empty `>` line has no blank line between items).
         let line_no = self.line_no;
-        for &id in &self.open {
+        let keeps_blank = |kind: &BKind| {
+            matches!(
+                kind,
+                BKind::Fenced { .. } | BKind::Html { .. } | BKind::Quote
+            )
+        };
+        let held = self
+            .open
+            .iter()
+            .rposition(|&id| self.nodes.get(id).is_some_and(|n| keeps_blank(&n.kind)));
+        for (depth, &id) in self.open.iter().enumerate() {
             if let Some(node) = self.nodes.get_mut(id) {
-                let kind_keeps_blank = matches!(
-                    node.kind,
-                    BKind::Fenced { .. } | BKind::Html { .. } | BKind::Quote
-                );
-                if !ln.blank || kind_keeps_blank {
+                // A line that started a block (an empty list item `-`) is not blank either.
+                if !ln.blank || started || held.is_some_and(|h| depth <= h) {
                     node.content_line = line_no;
                 }
                 if !(ln.blank && matches!(node.kind, BKind::Indented { .. })) {
@@ -1155,31 +1216,37 @@ impl BlockParser {
         }
     }
 
-    /// A list is loose when a blank line separates two of its items, or two blocks directly
-    /// inside one item.
+    /// A list is loose when a blank line separates two of its items, or follows a block
+    /// directly inside an item when something follows it in the list (another block of the
+    /// item, or the next item): CommonMark's rule, which also makes `- b\n\n  [r]: /u\n- c`
+    /// loose (the definition is no block, but the blank line after `b` stays).
     fn list_is_tight(&self, list: usize) -> bool {
-        let gap = |a: usize, b: usize| match (self.nodes.get(a), self.nodes.get(b)) {
-            (Some(a), Some(b)) => a.content_line + 1 < b.first_line,
+        let line = |id: usize, first: bool| {
+            self.nodes
+                .get(id)
+                .map(|n| if first { n.first_line } else { n.content_line })
+        };
+        let gap = |a: usize, next: Option<usize>| match (
+            line(a, false),
+            next.and_then(|b| line(b, true)),
+        ) {
+            (Some(a), Some(b)) => a + 1 < b,
             _ => false,
         };
         let Some(list) = self.nodes.get(list) else {
             return true;
         };
-        for pair in list.children.windows(2) {
-            if let [a, b] = *pair {
-                if gap(a, b) {
-                    return false;
-                }
+        for (i, &item) in list.children.iter().enumerate() {
+            let next_item = list.children.get(i + 1).copied();
+            if gap(item, next_item) {
+                return false;
             }
-        }
-        for &item in &list.children {
-            if let Some(item) = self.nodes.get(item) {
-                for pair in item.children.windows(2) {
-                    if let [a, b] = *pair {
-                        if gap(a, b) {
-                            return false;
-                        }
-                    }
+            let Some(node) = self.nodes.get(item) else {
+                continue;
+            };
+            for (j, &child) in node.children.iter().enumerate() {
+                if gap(child, node.children.get(j + 1).copied().or(next_item)) {
+                    return false;
                 }
             }
         }
@@ -1957,6 +2024,7 @@ fn inlines(src: &str, refs: &Refs) -> Vec<Node> {
         dlast: NIL,
         brackets: Vec::new(),
         no_code_close: Vec::new(),
+        html: HtmlScan::default(),
     };
     p.scan();
     p.process_emphasis(0);
@@ -1978,6 +2046,8 @@ struct InlineParser<'a> {
     brackets: Vec<Bracket>,
     /// Backtick run lengths known to have no closing run further on.
     no_code_close: Vec<usize>,
+    /// What raw HTML tags need to find further on, and where it is known to be missing.
+    html: HtmlScan,
 }
 
 impl InlineParser<'_> {
@@ -2044,10 +2114,18 @@ impl InlineParser<'_> {
                         self.node(node);
                         end
                     }
-                    None => {
-                        self.text("<");
-                        i + 1
-                    }
+                    // Raw HTML is one literal span: no markdown inside it.
+                    None => match self.html.tag_end(src, i) {
+                        Some(end) => {
+                            let tag = strip_all_markers(src.get(i..end).unwrap_or(""));
+                            self.node(Node::Text(tag));
+                            end
+                        }
+                        None => {
+                            self.text("<");
+                            i + 1
+                        }
+                    },
                 },
                 b'&' => match entity(src, i) {
                     Some((decoded, end)) => {
@@ -2543,6 +2621,118 @@ fn autolink(s: &str, i: usize) -> Option<(Node, usize)> {
     Some((node, i + 1 + inner.len() + 1))
 }
 
+/// Finds the ends of inline raw HTML (CommonMark 0.31.2, 6.6: open and closing tags,
+/// comments, processing instructions, declarations, CDATA). A search that reached the end of
+/// the text without finding its terminator is remembered, so many unclosed `<!--` or `<a b="`
+/// stay linear.
+#[derive(Debug, Default)]
+struct HtmlScan {
+    /// Per terminator: a position from which it is known not to occur.
+    missing: [Option<usize>; 6],
+}
+
+/// The terminators [`HtmlScan`] searches for.
+const HTML_ENDS: [&str; 6] = ["-->", "?>", "]]>", ">", "\"", "'"];
+
+impl HtmlScan {
+    /// The end of `needle` (an index into [`HTML_ENDS`]) at or after `from`.
+    fn find(&mut self, s: &str, from: usize, needle: usize) -> Option<usize> {
+        if self.missing[needle].is_some_and(|m| m <= from) {
+            return None;
+        }
+        let end = HTML_ENDS[needle];
+        let found = s.get(from..)?.find(end).map(|k| from + k + end.len());
+        if found.is_none() {
+            self.missing[needle] = Some(from);
+        }
+        found
+    }
+
+    /// The end of the raw HTML that starts at `s[i]` (a `<`), if it is raw HTML.
+    fn tag_end(&mut self, s: &str, i: usize) -> Option<usize> {
+        let rest = s.get(i + 1..)?;
+        let b = rest.as_bytes();
+        match b.first()? {
+            b'!' if rest.starts_with("!-->") => Some(i + 5),
+            b'!' if rest.starts_with("!--->") => Some(i + 6),
+            b'!' if rest.starts_with("!--") => self.find(s, i + 4, 0),
+            b'!' if rest.starts_with("![CDATA[") => self.find(s, i + 9, 2),
+            b'!' if b.get(1).is_some_and(u8::is_ascii_alphabetic) => self.find(s, i + 2, 3),
+            b'?' => self.find(s, i + 2, 1),
+            b'/' => {
+                let name = tag_name(&rest[1..])?;
+                let after = skip_html_space(s, i + 2 + name);
+                (s.as_bytes().get(after) == Some(&b'>')).then_some(after + 1)
+            }
+            _ => self.open_tag_end(s, i + 1 + tag_name(rest)?),
+        }
+    }
+
+    /// After an open tag's name at `j`: attributes, an optional `/`, then `>`.
+    fn open_tag_end(&mut self, s: &str, mut j: usize) -> Option<usize> {
+        let b = s.as_bytes();
+        loop {
+            let after_space = skip_html_space(s, j);
+            match b.get(after_space)? {
+                b'>' => return Some(after_space + 1),
+                b'/' => return (b.get(after_space + 1) == Some(&b'>')).then_some(after_space + 2),
+                _ if after_space == j => return None,
+                _ => {}
+            }
+            let name_len = s
+                .get(after_space..)?
+                .bytes()
+                .take_while(|c| c.is_ascii_alphanumeric() || b"_.:-".contains(c))
+                .count();
+            let first = *b.get(after_space)?;
+            if name_len == 0 || !(first.is_ascii_alphabetic() || first == b'_' || first == b':') {
+                return None;
+            }
+            j = after_space + name_len;
+            let eq = skip_html_space(s, j);
+            if b.get(eq) == Some(&b'=') {
+                j = self.attribute_value(s, skip_html_space(s, eq + 1))?;
+            }
+        }
+    }
+
+    /// The end of an attribute value starting at `j`: quoted, or unquoted.
+    fn attribute_value(&mut self, s: &str, j: usize) -> Option<usize> {
+        match s.as_bytes().get(j)? {
+            b'"' => self.find(s, j + 1, 4),
+            b'\'' => self.find(s, j + 1, 5),
+            _ => {
+                let len = s
+                    .get(j..)?
+                    .bytes()
+                    .take_while(|c| !c.is_ascii_whitespace() && !b"\"'=<>`".contains(c))
+                    .count();
+                (len > 0).then_some(j + len)
+            }
+        }
+    }
+}
+
+/// The length of an HTML tag name at the start of `s`: an ASCII letter, then letters, digits
+/// and `-`.
+fn tag_name(s: &str) -> Option<usize> {
+    s.as_bytes().first().filter(|c| c.is_ascii_alphabetic())?;
+    Some(
+        s.bytes()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == b'-')
+            .count(),
+    )
+}
+
+/// Skips spaces, tabs and line endings inside a tag.
+fn skip_html_space(s: &str, i: usize) -> usize {
+    i + s.get(i..).map_or(0, |r| {
+        r.bytes()
+            .take_while(|c| matches!(c, b' ' | b'\t' | b'\n' | b'\r'))
+            .count()
+    })
+}
+
 /// `scheme:rest` with a 2–32 character scheme.
 fn is_uri(s: &str) -> bool {
     let Some(colon) = s.find(':') else {
@@ -2788,20 +2978,18 @@ fn push_text(text: &str, linkify: bool, out: &mut Vec<Node>) {
             || bytes
                 .get(i - 1)
                 .is_some_and(|&b| b.is_ascii_whitespace() || matches!(b, b'(' | b'"' | b'\''));
-        if boundary && matches!(bytes.get(i), Some(b'h' | b'H')) {
-            if let Some(len) = text.get(i..).and_then(bare_url_len) {
+        if boundary && bytes.get(i).is_some_and(u8::is_ascii_alphanumeric) {
+            if let Some((len, href)) = text.get(i..).and_then(bare_link) {
                 let url = text.get(i..i + len).unwrap_or("");
-                if let Some(href) = safe_href(url) {
-                    append_text(text.get(from..i).unwrap_or(""), out);
-                    out.push(Node::Link {
-                        href: Some(href),
-                        title: String::new(),
-                        children: vec![Node::Text(url.to_string())],
-                    });
-                    i += len;
-                    from = i;
-                    continue;
-                }
+                append_text(text.get(from..i).unwrap_or(""), out);
+                out.push(Node::Link {
+                    href: Some(href),
+                    title: String::new(),
+                    children: vec![Node::Text(url.to_string())],
+                });
+                i += len;
+                from = i;
+                continue;
             }
         }
         i += 1;
@@ -2821,22 +3009,63 @@ fn append_text(text: &str, out: &mut Vec<Node>) {
     }
 }
 
-/// Length of a bare `http://` / `https://` URL at the start of `s`, GFM-style: up to
-/// whitespace or `<`, without trailing punctuation or an unbalanced closing parenthesis.
-fn bare_url_len(s: &str) -> Option<usize> {
-    let scheme_len = if s
-        .get(..8)
-        .is_some_and(|p| p.eq_ignore_ascii_case("https://"))
-    {
-        8
-    } else if s
-        .get(..7)
-        .is_some_and(|p| p.eq_ignore_ascii_case("http://"))
-    {
-        7
+/// A GFM extended autolink at the start of `s` (which follows white space or `(`): its
+/// length and checked href. A bare `http://` or `https://` URL, a `www.` address (linked
+/// with `http://`, as GFM does) or an e-mail address (`mailto:`).
+fn bare_link(s: &str) -> Option<(usize, String)> {
+    let prefix = |p: &str| s.get(..p.len()).is_some_and(|h| h.eq_ignore_ascii_case(p));
+    let (len, href) = if prefix("https://") || prefix("http://") || prefix("www.") {
+        let scheme = if prefix("https://") {
+            8
+        } else if prefix("http://") {
+            7
+        } else {
+            4
+        };
+        let len = bare_url_len(s, scheme)?;
+        let url = s.get(..len)?;
+        let href = if scheme == 4 {
+            format!("http://{url}")
+        } else {
+            url.to_string()
+        };
+        (len, href)
     } else {
-        return None;
+        let len = bare_email_len(s)?;
+        (len, format!("mailto:{}", s.get(..len)?))
     };
+    Some((len, safe_href(&href)?))
+}
+
+/// Length of a bare e-mail address at the start of `s`, GFM-style: letters, digits and
+/// `.+-_` before the `@`; after it a domain of letters, digits, `-` and `_` with at least one
+/// `.`, not ending in `-` or `_` (a final `.` is punctuation, left out).
+fn bare_email_len(s: &str) -> Option<usize> {
+    let local = s
+        .bytes()
+        .take_while(|c| c.is_ascii_alphanumeric() || b".+-_".contains(c))
+        .count();
+    if local == 0 || s.as_bytes().get(local) != Some(&b'@') {
+        return None;
+    }
+    let domain = s.get(local + 1..)?;
+    let mut len = domain
+        .bytes()
+        .take_while(|c| c.is_ascii_alphanumeric() || b".-_".contains(c))
+        .count();
+    while domain.as_bytes().get(len.checked_sub(1)?) == Some(&b'.') {
+        len -= 1;
+    }
+    let d = domain.get(..len)?;
+    let ok =
+        d.contains('.') && !d.ends_with(['-', '_']) && d.split('.').all(|label| !label.is_empty());
+    ok.then_some(local + 1 + len)
+}
+
+/// Length of a bare URL at the start of `s` whose scheme (or `www.`) is `scheme_len` bytes,
+/// GFM-style: up to whitespace or `<`, without trailing punctuation or an unbalanced closing
+/// parenthesis.
+fn bare_url_len(s: &str, scheme_len: usize) -> Option<usize> {
     let first_host = s.get(scheme_len..)?.chars().next()?;
     if !first_host.is_alphanumeric() {
         return None;
@@ -3104,11 +3333,14 @@ mod tests {
                 (12, 14, TopKind::Open)
             ]
         );
-        // A definition alone is no block; a table splits off the paragraph above it.
+        // A definition alone is no block. A table that splits off the paragraph above it
+        // stays one block with it (its header line needs the paragraph: alone, an indented
+        // one would be code); after a blank line it is a block of its own.
         assert_eq!(kinds("[a]: https://x.example\n"), []);
+        assert_eq!(kinds("p\n| a |\n|---|\n"), [(0, 14, TopKind::Open)]);
         assert_eq!(
-            kinds("p\n| a |\n|---|\n"),
-            [(0, 2, TopKind::Open), (2, 14, TopKind::Open)]
+            kinds("p\n\n| a |\n|---|\n"),
+            [(0, 2, TopKind::Open), (3, 15, TopKind::Open)]
         );
     }
 
@@ -3148,12 +3380,30 @@ mod tests {
 
     #[test]
     fn bare_url_trimming() {
-        assert_eq!(bare_url_len("https://a.example/x."), Some(19));
-        assert_eq!(bare_url_len("https://a.example/(x))"), Some(21));
-        assert_eq!(bare_url_len("http://a.example<b>"), Some(16));
-        assert_eq!(bare_url_len("https://"), None);
-        assert_eq!(bare_url_len("https://-x"), None);
-        assert_eq!(bare_url_len("ftp://a"), None);
+        let len = |s: &str| bare_link(s).map(|(n, _)| n);
+        assert_eq!(len("https://a.example/x."), Some(19));
+        assert_eq!(len("https://a.example/(x))"), Some(21));
+        assert_eq!(len("http://a.example<b>"), Some(16));
+        assert_eq!(len("https://"), None);
+        assert_eq!(len("https://-x"), None);
+        assert_eq!(len("ftp://a"), None);
+        // www. and e-mail addresses (GFM).
+        assert_eq!(
+            bare_link("www.a.example/x."),
+            Some((15, "http://www.a.example/x".into()))
+        );
+        assert_eq!(
+            bare_link("help@a.example."),
+            Some((14, "mailto:help@a.example".into()))
+        );
+        assert_eq!(
+            bare_link("a.b+c@x-y.example"),
+            Some((17, "mailto:a.b+c@x-y.example".into()))
+        );
+        assert_eq!(bare_link("a@b"), None);
+        assert_eq!(bare_link("a@b.c-"), None);
+        assert_eq!(bare_link("@b.example"), None);
+        assert_eq!(bare_link("www."), None);
     }
 
     #[test]

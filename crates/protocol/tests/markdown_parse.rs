@@ -382,6 +382,77 @@ fn images_are_links_with_alt_text() {
 }
 
 #[test]
+fn www_and_email_autolinks() {
+    let link = |href: &str, text: &str| link_to(href, vec![t(text)]);
+    assert_eq!(
+        parse("Go to www.example.com/help. Mail help@example.com, or (www.x.example)."),
+        vec![p(vec![
+            t("Go to "),
+            link("http://www.example.com/help", "www.example.com/help"),
+            t(". Mail "),
+            link("mailto:help@example.com", "help@example.com"),
+            t(", or ("),
+            link("http://www.x.example", "www.x.example"),
+            t(").")
+        ])]
+    );
+    // Not glued to a word, not without a dot in the domain, not inside code or links.
+    assert_eq!(
+        parse("xwww.a.example a@b `www.c.example` [d@e.example](https://f.example)"),
+        vec![p(vec![
+            t("xwww.a.example a@b "),
+            Node::Code("www.c.example".into()),
+            t(" "),
+            link("https://f.example", "d@e.example"),
+        ])]
+    );
+}
+
+#[test]
+fn inline_raw_html_is_one_literal_span() {
+    // No emphasis from a `*` inside a tag's attribute (CommonMark 0.31.2, example 634-like).
+    assert_eq!(
+        parse("*<img title=\"*\"/>"),
+        vec![p(vec![t("*<img title=\"*\"/>")])]
+    );
+    // Markdown between tags is still markdown.
+    assert_eq!(
+        parse("<span a='_x_'>*b*</span>"),
+        vec![p(vec![
+            t("<span a='_x_'>"),
+            Node::Emphasis(vec![t("b")]),
+            t("</span>")
+        ])]
+    );
+    // Comments, processing instructions, declarations, CDATA: literal as a whole.
+    for html in [
+        "<!-- *a* -->",
+        "<? *a* ?>",
+        "<!DOCTYPE *a*>",
+        "<![CDATA[ *a* ]]>",
+        "<!-->",
+    ] {
+        // After text, so that it is inline (at a line's start some would open an HTML block).
+        let src = format!("x {html}");
+        assert_eq!(parse(&src), vec![p(vec![t(&src)])], "{html}");
+    }
+    // Not a tag: markdown applies.
+    assert_eq!(
+        parse("< *a* > <1 *b*>"),
+        vec![p(vec![
+            t("< "),
+            Node::Emphasis(vec![t("a")]),
+            t(" > <1 "),
+            Node::Emphasis(vec![t("b")]),
+            t(">")
+        ])]
+    );
+    // Many unclosed openers stay linear (each search for a terminator is done once).
+    let many = "<a b=\" <!-- <? ".repeat(20_000);
+    assert!(!parse(&many).is_empty());
+}
+
+#[test]
 fn raw_html_is_text() {
     assert_eq!(
         parse("Use <b>bold</b> here"),

@@ -3,7 +3,9 @@
 //! checked on realistic answers at every split point.
 
 use proptest::prelude::*;
-use sherpa_protocol::markdown::{parse, Block, BlockSplitter, Node};
+use sherpa_protocol::markdown::{
+    add_definitions, definitions, parse, parse_with, Block, BlockSplitter, Node, Refs,
+};
 
 /// Pushes the chunks; returns the committed blocks and the tail (without finishing).
 fn run(chunks: &[&str]) -> (Vec<Block>, String) {
@@ -37,10 +39,23 @@ fn check_ids(blocks: &[Block]) {
     }
 }
 
+/// Renders blocks (and a tail) as the widget does: each with the definitions of all of them.
+fn render(blocks: &[Block], tail: &str) -> Vec<Node> {
+    let mut refs = Refs::new();
+    for source in blocks.iter().map(|b| b.source.as_str()).chain([tail]) {
+        add_definitions(&mut refs, definitions(source));
+    }
+    let mut pieces: Vec<Node> = blocks
+        .iter()
+        .flat_map(|b| parse_with(&b.source, &refs))
+        .collect();
+    pieces.extend(parse_with(tail, &refs));
+    pieces
+}
+
 /// Rendering block by block (plus the tail) equals rendering everything at once.
 fn assert_same_rendering(blocks: &[Block], tail: &str, whole: &str) {
-    let mut pieces: Vec<Node> = blocks.iter().flat_map(|b| parse(&b.source)).collect();
-    pieces.extend(parse(tail));
+    let pieces = render(blocks, tail);
     assert_eq!(
         pieces,
         parse(whole),
@@ -319,8 +334,7 @@ fn html_block_with_blank_lines_is_one_block() {
 }
 
 #[test]
-fn reference_definitions_resolve_only_within_their_block() {
-    // Documented limitation: a definition in a later block does not reach earlier ones.
+fn reference_definitions_resolve_across_blocks() {
     let text = "See [docs][1].\n\n[1]: https://example.com/docs\n\nMore.\n";
     let blocks = run_all(&[text]);
     assert_eq!(
@@ -332,16 +346,19 @@ fn reference_definitions_resolve_only_within_their_block() {
     );
     let whole = parse(text);
     assert!(matches!(&whole[0], Node::Paragraph(c) if matches!(c[1], Node::Link { .. })));
-    // Same block: resolves.
-    let text2 = "See [docs][1].\n[1]: https://example.com/docs\n";
-    let blocks2 = run_all(&[text2]);
-    assert_eq!(blocks2.len(), 1);
-    assert_eq!(parse(&blocks2[0].source), parse(text2));
-    // Across blocks: stays text, safely.
-    let rendered: Vec<Node> = blocks.iter().flat_map(|b| parse(&b.source)).collect();
-    assert!(
-        matches!(&rendered[0], Node::Paragraph(c) if c == &[Node::Text("See [docs][1].".into())])
-    );
+    // Each block alone: the reference stays text (safely); with the answer's definitions it
+    // is the link the whole text has.
+    let alone: Vec<Node> = blocks.iter().flat_map(|b| parse(&b.source)).collect();
+    assert!(matches!(&alone[0], Node::Paragraph(c) if c == &[Node::Text("See [docs][1].".into())]));
+    assert_eq!(render(&blocks, ""), whole);
+    // The first definition of a label wins, wherever it is.
+    let twice = "[a][x]\n\n[x]: https://one.example\n\nz\n\n[x]: https://two.example\n";
+    assert_eq!(render(&run_all(&[twice]), ""), parse(twice));
+    // A last paragraph that may still become a definition does not close the block before
+    // it: `[1]:` waits for its destination on the next line.
+    let (held, tail) = run(&["See [docs][1].\n\n[1]:\n"]);
+    assert!(held.is_empty(), "{:?}", sources(&held));
+    assert_eq!(tail, "See [docs][1].\n\n[1]:\n");
 }
 
 #[test]
@@ -494,12 +511,9 @@ proptest! {
     #[test]
     fn blocks_render_like_the_whole(text in md_text()) {
         let (blocks, tail) = run(&[&text]);
-        let mut pieces: Vec<Node> = blocks.iter().flat_map(|b| parse(&b.source)).collect();
-        pieces.extend(parse(&tail));
-        prop_assert_eq!(&pieces, &parse(&text));
+        prop_assert_eq!(&render(&blocks, &tail), &parse(&text));
         let all = run_all(&[&text]);
-        let pieces: Vec<Node> = all.iter().flat_map(|b| parse(&b.source)).collect();
-        prop_assert_eq!(&pieces, &parse(&text));
+        prop_assert_eq!(&render(&all, ""), &parse(&text));
     }
 
     #[test]
@@ -509,5 +523,40 @@ proptest! {
         let _ = run_all(&refs);
         let nodes = parse(&text);
         let _ = sherpa_protocol::markdown::plain_text(&nodes);
+    }
+}
+
+/// Inputs coverage-guided fuzzing found (4 bytes of the fuzzer's chunking seed, then the
+/// text): the blocks must not depend on where the text is cut. Checked here at every split
+/// point, two at a time, and one character at a time. The first is a paragraph whose last
+/// line, indented by four spaces, became a table's header: committed alone, the paragraph
+/// left the header to start a block of its own, where it read as indented code. The second
+/// ends in `[1]:` then its destination on the next line: the paragraph before was committed
+/// when `[1]:` looked like a paragraph, before it turned into a definition (no block).
+#[test]
+fn fuzz_finds_chunk_independent() {
+    for name in [
+        "markdown-indented-table-blocks.bin",
+        "markdown-refdef-blocks.bin",
+    ] {
+        let path = format!(
+            "{}/tests/fixtures/markdown/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let bytes = std::fs::read(&path).expect("fixture");
+        let text = String::from_utf8_lossy(&bytes[4..]).into_owned();
+        let whole = run_all(&[&text]);
+        let splits = char_splits(&text);
+        for &i in &splits {
+            let all = run_all(&[&text[..i], &text[i..]]);
+            assert_eq!(sources(&all), sources(&whole), "{name}: cut at {i}");
+        }
+        let chars: Vec<String> = text.chars().map(String::from).collect();
+        let refs: Vec<&str> = chars.iter().map(String::as_str).collect();
+        assert_eq!(
+            sources(&run_all(&refs)),
+            sources(&whole),
+            "{name}: char by char"
+        );
     }
 }
