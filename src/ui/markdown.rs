@@ -14,7 +14,7 @@ use leptos::prelude::*;
 use sherpa_protocol::markdown::{
     add_definitions, definitions, parse, parse_with, Align, Node, Refs,
 };
-use sherpa_protocol::tail::{provisional, text_extension};
+use sherpa_protocol::tail::{last_text, TailState, TailUpdate};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
@@ -65,7 +65,7 @@ pub fn Answer(ctx: CiteCtx) -> impl IntoView {
             {move || {
                 tail.rebuilt.track();
                 tail.shown.with_value(|s| {
-                    let nodes = s.borrow().clone();
+                    let nodes = s.borrow().0.nodes().to_vec();
                     (!nodes.is_empty()).then(|| render_nodes(nodes, ctx))
                 })
             }}
@@ -73,11 +73,15 @@ pub fn Answer(ctx: CiteCtx) -> impl IntoView {
     }
 }
 
+/// The tail's state and the DOM text node last extended.
+type Shown = (TailState, Option<web_sys::Text>);
+
 /// The tail block as shown: brought up to date once per frame from `msg.tail`.
 #[derive(Clone, Copy)]
 struct TailView {
-    /// The nodes on screen (after any text extension).
-    shown: StoredValue<Rc<RefCell<Vec<Node>>>, LocalStorage>,
+    /// The tail's nodes as on screen, and the text node last extended (still the last one
+    /// unless the tail was rebuilt since).
+    shown: StoredValue<Rc<RefCell<Shown>>, LocalStorage>,
     /// Notified when the tail must be rendered anew from `shown`.
     rebuilt: Trigger,
 }
@@ -109,48 +113,40 @@ impl TailView {
 
     /// Shows the current tail: extends the last text node when only it grew, else rebuilds.
     fn update(self, msg: Message, root: NodeRef<leptos::html::Div>, refs: Memo<Refs>) {
-        let parsed = msg
-            .tail
-            .try_with_untracked(|t| refs.try_with_untracked(|r| parse_with(&provisional(t), r)));
-        let Some(Some(nodes)) = parsed else {
+        let Some(shown) = self.shown.try_get_value() else {
             return; // the message is gone
         };
-        let Some(shown) = self.shown.try_get_value() else {
-            return;
-        };
         let mut shown = shown.borrow_mut();
-        if *shown == nodes {
-            return;
-        }
-        let extended = text_extension(&shown, &nodes).is_some_and(|added| {
-            let old = last_text(&shown).unwrap_or_default();
-            root.get_untracked()
-                .and_then(|el| last_text_node(&el))
-                .filter(|t| t.data() == old)
-                .is_some_and(|t| t.append_data(added).is_ok())
-        });
-        *shown = nodes;
+        let (state, text_node) = &mut *shown;
+        let old_len = last_text(state.nodes()).map(str::len);
+        let before = text_node.take().filter(|t| t.is_connected());
+        let change = msg
+            .tail
+            .try_with_untracked(|t| refs.try_with_untracked(|r| state.update(t, r)));
+        let extended = match change.flatten() {
+            Some(TailUpdate::Unchanged) | None => {
+                *text_node = before;
+                return;
+            }
+            Some(TailUpdate::Extended(added)) => {
+                // The node extended last time is known to hold the old text; any other is
+                // checked first.
+                let node = before.or_else(|| {
+                    let old = last_text(state.nodes())?;
+                    let old = &old[..old_len?.min(old.len())];
+                    root.get_untracked()
+                        .and_then(|el| last_text_node(&el))
+                        .filter(|t| t.data() == old)
+                });
+                *text_node = node.filter(|t| t.append_data(&added).is_ok());
+                text_node.is_some()
+            }
+            Some(TailUpdate::Rebuilt) => false,
+        };
         drop(shown);
         if !extended {
             self.rebuilt.notify();
         }
-    }
-}
-
-/// The text of the last leaf of `nodes`, when it is text (plain, code span or code block).
-fn last_text(nodes: &[Node]) -> Option<&str> {
-    match nodes.last()? {
-        Node::Text(t) | Node::Code(t) | Node::CodeBlock { code: t, .. } => Some(t),
-        Node::Paragraph(c)
-        | Node::BlockQuote(c)
-        | Node::Item(c)
-        | Node::Emphasis(c)
-        | Node::Strong(c)
-        | Node::Strikethrough(c)
-        | Node::Heading { children: c, .. }
-        | Node::List { items: c, .. }
-        | Node::Link { children: c, .. } => last_text(c),
-        _ => None,
     }
 }
 

@@ -250,7 +250,10 @@ fn conversation(
                 let (scroll, queued) = (scroll.clone(), queued.clone());
                 request_animation_frame(move || {
                     queued.set(false);
-                    scroll();
+                    // The reader may have scrolled up since it was queued.
+                    if pinned.get_untracked() {
+                        scroll();
+                    }
                 });
             }
         });

@@ -9,8 +9,8 @@
 //! renders once per animation frame: 16 ms of deltas 2 ms apart).
 use std::time::Instant;
 
-use sherpa_protocol::markdown::{parse, BlockSplitter};
-use sherpa_protocol::tail::provisional;
+use sherpa_protocol::markdown::{parse, BlockSplitter, Refs};
+use sherpa_protocol::tail::{provisional, TailState};
 
 fn main() {
     let bytes: usize = std::env::args()
@@ -24,18 +24,20 @@ fn main() {
     let list = item.repeat(bytes / item.len());
     let para = "A short paragraph of the answer with a few words in it, as chat answers have.\n\n";
     let blocks = para.repeat(bytes / para.len());
-    println!("| case | bytes | deltas | tail parsed every delta | every 8 deltas (once a frame) |");
-    println!("|---|---:|---:|---:|---:|");
+    println!("| case | bytes | deltas | tail parsed every delta | every 8 deltas (once a frame) | TailState, every delta | TailState, every 8 |");
+    println!("|---|---:|---:|---:|---:|---:|---:|");
     for (name, text) in [
         ("open code fence", &fence),
         ("one list", &list),
         ("many short blocks", &blocks),
     ] {
         let deltas = chunks(text, 40);
-        let every = time(&deltas, 1);
-        let frame = time(&deltas, 8);
+        let every = time(&deltas, 1, false);
+        let frame = time(&deltas, 8, false);
+        let st_every = time(&deltas, 1, true);
+        let st_frame = time(&deltas, 8, true);
         println!(
-            "| {name} | {} | {} | {every:.3} s | {frame:.3} s |",
+            "| {name} | {} | {} | {every:.3} s | {frame:.3} s | {st_every:.3} s | {st_frame:.3} s |",
             text.len(),
             deltas.len()
         );
@@ -57,16 +59,22 @@ fn chunks(text: &str, n: usize) -> Vec<&str> {
     out
 }
 
-/// Seconds to stream `deltas` through the splitter, parsing the tail every `every` deltas.
-fn time(deltas: &[&str], every: usize) -> f64 {
+/// Seconds to stream `deltas` through the splitter, parsing the tail every `every` deltas
+/// (with [`TailState`] when `incremental`, as the widget does since issue 16).
+fn time(deltas: &[&str], every: usize, incremental: bool) -> f64 {
     let start = Instant::now();
     let mut splitter = BlockSplitter::new();
+    let mut state = TailState::default();
+    let refs = Refs::new();
     let mut nodes = 0usize;
     for (i, d) in deltas.iter().enumerate() {
         for b in splitter.push(d) {
             nodes += parse(&b.source).len();
         }
-        if i % every == 0 {
+        if i % every == 0 && incremental {
+            state.update(splitter.tail(), &refs);
+            nodes += state.nodes().len();
+        } else if i % every == 0 {
             nodes += parse(&provisional(splitter.tail())).len();
         }
     }

@@ -7,7 +7,8 @@
 
 use std::borrow::Cow;
 
-use crate::markdown::Node;
+use crate::citations::{MARK_CLOSE, MARK_OPEN};
+use crate::markdown::{parse_with, Node, Refs};
 
 /// The tail as it should be parsed for display until more text arrives.
 pub fn provisional(tail: &str) -> Cow<'_, str> {
@@ -81,6 +82,108 @@ pub fn text_extension<'a>(old: &[Node], new: &'a [Node]) -> Option<&'a str> {
                 children: n,
             },
         ) if oh == nh && ot == nt => text_extension(o, n),
+        _ => None,
+    }
+}
+
+/// The text of the last leaf of `nodes`, when it is text (plain, code span or code block):
+/// what [`text_extension`] extends.
+pub fn last_text(nodes: &[Node]) -> Option<&str> {
+    match nodes.last()? {
+        Node::Text(t) | Node::Code(t) | Node::CodeBlock { code: t, .. } => Some(t),
+        Node::Paragraph(c)
+        | Node::BlockQuote(c)
+        | Node::Item(c)
+        | Node::Emphasis(c)
+        | Node::Strong(c)
+        | Node::Strikethrough(c)
+        | Node::Heading { children: c, .. }
+        | Node::List { items: c, .. }
+        | Node::Link { children: c, .. } => last_text(c),
+        _ => None,
+    }
+}
+
+/// The tail as shown, kept from one update to the next so that an open fenced code block grows
+/// in time proportional to the new text (issue 16 item 6): while the tail is such a block
+/// (its fence at the start of the first line) and the new text cannot close it or change how
+/// it reads, its code is extended instead of the tail being parsed again. Anything else is
+/// parsed whole, so the nodes are always those of `parse_with(&provisional(tail), refs)`.
+#[derive(Clone, Debug, Default)]
+pub struct TailState {
+    source: String,
+    nodes: Vec<Node>,
+    /// The fence character while the fast path holds.
+    fence: Option<u8>,
+}
+
+/// What [`TailState::update`] changed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TailUpdate {
+    /// Nothing.
+    Unchanged,
+    /// Only the last text got longer, by this.
+    Extended(String),
+    /// Anything else: show [`TailState::nodes`] anew.
+    Rebuilt,
+}
+
+impl TailState {
+    /// The nodes of the tail as last updated.
+    pub fn nodes(&self) -> &[Node] {
+        &self.nodes
+    }
+
+    /// Brings the state up to `tail`.
+    pub fn update(&mut self, tail: &str, refs: &Refs) -> TailUpdate {
+        if tail == self.source {
+            return TailUpdate::Unchanged;
+        }
+        if let Some(added) = self.fence.and_then(|ch| self.code_grows(tail, ch)) {
+            let added = added.to_owned();
+            if let Some(Node::CodeBlock { code, .. }) = self.nodes.last_mut() {
+                code.push_str(&added);
+                self.source.push_str(&added);
+                return TailUpdate::Extended(added);
+            }
+        }
+        let nodes = parse_with(&provisional(tail), refs);
+        let change = match text_extension(&self.nodes, &nodes) {
+            Some("") if self.nodes == nodes => TailUpdate::Unchanged,
+            Some(added) => TailUpdate::Extended(added.to_owned()),
+            None => TailUpdate::Rebuilt,
+        };
+        self.source = tail.to_owned();
+        self.fence = open_fence(tail, &nodes);
+        self.nodes = nodes;
+        change
+    }
+
+    /// The text `tail` adds to the open fence's code, when that is all it does.
+    fn code_grows<'a>(&self, tail: &'a str, ch: u8) -> Option<&'a str> {
+        let added = tail.strip_prefix(self.source.as_str())?;
+        if added.contains(['\r', '\t', '\0', MARK_OPEN, MARK_CLOSE]) {
+            return None;
+        }
+        // Every line the new text touches, from the start of the old last line: none may
+        // begin (after blanks) with the fence character, which could close the block.
+        let from = self.source.rfind('\n').map_or(0, |i| i + 1);
+        let touched = &tail[from..];
+        let risky = touched
+            .split('\n')
+            .any(|l| l.trim_start_matches([' ', '\t']).as_bytes().first() == Some(&ch));
+        (!risky).then_some(added)
+    }
+}
+
+/// The fence character when `tail` is one open fenced code block at column 0 whose first line
+/// is complete and whose code is exactly the text after that line.
+fn open_fence(tail: &str, nodes: &[Node]) -> Option<u8> {
+    let ch = *tail.as_bytes().first()?;
+    let (first, rest) = tail.split_once('\n')?;
+    let plain = matches!(ch, b'`' | b'~') && first.bytes().take_while(|&b| b == ch).count() >= 3;
+    match nodes {
+        [Node::CodeBlock { code, .. }] if plain && code == rest => Some(ch),
         _ => None,
     }
 }
@@ -322,6 +425,53 @@ mod tests {
         );
         assert_eq!(ext("```js\nx", "```ts\nx"), None);
         assert_eq!(ext("Hello", "Hello").as_deref(), Some(""), "nothing new");
+    }
+
+    #[test]
+    fn an_open_fence_grows_without_a_full_parse() {
+        let mut st = TailState::default();
+        let refs = Refs::new();
+        assert_eq!(st.update("```js\nlet a", &refs), TailUpdate::Rebuilt);
+        assert_eq!(
+            st.update("```js\nlet a = 1;\nb", &refs),
+            TailUpdate::Extended(" = 1;\nb".into())
+        );
+        assert_eq!(
+            st.update("```js\nlet a = 1;\nb", &refs),
+            TailUpdate::Unchanged
+        );
+        // A line starting with the fence character may close the block: parsed whole.
+        st.update("```js\nlet a = 1;\nb\n```", &refs);
+        assert_eq!(
+            st.nodes(),
+            parse(&provisional("```js\nlet a = 1;\nb\n```")).as_slice()
+        );
+    }
+
+    proptest::proptest! {
+        /// However the tail is chunked, the state after each piece is what a parse of the
+        /// whole tail so far gives, and an extension reported is exactly the text added.
+        #[test]
+        fn tail_state_matches_a_full_parse(
+            text in "(```|~~~|    )?[a-z`~ *\t\n\r\u{E000}\u{E001}1]{0,60}",
+            cuts in proptest::collection::vec(0usize..64, 0..8),
+        ) {
+            let mut st = TailState::default();
+            let refs = Refs::new();
+            let mut ends: Vec<usize> = cuts.into_iter().map(|c| c.min(text.len())).filter(|&c| text.is_char_boundary(c)).collect();
+            ends.push(text.len());
+            ends.sort_unstable();
+            for end in ends {
+                let before = last_text(st.nodes()).unwrap_or_default().to_owned();
+                let change = st.update(&text[..end], &refs);
+                let want = parse(&provisional(&text[..end]));
+                proptest::prop_assert_eq!(st.nodes(), want.as_slice());
+                if let TailUpdate::Extended(added) = change {
+                    let now = last_text(st.nodes()).unwrap_or_default();
+                    proptest::prop_assert_eq!(format!("{before}{added}"), now);
+                }
+            }
+        }
     }
 
     proptest::proptest! {
