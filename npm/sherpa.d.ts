@@ -19,11 +19,27 @@ export interface SherpaApi {
   reset(target?: SherpaTarget): void;
 }
 
+/** What opened or closed the panel (`sherpa:open`, `sherpa:close`). */
+export type SherpaVia =
+  | "launcher" | "trigger" | "shortcut" | "url" | "api" | "attribute" | "restore"
+  | "close" | "escape";
+
+/** How a question was sent (`sherpa:question`). */
+export type SherpaQuestionVia = "typed" | "starter" | "follow-up" | "trigger" | "url" | "api";
+
+/** In every event about a conversation. */
+export interface SherpaIds {
+  /** The server's session id; `null` before the first answer started one. */
+  conversationId: string | null;
+  /** The server's id of the answer concerned; `null` where there is none. */
+  messageId: number | null;
+}
+
 /** How an answer ended. */
 export type SherpaAnswerState = "done" | "stopped" | "error";
 
 /** `sherpa:message`: an answer ended. */
-export interface SherpaMessageDetail {
+export interface SherpaMessageDetail extends SherpaIds {
   question: string;
   /** The answer as plain text (what was received, for `stopped` and `error`). */
   answer: string;
@@ -31,8 +47,8 @@ export interface SherpaMessageDetail {
 }
 
 /** `sherpa:error`: an answer failed (dispatched just before its `sherpa:message`). */
-export interface SherpaErrorDetail {
-  /** The message shown to the user. */
+export interface SherpaErrorDetail extends SherpaIds {
+  /** The technical detail (visitors read a plain localised sentence). */
   message: string;
   /** The server's error code, when it sent one. */
   code: string | null;
@@ -43,10 +59,23 @@ export interface SherpaErrorDetail {
 /** Events dispatched on the host element; they bubble and cross the shadow boundary. */
 export interface SherpaEventMap {
   "sherpa:ready": CustomEvent<null>;
-  "sherpa:open": CustomEvent<null>;
-  "sherpa:close": CustomEvent<null>;
+  "sherpa:open": CustomEvent<SherpaIds & { via: SherpaVia }>;
+  "sherpa:close": CustomEvent<SherpaIds & { via: SherpaVia }>;
+  "sherpa:question": CustomEvent<SherpaIds & { question: string; via: SherpaQuestionVia }>;
   "sherpa:message": CustomEvent<SherpaMessageDetail>;
   "sherpa:error": CustomEvent<SherpaErrorDetail>;
+  "sherpa:citation-click": CustomEvent<SherpaIds & { n: number | null; documentId: string | null }>;
+  "sherpa:source-click": CustomEvent<SherpaIds & { documentId: string | null; url: string }>;
+  "sherpa:show-all-sources": CustomEvent<SherpaIds & { expanded: boolean }>;
+  "sherpa:copy-answer": CustomEvent<SherpaIds>;
+  "sherpa:copy-code": CustomEvent<SherpaIds>;
+  "sherpa:feedback": CustomEvent<SherpaIds & { positive: boolean; reason: string | null }>;
+  "sherpa:regenerate": CustomEvent<SherpaIds>;
+  "sherpa:retry": CustomEvent<SherpaIds>;
+  "sherpa:contact": CustomEvent<SherpaIds & { url: string }>;
+  "sherpa:new-chat": CustomEvent<SherpaIds>;
+  "sherpa:history-switch": CustomEvent<SherpaIds & { from: string | null; to: string | null }>;
+  "sherpa:load-error": CustomEvent<SherpaIds & { part: "answer" }>;
 }
 
 declare global {

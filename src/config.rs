@@ -15,11 +15,13 @@ pub use crate::map::Attrs;
 /// included) yet finite.
 const DEFAULT_TURN_TIMEOUT: u32 = 600;
 
-/// Launcher bubble or inline panel.
+/// Launcher bubble, inline panel, or a full-height panel docked to the page's edge (with a
+/// launcher to open it).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {
     Launcher,
     Inline,
+    Panel,
 }
 
 /// Where conversations are kept across reloads.
@@ -62,6 +64,9 @@ pub struct Config {
     pub position: Position,
     /// Open the panel on load.
     pub open: bool,
+    /// A docked panel (`data-mode="panel"`) narrows the page instead of covering it
+    /// (`data-panel-push`).
+    pub panel_push: bool,
     /// Send the user's cookies (`credentials: "include"`).
     pub credentials_include: bool,
     /// Give up on a stream that sends nothing (not even a heartbeat) for this many seconds.
@@ -71,6 +76,11 @@ pub struct Config {
     pub turn_timeout_seconds: u32,
     /// Accent colour (a CSS colour), if set.
     pub accent: Option<String>,
+    /// Where a visitor reaches a human (`data-contact-url`: http, https or mailto), and the
+    /// link's text (`data-contact-text`, else the language's "Contact support").
+    pub contact: Option<Contact>,
+    /// The line under the question box (`data-disclaimer`), as text and links.
+    pub disclaimer: Vec<Piece>,
     /// UI texts: the language's defaults with `data-text-*` overrides applied.
     pub texts: Strings,
     /// Problems found while reading the attributes: each is shown in the widget, which then
@@ -79,6 +89,72 @@ pub struct Config {
     /// Cosmetic mistakes (an unknown `data-theme` or `data-position`, a misspelt `data-text-*`
     /// override): the default is used and each is one console warning; visitors never see them.
     pub warnings: Vec<String>,
+}
+
+/// A link to a human, shown under finished answers and in errors.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Contact {
+    pub url: String,
+    pub text: String,
+}
+
+/// A piece of `data-disclaimer`: plain text, or an http(s) link written in it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Piece {
+    Text(String),
+    Link(String),
+}
+
+/// Splits plain text into text and the http(s) URLs written in it (each a whitespace-separated
+/// word starting with `http://` or `https://`, without the punctuation that ends a sentence or
+/// closes a bracket). Nothing else is interpreted.
+pub fn linkify(text: &str) -> Vec<Piece> {
+    let mut out: Vec<Piece> = Vec::new();
+    let push_text = |out: &mut Vec<Piece>, t: &str| {
+        if t.is_empty() {
+            return;
+        }
+        match out.last_mut() {
+            Some(Piece::Text(prev)) => prev.push_str(t),
+            _ => out.push(Piece::Text(t.to_string())),
+        }
+    };
+    let mut rest = text;
+    while !rest.is_empty() {
+        let start = rest
+            .find(|c: char| !c.is_whitespace())
+            .unwrap_or(rest.len());
+        push_text(&mut out, &rest[..start]);
+        rest = &rest[start..];
+        let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+        let word = &rest[..end];
+        let url = word.trim_end_matches(|c: char| ".,;:!?)]}'\"»”’".contains(c));
+        if link_kind(url) == Some(true) {
+            out.push(Piece::Link(url.to_string()));
+            push_text(&mut out, &word[url.len()..]);
+        } else {
+            push_text(&mut out, word);
+        }
+        rest = &rest[end..];
+    }
+    out
+}
+
+/// `Some(true)` for an `http(s)://host…` address, `Some(false)` for a `mailto:` link, `None`
+/// for anything else (other schemes, relative or host-less addresses, spaces or control
+/// characters). The rules of `sherpa_protocol::markdown::safe_href`, without its marker
+/// handling (this text never holds citation markers).
+fn link_kind(url: &str) -> Option<bool> {
+    if url.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return None;
+    }
+    let (scheme, rest) = url.split_once(':')?;
+    if scheme.eq_ignore_ascii_case("mailto") {
+        return (!rest.is_empty()).then_some(false);
+    }
+    let web = scheme.eq_ignore_ascii_case("http") || scheme.eq_ignore_ascii_case("https");
+    let host = rest.strip_prefix("//")?.chars().next()?;
+    (web && !matches!(host, '/' | '\\' | '?' | '#')).then_some(true)
 }
 
 /// `defaults` (the script tag's attributes) overridden by `own` (the element's).
@@ -119,6 +195,7 @@ impl Config {
         let options = backend_options(&mut r, backend);
         let (mode, persist, theme, position, credentials_include) = keywords(&mut r);
         let open = r.flag("open", false);
+        let panel_push = r.flag("panel-push", false);
         let idle_timeout_seconds = r.seconds("idle-timeout", 3600, 45);
         let turn_timeout_seconds = r.seconds("turn-timeout", 86_400, DEFAULT_TURN_TIMEOUT);
         let lang = r.get("lang").unwrap_or("en").to_string();
@@ -144,15 +221,35 @@ impl Config {
             theme,
             position,
             open,
+            panel_push,
             credentials_include,
             idle_timeout_seconds,
             turn_timeout_seconds,
             accent: r.text("accent"),
+            contact: contact(&mut r, &texts),
+            disclaimer: r.get("disclaimer").map(linkify).unwrap_or_default(),
             texts,
             problems: r.problems,
             warnings,
         }
     }
+}
+
+/// `data-contact-url` (http, https or mailto) and `data-contact-text`.
+fn contact(r: &mut Reader, texts: &Strings) -> Option<Contact> {
+    let raw = r.get("contact-url")?;
+    if link_kind(raw).is_none() {
+        r.problems.push(format!(
+            "data-contact-url=\"{raw}\" must be an http(s) address or a mailto: link, like \
+             https://example.com/support or mailto:help@example.com."
+        ));
+        return None;
+    }
+    let url = raw.to_string();
+    let text = r
+        .text("contact-text")
+        .unwrap_or_else(|| texts.get(Text::ContactSupport).to_string());
+    Some(Contact { url, text })
 }
 
 /// The keyword attributes: mode, persist, theme, position and credentials. A typo in the
@@ -161,7 +258,11 @@ fn keywords(r: &mut Reader) -> (Mode, Persist, Theme, Position, bool) {
     use {Mode as M, Persist as P, Position as Pos, Theme as T};
     let mode = r.keyword(
         "mode",
-        &[("launcher", M::Launcher), ("inline", M::Inline)],
+        &[
+            ("launcher", M::Launcher),
+            ("inline", M::Inline),
+            ("panel", M::Panel),
+        ],
         M::Launcher,
         false,
     );
@@ -405,6 +506,90 @@ mod tests {
     }
 
     #[test]
+    fn contact_link_takes_web_and_mail_addresses_only() {
+        let base = [("api-base", "/api")];
+        let c = Config::from_attrs(&attrs(&base));
+        assert_eq!(c.contact, None);
+        let c = Config::from_attrs(&attrs(&[
+            ("api-base", "/api"),
+            ("contact-url", " https://example.com/help "),
+            ("lang", "fr"),
+        ]));
+        assert!(c.problems.is_empty(), "{:?}", c.problems);
+        let contact = c.contact.expect("a contact link");
+        assert_eq!(contact.url, "https://example.com/help");
+        assert_eq!(contact.text, "Contacter le support");
+        let c = Config::from_attrs(&attrs(&[
+            ("api-base", "/api"),
+            ("contact-url", "mailto:help@example.com"),
+            ("contact-text", "Write to us"),
+        ]));
+        assert_eq!(c.contact.map(|c| c.text).as_deref(), Some("Write to us"));
+        for bad in [
+            "javascript:alert(1)",
+            "/support",
+            "ftp://x.example",
+            "https://",
+            "https:///evil.example",
+            "https:\\\\evil.example",
+            "tel:123",
+            "mailto:",
+        ] {
+            let c = Config::from_attrs(&attrs(&[("api-base", "/api"), ("contact-url", bad)]));
+            assert_eq!(c.contact, None, "{bad}");
+            assert!(
+                c.problems
+                    .iter()
+                    .any(|p| p.starts_with("data-contact-url=")),
+                "{bad}: {:?}",
+                c.problems
+            );
+        }
+    }
+
+    #[test]
+    fn disclaimer_links_only_http_addresses() {
+        use Piece::{Link, Text as T};
+        let t = |s: &str| T(s.to_string());
+        let l = |s: &str| Link(s.to_string());
+        assert_eq!(linkify(""), vec![]);
+        assert_eq!(
+            linkify("Answers may be wrong."),
+            vec![t("Answers may be wrong.")]
+        );
+        assert_eq!(
+            linkify("See https://example.com/terms. Or (http://a.example/x)!"),
+            vec![
+                t("See "),
+                l("https://example.com/terms"),
+                t(". Or (http://a.example/x)!"),
+            ]
+        );
+        assert_eq!(
+            linkify("Terms:  HTTPS://Example.com/t\tend"),
+            vec![t("Terms:  "), l("HTTPS://Example.com/t"), t("\tend")]
+        );
+        for inert in [
+            "javascript:alert(1)",
+            "<a href=x>y</a>",
+            "mailto:a@b.example",
+            "https://",
+            "www.example.com",
+            "**bold**",
+        ] {
+            assert_eq!(linkify(inert), vec![t(inert)], "{inert}");
+        }
+        let c = Config::from_attrs(&attrs(&[
+            ("api-base", "/api"),
+            ("disclaimer", "AI answers: check https://x.example"),
+        ]));
+        assert_eq!(
+            c.disclaimer,
+            vec![t("AI answers: check "), l("https://x.example")]
+        );
+    }
+
+    #[test]
     fn a_bare_boolean_attribute_is_true() {
         let c = Config::from_attrs(&attrs(&[
             ("api-base", "/api"),
@@ -437,7 +622,7 @@ mod tests {
         assert_eq!(
             c.problems,
             [
-                "data-mode=\"popup\" must be launcher or inline.",
+                "data-mode=\"popup\" must be launcher, inline or panel.",
                 "data-credentials=\"yes\" must be omit or include.",
                 "data-idle-timeout=\"0\" must be a number of seconds between 1 and 3600.",
             ]

@@ -58,6 +58,10 @@ macro_rules! texts {
         #[cfg(test)]
         const FIELDS: &[&str] = &[$(stringify!($field)),*];
 
+        /// The [`Text`] variant names, to check that the widget reads every text.
+        #[cfg(test)]
+        const IDS: &[&str] = &[$(stringify!($id)),*];
+
         impl Table {
             /// The texts in [`Text`] order, so that `Text::X as usize` indexes them.
             const fn list(&self) -> List {
@@ -176,6 +180,9 @@ texts! {
     ErrorTooLong error_too_long / "error-too-long",
     /// Summary of the collapsed technical details under an error.
     ErrorDetails error_details / "error-details",
+    /// Link to a human (`data-contact-url`) under answers and in errors, unless
+    /// `data-contact-text` says otherwise.
+    ContactSupport contact_support / "contact-support",
 }
 
 /// The plain sentence a visitor reads for an error, by its code. The error's own message
@@ -188,7 +195,7 @@ pub fn error_text(code: Option<&str>) -> Text {
         "interrupted" => Text::Interrupted,
         "stalled" | "turn-timeout" | "http_408" | "http_504" => Text::ErrorSlow,
         "http_429" | "RATE_LIMIT" | "RATE_LIMITED" => Text::ErrorBusy,
-        "http_413" | "too_large" => Text::ErrorTooLong,
+        "http_413" | "too_large" | "context_length" => Text::ErrorTooLong,
         _ if code.starts_with("http_4") => Text::ErrorUnavailable,
         "html_page" | "bad_session" | "empty_reply" | "unreadable_reply" | "bad_reply"
         | "no_session_call" => Text::ErrorUnavailable,
@@ -249,6 +256,7 @@ const EN: Table = Table {
     error_slow: "The answer is taking too long. Please try again.",
     error_too_long: "Your message is too long. Please shorten it.",
     error_details: "Details",
+    contact_support: "Contact support",
 };
 
 // French: formal "vous"; a no-break space before `:`, `!` and `?` and inside « ».
@@ -309,6 +317,7 @@ const FR: Table = Table {
     error_slow: "La réponse prend trop de temps. Veuillez réessayer.",
     error_too_long: "Votre message est trop long. Veuillez le raccourcir.",
     error_details: "Détails",
+    contact_support: "Contacter le support",
 };
 
 // German: formal "Sie".
@@ -366,6 +375,7 @@ const DE: Table = Table {
     error_slow: "Die Antwort dauert zu lange. Bitte versuchen Sie es erneut.",
     error_too_long: "Ihre Nachricht ist zu lang. Bitte kürzen Sie sie.",
     error_details: "Details",
+    contact_support: "Support kontaktieren",
 };
 
 // Spanish: informal "tú", as most current software does.
@@ -424,6 +434,7 @@ const ES: Table = Table {
     error_slow: "La respuesta está tardando demasiado. Vuelve a intentarlo.",
     error_too_long: "Tu mensaje es demasiado largo. Acórtalo, por favor.",
     error_details: "Detalles",
+    contact_support: "Contactar con soporte",
 };
 
 // Modern Standard Arabic. `ث` is the usual abbreviation of ثانية (second).
@@ -480,6 +491,7 @@ const AR: Table = Table {
     error_slow: "تستغرق الإجابة وقتًا طويلًا. يُرجى إعادة المحاولة.",
     error_too_long: "رسالتك طويلة جدًا. يُرجى اختصارها.",
     error_details: "التفاصيل",
+    contact_support: "تواصل مع الدعم",
 };
 
 /// The languages with their own texts, by primary language subtag.
@@ -955,5 +967,104 @@ mod tests {
             .iter()
             .any(|p| p.contains("data-text-send uses {n}") && p.contains("no placeholders")));
         assert_eq!(s.get(Text::SearchingFor), "Looking up {q} {q}…");
+    }
+
+    /// The source of the widget crate (without this file), to check which texts it reads.
+    fn widget_source() -> String {
+        fn walk(dir: &std::path::Path, out: &mut String) {
+            for entry in std::fs::read_dir(dir).expect("src/ is readable") {
+                let path = entry.expect("an entry").path();
+                if path.is_dir() {
+                    walk(&path, out);
+                } else if path.extension().is_some_and(|e| e == "rs") && !path.ends_with("i18n.rs")
+                {
+                    out.push_str(&std::fs::read_to_string(&path).expect("a source file"));
+                }
+            }
+        }
+        let mut out = String::new();
+        walk(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+            &mut out,
+        );
+        out
+    }
+
+    #[test]
+    fn every_text_is_read_somewhere() {
+        let src = widget_source();
+        // The error sentences are read through `error_text`, by code.
+        let by_code: Vec<Text> = [
+            "network",
+            "interrupted",
+            "stalled",
+            "http_429",
+            "http_413",
+            "http_401",
+            "x",
+        ]
+        .iter()
+        .map(|c| error_text(Some(c)))
+        .collect();
+        let unused: Vec<&str> = IDS
+            .iter()
+            .enumerate()
+            .filter(|(i, id)| {
+                let read_by_code = by_code.iter().any(|t| *t as usize == *i);
+                !read_by_code && !src.contains(&format!("Text::{id}"))
+            })
+            .map(|(_, id)| *id)
+            .collect();
+        assert!(
+            unused.is_empty(),
+            "texts the widget never reads: {unused:?}"
+        );
+    }
+
+    #[test]
+    fn every_error_code_the_protocol_makes_has_a_considered_text() {
+        fn walk(dir: &std::path::Path, out: &mut Vec<String>) {
+            for entry in std::fs::read_dir(dir).expect("readable") {
+                let path = entry.expect("an entry").path();
+                if path.is_dir() {
+                    walk(&path, out);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    let text = std::fs::read_to_string(&path).expect("a source file");
+                    for marker in ["with_code(\"", "code: Some(\""] {
+                        for piece in text.split(marker).skip(1) {
+                            if let Some((code, _)) = piece.split_once('"') {
+                                out.push(code.to_string());
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let mut codes = Vec::new();
+        walk(
+            std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/crates/protocol/src")),
+            &mut codes,
+        );
+        assert!(codes.iter().any(|c| c == "network"), "{codes:?}");
+        // Codes for which "Something went wrong" is the honest sentence: the server failed
+        // in a way the visitor can only retry.
+        let generic = [
+            "server_error",
+            "stream_error",
+            "tool_error",
+            "no_answer",
+            "invalid_line",
+            "VALIDATION_ERROR",
+        ];
+        for code in &codes {
+            let text = error_text(Some(code));
+            assert!(
+                text != Text::ErrorGeneric || generic.contains(&code.as_str()),
+                "error code {code:?} falls back to the generic sentence: map it in error_text"
+            );
+        }
+        assert_eq!(error_text(Some("http_401")), Text::ErrorUnavailable);
+        assert_eq!(error_text(Some("context_length")), Text::ErrorTooLong);
+        assert_eq!(error_text(None), Text::ErrorGeneric);
     }
 }

@@ -2,7 +2,7 @@
 //! `window.Sherpa` (`open`, `close`, `toggle`, `ask(text)`, `reset`) and the `sherpa:*` DOM
 //! events on each host element.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use leptos::prelude::*;
@@ -21,6 +21,8 @@ struct Instance {
     host: HtmlElement,
     chat: Chat,
     open: RwSignal<bool>,
+    /// What opens or closes the panel next (`sherpa:open`'s `via`), set just before.
+    via: Rc<Cell<&'static str>>,
     inline: bool,
 }
 
@@ -29,19 +31,24 @@ thread_local! {
 }
 
 /// Mounts a widget configured by `cfg` into `shadow` (the shadow root of `host`).
-pub fn start(host: &HtmlElement, shadow: &ShadowRoot, cfg: Config) {
+/// `via` says what opened the panel if it opens at once (`sherpa:open`).
+pub fn start(host: &HtmlElement, shadow: &ShadowRoot, cfg: Config, via: &'static str) {
     let inline = cfg.mode == Mode::Inline;
     let key = instance_key(host, inline);
-    let open = RwSignal::new(inline || cfg.open);
+    // A docked panel opens again where the visitor left it open.
+    let reopen = cfg.mode == Mode::Panel && crate::storage::panel_was_open(cfg.persist);
+    let via = if reopen && !cfg.open { "restore" } else { via };
+    let open = RwSignal::new(inline || cfg.open || reopen);
     // An instance lives as long as the page (it is never unmounted), so its texts are
     // allocated once and shared as a plain reference: `Copy` and `Send` like a signal, but
     // read without an arena lookup.
     let texts: &'static Texts = Box::leak(Box::new(cfg.texts.clone()));
     let chat = Chat::new(Rc::new(cfg), Some(host.clone()), &key);
+    let via = Rc::new(Cell::new(via));
     let _ = any_spawner::Executor::init_wasm_bindgen();
     // The frame's effects live as long as the page, like the instance.
     let owner = Owner::new();
-    owner.with(|| crate::ui::shell::mount(shadow, chat, open, host.clone(), texts));
+    owner.with(|| crate::ui::shell::mount(shadow, chat, open, via.clone(), host.clone(), texts));
     std::mem::forget(owner);
 
     // Save when the page goes away (covers a reload in the middle of an answer).
@@ -60,11 +67,12 @@ pub fn start(host: &HtmlElement, shadow: &ShadowRoot, cfg: Config) {
             host: host.clone(),
             chat,
             open,
+            via,
             inline,
         })
     });
     install_api();
-    events::emit(host, "sherpa:ready", &JsValue::NULL);
+    events::emit(host, events::READY, &JsValue::NULL);
 }
 
 /// Tells instances apart in storage: the element's id, else its position among inline
@@ -105,6 +113,26 @@ fn pick(target: &JsValue) -> Option<Instance> {
     })
 }
 
+/// What a page call says opened the panel or asked (the loader passes `trigger`, `shortcut`
+/// or `url` for the page's own buttons, the keyboard shortcut and the URL parameter).
+fn via_of(v: &JsValue) -> &'static str {
+    match v.as_string().as_deref() {
+        Some("trigger") => "trigger",
+        Some("shortcut") => "shortcut",
+        Some("url") => "url",
+        _ => "api",
+    }
+}
+
+impl Instance {
+    fn set_open(&self, now: bool, via: &JsValue) {
+        if self.open.get_untracked() != now {
+            self.via.set(via_of(via));
+            self.open.set(now);
+        }
+    }
+}
+
 fn set_fn(obj: &js_sys::Object, name: &str, f: &JsValue) {
     let _ = js_sys::Reflect::set(obj, &JsValue::from_str(name), f);
 }
@@ -119,31 +147,33 @@ fn install_api() {
         return;
     }
     let api = js_sys::Object::new();
-    let open = Closure::<dyn Fn(JsValue)>::new(|t: JsValue| {
+    let open = Closure::<dyn Fn(JsValue, JsValue)>::new(|t: JsValue, via: JsValue| {
         if let Some(i) = pick(&t) {
-            i.open.set(true);
+            i.set_open(true, &via);
         }
     });
-    let close = Closure::<dyn Fn(JsValue)>::new(|t: JsValue| {
+    let close = Closure::<dyn Fn(JsValue, JsValue)>::new(|t: JsValue, via: JsValue| {
         if let Some(i) = pick(&t) {
             if !i.inline {
-                i.open.set(false);
+                i.set_open(false, &via);
             }
         }
     });
-    let toggle = Closure::<dyn Fn(JsValue)>::new(|t: JsValue| {
+    let toggle = Closure::<dyn Fn(JsValue, JsValue)>::new(|t: JsValue, via: JsValue| {
         if let Some(i) = pick(&t) {
             if !i.inline {
-                i.open.update(|o| *o = !*o);
+                i.set_open(!i.open.get_untracked(), &via);
             }
         }
     });
-    let ask = Closure::<dyn Fn(JsValue, JsValue)>::new(|text: JsValue, t: JsValue| {
-        if let (Some(i), Some(text)) = (pick(&t), text.as_string()) {
-            i.open.set(true);
-            i.chat.ask(&text);
-        }
-    });
+    let ask = Closure::<dyn Fn(JsValue, JsValue, JsValue)>::new(
+        |text: JsValue, t: JsValue, via: JsValue| {
+            if let (Some(i), Some(text)) = (pick(&t), text.as_string()) {
+                i.set_open(true, &via);
+                crate::ui::question(i.chat, &text, via_of(&via));
+            }
+        },
+    );
     let reset = Closure::<dyn Fn(JsValue)>::new(|t: JsValue| {
         if let Some(i) = pick(&t) {
             i.chat.reset();

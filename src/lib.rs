@@ -18,6 +18,7 @@ pub mod map;
 pub mod mount;
 #[cfg(target_arch = "wasm32")]
 pub mod state;
+pub mod status;
 pub mod storage;
 #[cfg(target_arch = "wasm32")]
 pub mod transport;

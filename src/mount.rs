@@ -97,7 +97,11 @@ pub fn mount_all(script: Option<Element>, opts: MountOptions) {
             host
         }
     };
-    mount_into(&host, cfg);
+    mount_into(
+        &host,
+        cfg,
+        if focus_input { "launcher" } else { "attribute" },
+    );
     if focus_input {
         focus_part(&host, "input");
     }
@@ -119,14 +123,15 @@ fn mount_inline_with(el: &HtmlElement, defaults: &Attrs) {
     if own.get("mode").is_none() {
         own.insert("mode".into(), "inline".into());
     }
-    mount_into(el, Config::from_attrs(&merge(defaults, &own)));
+    mount_into(el, Config::from_attrs(&merge(defaults, &own)), "attribute");
 }
 
 /// Attaches an open shadow root to `host` (or reuses the one the loader attached) and mounts
 /// a widget with `cfg` in it. Whatever the shadow root held before (the loader's placeholder
 /// launcher) is removed in the same task, after the widget is in place, so nothing flickers;
 /// if the placeholder had focus, the widget's launcher gets it.
-pub fn mount_into(host: &HtmlElement, cfg: Config) {
+/// `via` says what opened the panel if it opens at once (`sherpa:open`).
+pub fn mount_into(host: &HtmlElement, cfg: Config, via: &'static str) {
     let _ = host.set_attribute(MOUNTED, "");
     let shadow = match host.shadow_root() {
         Some(s) => s,
@@ -153,7 +158,7 @@ pub fn mount_into(host: &HtmlElement, cfg: Config) {
     for w in &cfg.warnings {
         web_sys::console::warn_1(&format!("sherpa: {w}").into());
     }
-    crate::instance::start(host, &shadow, cfg);
+    crate::instance::start(host, &shadow, cfg, via);
     for node in old {
         let _ = shadow.remove_child(&node);
     }

@@ -403,9 +403,11 @@ impl Chat {
             return;
         }
         inner.restore_owed.set(true);
+        let this = *self;
         self.with_kit(
             |_| {},
-            || {
+            move || {
+                events::report(&this, events::LOAD_ERROR, None, &[("part", events::s("answer"))]);
                 web_sys::console::error_1(
                     &"sherpa: the saved conversation cannot be shown: part of the widget could not be loaded"
                         .into(),
@@ -440,6 +442,16 @@ impl Chat {
     /// The instance's configuration.
     pub fn config(&self) -> Rc<Config> {
         self.inner().config.clone()
+    }
+
+    /// The element the instance's events go to.
+    pub fn host(&self) -> Option<HtmlElement> {
+        self.inner.try_get_value()?.host.clone()
+    }
+
+    /// The server's id of this conversation, once it has one.
+    pub fn conversation_id(&self) -> Option<String> {
+        self.inner.try_get_value()?.conv.borrow().session_id.clone()
     }
 
     fn inner(&self) -> Rc<Inner> {
@@ -551,6 +563,12 @@ impl Chat {
                         p.failed = true;
                     }
                 });
+                events::report(
+                    &this,
+                    events::LOAD_ERROR,
+                    None,
+                    &[("part", events::s("answer"))],
+                );
             },
         );
     }
@@ -642,6 +660,7 @@ impl Chat {
         inner.conv.take();
         inner.store.clear();
         self.announcement.set(String::new());
+        events::report(self, events::NEW_CHAT, None, &[]);
     }
 
     /// Drops the messages (in the answer module: only it makes them).
@@ -659,6 +678,11 @@ impl Chat {
         let cfg = self.config();
         if let Some(req) = self.adapter().feedback_request(&cfg.options, id, positive) {
             msg.feedback.set(Some(positive));
+            let pairs = [
+                ("positive", JsValue::from_bool(positive)),
+                ("reason", JsValue::NULL),
+            ];
+            events::report(self, events::FEEDBACK, Some(&msg), &pairs);
             let creds = cfg.credentials_include;
             spawn_local(async move {
                 if let Err(e) = transport::fire(&req, creds).await {
@@ -1056,19 +1080,30 @@ impl Chat {
             .try_get_value()
             .map(|inner| inner.speech.take())
             .unwrap_or_default();
-        self.announce(&rest);
+        let state = answer.state.get_untracked();
+        let ready = self
+            .config()
+            .texts
+            .get(crate::i18n::Text::AnswerReady)
+            .to_owned();
+        // The live region's last words say the answer is complete.
+        self.announce(&if state == MsgState::Done {
+            format!("{rest} {ready}")
+        } else {
+            rest
+        });
         self.grew.update(|n| *n += 1);
         self.save();
-        let state = answer.state.get_untracked();
-        if let Some(host) = &self.inner().host {
+        if self.inner().host.is_some() {
             if let Some(e) = answer.error.get_untracked() {
                 // Visitors read a plain sentence; the specifics are for the site owner.
                 let code = e.code.as_deref().unwrap_or("error");
                 web_sys::console::warn_1(&format!("sherpa: {code}: {}", e.message).into());
-                events::emit(
-                    host,
-                    "sherpa:error",
-                    &events::detail(&[
+                events::report(
+                    self,
+                    events::ERROR,
+                    Some(&answer),
+                    &[
                         ("message", JsValue::from_str(&e.message)),
                         (
                             "code",
@@ -1078,17 +1113,18 @@ impl Chat {
                                 .unwrap_or(JsValue::NULL),
                         ),
                         ("retryable", JsValue::from_bool(e.retryable)),
-                    ]),
+                    ],
                 );
             }
-            events::emit(
-                host,
-                "sherpa:message",
-                &events::detail(&[
+            events::report(
+                self,
+                events::MESSAGE,
+                Some(&answer),
+                &[
                     ("question", JsValue::from_str(question)),
                     ("answer", JsValue::from_str(&answer.plain_text())),
                     ("state", JsValue::from_str(state.as_str())),
-                ]),
+                ],
             );
         }
     }

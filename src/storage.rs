@@ -125,6 +125,42 @@ pub struct Store {
     key: String,
 }
 
+/// The browser storage `persist` names (none when disabled, or for `none`).
+#[cfg(target_arch = "wasm32")]
+fn storage_for(persist: Persist) -> Option<web_sys::Storage> {
+    let w = web_sys::window()?;
+    // Both calls throw (SecurityError) when storage is disabled: treat as absent.
+    match persist {
+        Persist::Session => w.session_storage().ok().flatten(),
+        Persist::Local => w.local_storage().ok().flatten(),
+        Persist::None => None,
+    }
+}
+
+/// Where a docked panel (`data-mode="panel"`) notes that it is open, so that the next page
+/// opens it again (the loader reads it too: `src/loader/sherpa.js`).
+pub const PANEL_OPEN_KEY: &str = "sherpa:panel-open";
+
+/// Notes whether the docked panel is open (in the storage `persist` names).
+#[cfg(target_arch = "wasm32")]
+pub fn set_panel_open(persist: Persist, open: bool) {
+    if let Some(s) = storage_for(persist) {
+        let _ = if open {
+            s.set_item(PANEL_OPEN_KEY, "1")
+        } else {
+            s.remove_item(PANEL_OPEN_KEY)
+        };
+    }
+}
+
+/// Whether the docked panel was open when the last page was left.
+#[cfg(target_arch = "wasm32")]
+pub fn panel_was_open(persist: Persist) -> bool {
+    storage_for(persist)
+        .and_then(|s| s.get_item(PANEL_OPEN_KEY).ok().flatten())
+        .is_some_and(|v| v == "1")
+}
+
 impl Store {
     /// `instance` tells instances on one page apart (launcher, or the inline element's id).
     pub fn new(persist: Persist, api_base: &str, backend: &str, instance: &str) -> Self {
@@ -136,13 +172,7 @@ impl Store {
 
     #[cfg(target_arch = "wasm32")]
     fn storage(&self) -> Option<web_sys::Storage> {
-        let w = web_sys::window()?;
-        // Both calls throw (SecurityError) when storage is disabled: treat as absent.
-        match self.persist {
-            Persist::Session => w.session_storage().ok().flatten(),
-            Persist::Local => w.local_storage().ok().flatten(),
-            Persist::None => None,
-        }
+        storage_for(self.persist)
     }
 
     /// Whether a conversation is saved (without reading it).

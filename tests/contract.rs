@@ -77,7 +77,10 @@ fn every_attribute_config_reads_is_documented_and_back() {
     for name in documented.difference(&parsed) {
         let elsewhere = match name.as_str() {
             "text-<name>" => read("src/i18n.rs").contains("strip_prefix(\"text-\")"),
-            "load" => loader.contains("attr(script, 'load')"),
+            "load" | "trigger" | "shortcut" | "url-param" => {
+                loader.contains(&format!("attr(script, '{name}')"))
+            }
+            "sherpa-ask" => loader.contains("'data-sherpa-ask'"),
             "sherpa" => mount.contains("\"sherpa\"") && loader.contains("data-sherpa"),
             _ => false,
         };

@@ -26,7 +26,7 @@ fn config(pairs: &[(&str, &str)]) -> Config {
 fn mount(cfg: Config) -> ShadowRoot {
     let host: HtmlElement = document().create_element("div").unwrap().unchecked_into();
     document().body().unwrap().append_child(&host).unwrap();
-    sherpa::mount::mount_into(&host, cfg);
+    sherpa::mount::mount_into(&host, cfg, "attribute");
     host.shadow_root().expect("an open shadow root")
 }
 

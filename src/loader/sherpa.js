@@ -134,6 +134,13 @@
   var openAttr = attr(script, 'open');
   var eager = policy === 'eager' || openAttr === '' || openAttr === 'true';
   var NEAR = 120;        // px: a pointer this close to the launcher boots the module
+  // A docked panel the visitor left open on the last page comes back at once (the widget notes
+  // it: PANEL_OPEN_KEY in src/storage.rs).
+  var persist = attr(script, 'persist');
+  try {
+    if (attr(script, 'mode') === 'panel' && persist !== 'none' &&
+        window[persist === 'local' ? 'localStorage' : 'sessionStorage'].getItem('sherpa:panel-open')) eager = true;
+  } catch (e) { /* storage disabled: nothing was noted */ }
   var host = null;      // the launcher's <sherpa-chat>, drawn below
   var clicked = false;  // the user clicked the launcher before the module was ready
   var booted = null;    // promise: this script's launcher handed to the module
@@ -299,7 +306,57 @@
     wake(function () { return Promise.all(pending.map(mount)); });
   }
 
+  // Opening from the page (README, "Opening from your page"): data-trigger (a CSS selector
+  // for the page's own buttons; one with data-sherpa-ask="…" also asks that), data-shortcut
+  // (e.g. mod+k, never taken from a text field) and data-url-param (?ask=… opens the panel
+  // and asks once, then leaves the address bar). All go through window.Sherpa, whose stub
+  // keeps the request until the module is ready; the last argument says how it was opened.
+  function call(name, a, b, via) {
+    var api = window.Sherpa;
+    if (api && api[name]) api[name](a, b, via);
+  }
+  function combo(has, key) {
+    return ['ctrl', 'meta', 'alt', 'shift'].filter(has).concat(key).join('+');
+  }
+  function openers() {
+    var sel = attr(script, 'trigger');
+    try { if (sel) doc.querySelector(sel); } catch (e) {
+      console.error('sherpa: data-trigger="' + sel + '" is not a CSS selector');
+      sel = '';
+    }
+    if (sel) on(doc, 'click', function (e) {
+      var hit = e.target.closest && e.target.closest(sel);
+      if (!hit) return;
+      e.preventDefault();
+      var q = (hit.getAttribute('data-sherpa-ask') || '').trim();
+      if (q) call('ask', q, null, 'trigger');
+      else call('open', null, 'trigger');
+    });
+    var keys = (attr(script, 'shortcut') || 'off').toLowerCase().split('+');
+    var mod = /Mac|iP/.test(navigator.platform) ? 'meta' : 'ctrl';
+    var want = combo(function (m) {
+      return keys.indexOf(m) >= 0 || (m === mod && keys.indexOf('mod') >= 0);
+    }, keys.pop());
+    if (!/^(off|false)$/.test(want)) on(doc, 'keydown', function (e) {
+      var t = e.composedPath()[0];
+      if (e.repeat || t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName) ||
+          combo(function (m) { return e[m + 'Key']; }, (e.key || '').toLowerCase()) !== want) return;
+      e.preventDefault();
+      call('toggle', null, 'shortcut');
+    });
+    var param = attr(script, 'url-param');
+    var url = new URL(location.href);
+    var asked = param ? url.searchParams.get(param) : null;
+    if (asked != null) {
+      url.searchParams.delete(param);
+      history.replaceState(history.state, '', url.href);
+      if (asked.trim()) call('ask', asked.trim(), null, 'url');
+      else call('open', null, 'url');
+    }
+  }
+
   parsed.then(function () {
+    openers();
     watchInline();
     if ((attr(script, 'mode') || 'launcher') !== 'inline') {
       if (doc.body) drawLauncher();

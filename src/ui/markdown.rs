@@ -11,6 +11,7 @@
 
 use leptos::either::Either;
 use leptos::prelude::*;
+use sherpa_protocol::highlight::highlight;
 use sherpa_protocol::markdown::{
     add_definitions, definitions, parse, parse_with, Align, Node, Refs,
 };
@@ -30,6 +31,9 @@ pub struct CiteCtx {
     /// Called with a document id when its citation is activated.
     pub reveal: Callback<String>,
     pub texts: &'static Texts,
+    /// Rendering the streaming tail: code is shown plain (its text node then grows in place,
+    /// issue 16) and highlighted once its block is committed.
+    pub live: bool,
 }
 
 /// The answer of an assistant message, streamed block by block.
@@ -66,7 +70,7 @@ pub fn Answer(ctx: CiteCtx) -> impl IntoView {
                 tail.rebuilt.track();
                 tail.shown.with_value(|s| {
                     let nodes = s.borrow().0.nodes().to_vec();
-                    (!nodes.is_empty()).then(|| render_nodes(nodes, ctx))
+                    (!nodes.is_empty()).then(|| render_nodes(nodes, CiteCtx { live: true, ..ctx }))
                 })
             }}
         </div>
@@ -379,6 +383,7 @@ fn code_block(lang: Option<String>, code: String, ctx: CiteCtx) -> AnyView {
             .ok()??;
         block.query_selector("pre code").ok()??.text_content()
     };
+    let lang_name = lang.clone();
     view! {
         <div class="code">
             <div class="code-bar">
@@ -391,10 +396,29 @@ fn code_block(lang: Option<String>, code: String, ctx: CiteCtx) -> AnyView {
                     {super::message::swap_label(copied, copy, done)}
                 </button>
             </div>
-            {element("pre", element_with("code", "class", class, code.into_any()))}
+            {element("pre", element_with("code", "class", class, if ctx.live { code.into_any() } else { highlighted(lang_name, code) }))}
         </div>
     }
     .into_any()
+}
+
+/// The code as text nodes, in spans of a token class (`tok-kw`, `tok-str`…) where the
+/// language is one [`highlight`] knows; plain text otherwise.
+fn highlighted(lang: Option<String>, code: String) -> AnyView {
+    let Some(pieces) = lang.and_then(|l| highlight(&l, &code)) else {
+        return code.into_any();
+    };
+    pieces
+        .into_iter()
+        .map(|(range, tok)| {
+            let text = code.get(range).unwrap_or_default().to_string();
+            match tok {
+                Some(t) => element_with("span", "class", Some(t.class().into()), text.into_any()),
+                None => text.into_any(),
+            }
+        })
+        .collect_view()
+        .into_any()
 }
 
 /// An inline citation: a button once its document is known; a quiet placeholder while the

@@ -4,11 +4,12 @@
 use leptos::html;
 use leptos::prelude::*;
 use sherpa_protocol::markdown::safe_href;
-use sherpa_protocol::{Cut, Document, Status};
-use wasm_bindgen::JsCast;
+use sherpa_protocol::{Cut, Document};
+use wasm_bindgen::{JsCast, JsValue};
 
 use super::markdown::{element, element_with, Answer, CiteCtx};
 use super::{copy_to_clipboard, keyed_list, show, Texts};
+use crate::events::{self, report};
 use crate::i18n::{error_text, fill, Text};
 use crate::state::{Chat, Message, MsgState, Role};
 
@@ -27,7 +28,8 @@ pub fn MessageView(
 ) -> impl IntoView {
     match message.role {
         Role::User => view! {
-            <div part="message message-user" class="message user">
+            <div part="message message-user" class="message user" role="article"
+                aria-label=texts.get(Text::You).to_owned()>
                 <div class="bubble" dir="auto">{move || message.text.get()}</div>
             </div>
         }
@@ -82,17 +84,7 @@ fn status_line(msg: Message, texts: &'static Texts) -> AnyView {
         if !state.is_live() {
             return None;
         }
-        let t = texts;
-        Some(match s {
-            Some(Status::Searching { queries }) if !queries.is_empty() => {
-                fill(t.get(Text::SearchingFor), &[("query", &queries.join(", "))])
-            }
-            Some(Status::Searching { .. }) => t.get(Text::Searching).to_owned(),
-            Some(Status::Reading) => t.get(Text::Reading).to_owned(),
-            Some(Status::RunningTool { .. }) => t.get(Text::RunningTool).to_owned(),
-            Some(Status::Thinking) | None => t.get(Text::Thinking).to_owned(),
-            Some(Status::Answering) => t.get(Text::Answering).to_owned(),
-        })
+        Some(crate::status::status_text(texts, s.as_ref()))
     };
     let waiting = move || msg.state.get().is_live() && msg.text.with(String::is_empty);
     show(waiting, move || {
@@ -126,24 +118,84 @@ fn error_line(msg: Message, chat: Chat, texts: &'static Texts, is_last: Signal<b
             };
             view! {
                 <div part="error" class="error" role="alert">
-                    {element("span", texts.get(error_text(e.code.as_deref())).to_owned().into_any())}
+                    <span>
+                        {element_with("span", "class", Some("sr-only".into()), format!("{} ", texts.get(Text::ErrorPrefix)).into_any())}
+                        {texts.get(error_text(e.code.as_deref())).to_owned()}
+                    </span>
                     <span part="retry-wait">{wait}</span>
                     {show(move || e.retryable || is_last.get(), move || view! {
                         <button type="button" part="retry" class="small"
                             disabled={move || left.get() > 0}
-                            on:click=move |_| chat.retry()>
+                            on:click=move |_| {
+                                report(&chat, events::RETRY, Some(&msg), &[]);
+                                chat.retry();
+                            }>
                             {texts.get(Text::Retry).to_owned()}
                         </button>
                     })}
+                    {contact(chat, msg)}
                     <details part="error-details" class="error-details">
                         {element("summary", texts.get(Text::ErrorDetails).to_owned().into_any())}
-                        {element("p", e.message.clone().into_any())}
+                        {element_with("p", "dir", Some("auto".into()), e.message.clone().into_any())}
                     </details>
                 </div>
             }
         })
     })
     .into_any()
+}
+
+/// The link to a human (`data-contact-url`), if the page set one (see [`super::add_contact`]).
+fn contact(chat: Chat, msg: Message) -> Option<AnyView> {
+    chat.config().contact.as_ref()?;
+    let slot = NodeRef::<html::Span>::new();
+    slot.on_load(move |el| super::add_contact(&el, chat, Some(msg)));
+    Some(view! { <span class="contact-slot" node_ref=slot></span> }.into_any())
+}
+
+/// Reports the clicks inside an answer that its parts handle themselves: a citation, a source
+/// card's link, a code block's copy button.
+fn report_clicks(e: &web_sys::MouseEvent, chat: Chat, msg: Message) {
+    let Some(target) = e
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+    else {
+        return;
+    };
+    let near = |sel: &str| target.closest(sel).ok().flatten();
+    if let Some(c) = near("[part~=\"citation\"]") {
+        let n = c
+            .get_attribute("data-citation")
+            .and_then(|n| n.parse::<u32>().ok());
+        let doc = n.and_then(|n| msg.citations.with_untracked(|c| c.get(&n).cloned()));
+        let pairs = [
+            (
+                "n",
+                n.map_or(JsValue::NULL, |n| JsValue::from_f64(f64::from(n))),
+            ),
+            (
+                "documentId",
+                doc.as_deref().map_or(JsValue::NULL, events::s),
+            ),
+        ];
+        report(&chat, events::CITATION_CLICK, Some(&msg), &pairs);
+    } else if let Some(link) = near("[part~=\"source-card\"] a[href]") {
+        let card = near("[part~=\"source-card\"]");
+        let doc = card.and_then(|c| c.get_attribute("data-doc"));
+        let pairs = [
+            (
+                "documentId",
+                doc.as_deref().map_or(JsValue::NULL, events::s),
+            ),
+            (
+                "url",
+                events::s(&link.get_attribute("href").unwrap_or_default()),
+            ),
+        ];
+        report(&chat, events::SOURCE_CLICK, Some(&msg), &pairs);
+    } else if near("[part~=\"copy-code\"]").is_some() {
+        report(&chat, events::COPY_CODE, Some(&msg), &[]);
+    }
 }
 
 /// Takes a second off `left` every second until it reaches 0 (or the view goes away).
@@ -201,7 +253,12 @@ fn AssistantMessage(
             }
         });
     });
-    let ctx = CiteCtx { msg, reveal, texts };
+    let ctx = CiteCtx {
+        msg,
+        reveal,
+        texts,
+        live: false,
+    };
 
     view! {
         <div
@@ -210,6 +267,9 @@ fn AssistantMessage(
             node_ref=root
             data-state=move || msg.state.get().as_str()
             aria-busy=move || msg.state.get().is_live().to_string()
+            role="article"
+            aria-label=texts.get(Text::Assistant).to_owned()
+            on:click=move |e| report_clicks(&e, chat, msg)
         >
             {status_line(msg, texts)}
             <Answer ctx=ctx/>
@@ -220,11 +280,11 @@ fn AssistantMessage(
             // While the answer streams, the CSS shows the sources above the text (they arrive
             // first, and the growing text then pushes nothing the reader may be looking at);
             // once it ends, below it, where scroll anchoring keeps the reader's place.
-            <Sources msg=msg texts=texts expanded=expanded highlighted=highlighted/>
+            <Sources msg=msg chat=chat texts=texts expanded=expanded highlighted=highlighted/>
             <FollowUps msg=msg chat=chat texts=texts is_last=is_last/>
             {show(
                 move || matches!(msg.state.get(), MsgState::Done | MsgState::Stopped) && msg.text.with(|s| !s.is_empty()),
-                move || view! { <Actions msg=msg chat=chat texts=texts is_last=is_last/> },
+                move || view! { <Actions msg=msg chat=chat texts=texts is_last=is_last/> {contact(chat, msg)} },
             )}
         </div>
     }
@@ -258,6 +318,7 @@ fn ordered_sources(msg: &Message) -> Vec<Document> {
 #[component]
 fn Sources(
     msg: Message,
+    chat: Chat,
     texts: &'static Texts,
     expanded: RwSignal<bool>,
     highlighted: RwSignal<Option<String>>,
@@ -281,6 +342,7 @@ fn Sources(
                             let hl = move || highlighted.with(|h| h.as_deref() == Some(id.as_str()));
                             let href = d.link.as_deref().and_then(safe_href);
                             let site = href.as_deref().and_then(host_of).unwrap_or_else(|| d.source_type.replace('_', " "));
+                            let title = if d.title.trim().is_empty() { texts.get(Text::Untitled).to_owned() } else { d.title.clone() };
                             view! {
                                 <li part="source-card" class="source-card" class:highlight=hl dir="auto"
                                     data-doc=d.id.clone() tabindex="-1">
@@ -288,9 +350,9 @@ fn Sources(
                                         {n.map(|n| element_with("span", "class", Some("source-n".into()), n.into_any()))}
                                         {match href {
                                             Some(h) => view! {
-                                                <a href=h target="_blank" rel="noopener noreferrer" class="source-title">{d.title.clone()}</a>
+                                                <a href=h target="_blank" rel="noopener noreferrer" class="source-title">{title}</a>
                                             }.into_any(),
-                                            None => element_with("span", "class", Some("source-title".into()), d.title.clone().into_any()),
+                                            None => element_with("span", "class", Some("source-title".into()), title.into_any()),
                                         }}
                                     </div>
                                     {element_with("div", "class", Some("source-site".into()), site.into_any())}
@@ -303,7 +365,11 @@ fn Sources(
                 {show(move || sources.with(|s| s.len() > SOURCES_SHOWN), move || view! {
                     <button type="button" class="small link" part="show-all-sources"
                         aria-expanded=move || expanded.get().to_string()
-                        on:click=move |_| expanded.update(|e| *e = !*e)>
+                        on:click=move |_| {
+                            expanded.update(|e| *e = !*e);
+                            let open = JsValue::from_bool(expanded.get_untracked());
+                            report(&chat, events::SHOW_ALL_SOURCES, Some(&msg), &[("expanded", open)]);
+                        }>
                         {move || if expanded.get() {
                             texts.get(Text::ShowFewer).to_owned()
                         } else {
@@ -337,7 +403,10 @@ fn FollowUps(
                     view! {
                         <button type="button" part="follow-up" class="chip" dir="auto"
                             disabled=move || chat.busy.get()
-                            on:click=move |e| { chat.ask(&ask); super::focus_composer(&e); }>{q}</button>
+                            on:click=move |e| {
+                                super::question(chat, &ask, "follow-up");
+                                super::focus_composer(&e);
+                            }>{q}</button>
                     }
                 }).collect_view()}
             </div>
@@ -358,12 +427,19 @@ fn Actions(
     view! {
         <div class="actions">
             <button type="button" part="copy" class="small"
-                on:click=move |_| { copy_to_clipboard(&msg.plain_text()); copied.set(true); }>
+                on:click=move |_| {
+                    copy_to_clipboard(&msg.plain_text());
+                    copied.set(true);
+                    report(&chat, events::COPY_ANSWER, Some(&msg), &[]);
+                }>
                 {swap_label(copied, texts.get(Text::Copy), texts.get(Text::Copied))}
             </button>
             {show(move || is_last.get(), move || view! {
                 <button type="button" part="regenerate" class="small"
-                    disabled=move || chat.busy.get() on:click=move |_| chat.retry()>
+                    disabled=move || chat.busy.get() on:click=move |_| {
+                        report(&chat, events::REGENERATE, Some(&msg), &[]);
+                        chat.retry();
+                    }>
                     {texts.get(Text::Regenerate).to_owned()}
                 </button>
             })}

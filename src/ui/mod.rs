@@ -17,6 +17,10 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use web_sys::HtmlElement;
 
+use crate::events;
+use crate::i18n::Text;
+use crate::state::{Chat, Message};
+
 /// The UI strings of an instance (language defaults with attribute overrides).
 pub type Texts = crate::i18n::Strings;
 
@@ -25,6 +29,43 @@ pub fn copy_to_clipboard(text: &str) {
     if let Some(w) = web_sys::window() {
         let _ = w.navigator().clipboard().write_text(text);
     }
+}
+
+/// Sends `q` and reports it (`sherpa:question`, with how it was asked: `via`).
+pub fn question(chat: Chat, q: &str, via: &str) {
+    let q = q.trim();
+    if q.is_empty() || chat.busy.get_untracked() || !chat.config().problems.is_empty() {
+        return;
+    }
+    let pairs = [("question", events::s(q)), ("via", events::s(via))];
+    events::report(&chat, events::QUESTION, None, &pairs);
+    chat.ask(q);
+}
+
+/// Appends the link to a human (`data-contact-url`) to `parent`, if the page set one; a click
+/// is reported (`sherpa:contact`) with the answer it was under, if any.
+pub fn add_contact(parent: &web_sys::Node, chat: Chat, msg: Option<Message>) {
+    let Some(c) = chat.config().contact.clone() else {
+        return;
+    };
+    let web = !c.url.to_ascii_lowercase().starts_with("mailto:");
+    let mut attrs = vec![
+        ("part", "contact"),
+        ("class", "contact"),
+        ("href", c.url.as_str()),
+    ];
+    if web {
+        attrs.extend([("target", "_blank"), ("rel", "noopener noreferrer")]);
+    }
+    let a = dom::add_text(parent, "a", &attrs, &c.text);
+    if web {
+        let hint = chat.config().texts.get(Text::OpensInNewTab).to_owned();
+        let _ = a.set_attribute("aria-description", &hint);
+    }
+    dom::on(&a, "click", move |_| {
+        let url = [("url", events::s(&c.url))];
+        events::report(&chat, events::CONTACT, msg.as_ref(), &url);
+    });
 }
 
 /// Moves focus to the composer of the widget that `e` happened in. Used after a chip (starter

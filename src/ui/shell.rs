@@ -14,7 +14,7 @@ use web_sys::{Element, HtmlElement, HtmlTextAreaElement, KeyboardEvent, Node};
 
 use super::dom::{add, add_icon, add_text, bind_attr, bind_present, bind_text, on, watch};
 use super::{focus_composer, Texts};
-use crate::config::{Mode, Position, Theme};
+use crate::config::{Mode, Piece, Position, Theme};
 use crate::events;
 use crate::i18n::Text;
 use crate::state::Chat;
@@ -25,6 +25,7 @@ pub fn mount(
     root: &Node,
     chat: Chat,
     open: RwSignal<bool>,
+    via: Rc<Cell<&'static str>>,
     host: HtmlElement,
     texts: &'static Texts,
 ) {
@@ -44,7 +45,14 @@ pub fn mount(
         "div",
         &[
             ("class", "sherpa"),
-            ("data-mode", if inline { "inline" } else { "launcher" }),
+            (
+                "data-mode",
+                match cfg.mode {
+                    Mode::Inline => "inline",
+                    Mode::Launcher => "launcher",
+                    Mode::Panel => "panel",
+                },
+            ),
             ("data-position", position),
             ("data-theme", theme),
             ("dir", crate::i18n::direction(&cfg.lang).as_str()),
@@ -86,7 +94,11 @@ pub fn mount(
                 label.clone()
             })
         });
-        on(&b, "click", move |_| open.update(|o| *o = !*o));
+        let via = via.clone();
+        on(&b, "click", move |_| {
+            via.set("launcher");
+            open.update(|o| *o = !*o);
+        });
         b
     });
 
@@ -97,17 +109,26 @@ pub fn mount(
             ("part", "panel"),
             ("class", "panel"),
             ("id", "sherpa-panel"),
-            ("role", if inline { "region" } else { "dialog" }),
+            (
+                "role",
+                match cfg.mode {
+                    Mode::Inline => "region",
+                    Mode::Launcher => "dialog",
+                    Mode::Panel => "complementary",
+                },
+            ),
             ("aria-label", &cfg.title),
         ],
     );
     bind_attr(&panel, "hidden", move || (!open.get()).then(String::new));
+    let esc_via = via.clone();
     on(&panel, "keydown", move |e| {
         let Some(e) = e.dyn_ref::<KeyboardEvent>() else {
             return;
         };
         if e.key() == "Escape" && !inline && open.get_untracked() {
             e.stop_propagation();
+            esc_via.set("escape");
             open.set(false);
         }
     });
@@ -139,7 +160,11 @@ pub fn mount(
             "path",
             &[("fill", "currentColor"), ("d", CLOSE_ICON)],
         );
-        on(&b, "click", move |_| open.set(false));
+        let via = via.clone();
+        on(&b, "click", move |_| {
+            via.set("close");
+            open.set(false);
+        });
     }
     if cfg.problems.is_empty() {
         let _ = input.set(conversation(&panel, chat, texts, open));
@@ -162,8 +187,18 @@ pub fn mount(
     }
 
     super::track_visual_viewport(&host);
-    // Open/close: move focus, and tell the page.
+    if cfg.mode == Mode::Panel {
+        dock(&panel, open, cfg.persist, cfg.panel_push);
+    }
+    // Open/close: move focus, and tell the page how (`via`, set by whatever opened it).
     let was_open = Cell::new(open.get_untracked());
+    let tell = move |now: bool| {
+        let name = if now { events::OPEN } else { events::CLOSE };
+        events::report(&chat, name, None, &[("via", events::s(via.replace("api")))]);
+    };
+    if !inline && open.get_untracked() {
+        tell(true);
+    }
     watch(move || {
         let now = open.get();
         if now == was_open.replace(now) {
@@ -175,8 +210,7 @@ pub fn mount(
             let _ = b.focus();
         }
         if !inline {
-            let name = if now { "sherpa:open" } else { "sherpa:close" };
-            events::emit(&host, name, &wasm_bindgen::JsValue::NULL);
+            tell(now);
         }
     });
 }
@@ -187,6 +221,53 @@ const NEW_CHAT_ICON: &str = "M11 5h2v6h6v2h-6v6h-2v-6H5v-2h6z";
 const CLOSE_ICON: &str =
     "M6.4 5 12 10.6 17.6 5 19 6.4 13.4 12 19 17.6 17.6 19 12 13.4 6.4 19 5 17.6 10.6 12 5 6.4z";
 const SEND_ICON: &str = "M3 20.5 21 12 3 3.5v6.6L15 12 3 13.9z";
+
+/// A docked panel: notes whether it is open (the next page reopens it, `data-persist`) and,
+/// with `data-panel-push`, narrows the page by the panel's width while it is open (not on a
+/// screen too narrow for both: there the panel covers the page).
+fn dock(panel: &HtmlElement, open: RwSignal<bool>, persist: crate::config::Persist, push: bool) {
+    let panel = panel.clone();
+    let fit = move || {
+        let Some(w) = web_sys::window() else { return };
+        let Some(root) = w.document().and_then(|d| d.document_element()) else {
+            return;
+        };
+        let style = root.unchecked_into::<HtmlElement>().style();
+        for side in ["margin-left", "margin-right"] {
+            let _ = style.remove_property(side);
+        }
+        let rect = panel.get_bounding_client_rect();
+        let viewport = w.inner_width().ok().and_then(|v| v.as_f64()).unwrap_or(0.0);
+        if push && open.get_untracked() && viewport >= 2.0 * rect.width() {
+            // The side the panel is docked to on screen (its inline end follows the widget's
+            // direction, which may differ from the page's).
+            let side = if rect.left() < 1.0 {
+                "margin-left"
+            } else {
+                "margin-right"
+            };
+            let px = js_sys::Number::from(rect.width())
+                .to_string_with_radix(10)
+                .map(String::from)
+                .unwrap_or_default();
+            let _ = style.set_property(side, &format!("{px}px"));
+        }
+    };
+    let saved = Cell::new(None);
+    let fit_now = fit.clone();
+    watch(move || {
+        let now = open.get();
+        if saved.replace(Some(now)) != Some(now) {
+            crate::storage::set_panel_open(persist, now);
+        }
+        fit_now();
+    });
+    if push {
+        if let Some(w) = web_sys::window() {
+            on(&w, "resize", move |_| fit());
+        }
+    }
+}
 
 fn focus(input: &OnceCell<HtmlElement>) {
     if let Some(el) = input.get() {
@@ -280,11 +361,6 @@ fn conversation(
         });
     }
 
-    let ask = move |q: &str| {
-        pinned.set(true);
-        chat.ask(q);
-    };
-
     // The welcome text and the starter questions, until there is a conversation.
     let welcome = add(&thread, "div", &[("class", "welcome")]);
     add_text(&welcome, "p", &[], &cfg.welcome);
@@ -323,7 +399,8 @@ fn conversation(
             .and_then(|t| t.dyn_into::<Element>().ok())
             .and_then(|t| t.closest("[part~=\"starter\"]").ok().flatten());
         if let Some(q) = chip.and_then(|c| c.text_content()) {
-            ask(&q);
+            pinned.set(true);
+            super::question(chat, &q, "starter");
             focus_composer(&e);
         }
     });
@@ -414,7 +491,7 @@ fn conversation(
             return;
         }
         pinned.set(true);
-        chat.ask(&text);
+        super::question(chat, &text, "typed");
         draft.set(String::new());
     };
     {
@@ -482,7 +559,45 @@ fn conversation(
     });
     bind_present(&stop, move || busy.get());
     bind_present(&send_button, move || !busy.get());
+    disclaimer(panel, &cfg.disclaimer, texts);
     input
+}
+
+/// The line under the question box (`data-disclaimer`): its text as text, its http(s)
+/// addresses as links that open in a new tab.
+fn disclaimer(panel: &Node, pieces: &[Piece], texts: &'static Texts) {
+    if pieces.is_empty() {
+        return;
+    }
+    let p = add(
+        panel,
+        "p",
+        &[
+            ("part", "disclaimer"),
+            ("class", "disclaimer"),
+            ("dir", "auto"),
+        ],
+    );
+    for piece in pieces {
+        match piece {
+            Piece::Text(t) => {
+                let _ = p.append_with_str_1(t);
+            }
+            Piece::Link(href) => {
+                let a = add_text(
+                    &p,
+                    "a",
+                    &[
+                        ("href", href),
+                        ("target", "_blank"),
+                        ("rel", "noopener noreferrer"),
+                    ],
+                    href,
+                );
+                let _ = a.set_attribute("aria-description", texts.get(Text::OpensInNewTab));
+            }
+        }
+    }
 }
 
 /// A question sent before the answer module has loaded: the question, then "Thinking…" or,
@@ -493,7 +608,12 @@ fn pending(thread: &Node, chat: Chat, texts: &'static Texts) {
     let user = add(
         thread,
         "div",
-        &[("part", "message message-user"), ("class", "message user")],
+        &[
+            ("part", "message message-user"),
+            ("class", "message user"),
+            ("role", "article"),
+            ("aria-label", texts.get(Text::You)),
+        ],
     );
     let bubble = add(&user, "div", &[("class", "bubble"), ("dir", "auto")]);
     bind_text(&bubble, move || {
@@ -505,6 +625,8 @@ fn pending(thread: &Node, chat: Chat, texts: &'static Texts) {
         &[
             ("part", "message message-assistant"),
             ("class", "message assistant"),
+            ("role", "article"),
+            ("aria-label", texts.get(Text::Assistant)),
         ],
     );
     bind_attr(&answer, "data-state", move || {
@@ -526,7 +648,10 @@ fn pending(thread: &Node, chat: Chat, texts: &'static Texts) {
         "div",
         &[("part", "error"), ("class", "error"), ("role", "alert")],
     );
-    add_text(&error, "span", &[], texts.get(Text::LoadFailed));
+    let sentence = add(&error, "span", &[]);
+    let prefix = format!("{} ", texts.get(Text::ErrorPrefix));
+    add_text(&sentence, "span", &[("class", "sr-only")], &prefix);
+    let _ = sentence.append_with_str_1(texts.get(Text::LoadFailed));
     let retry = add_text(
         &error,
         "button",
@@ -534,6 +659,7 @@ fn pending(thread: &Node, chat: Chat, texts: &'static Texts) {
         texts.get(Text::Retry),
     );
     on(&retry, "click", move |_| chat.ask_pending());
+    super::add_contact(&error, chat, None);
     bind_present(&status, move || !failed());
     bind_present(&error, failed);
     bind_present(&user, move || pending.with(Option::is_some));

@@ -79,6 +79,35 @@ test('axe: odyssey follow-ups, a table answer, stopped state, RTL', async () => 
   p3.host.stop();
 });
 
+for (const [theme, lang] of [['light', 'en'], ['dark', 'ar']]) {
+  test(`axe: contact link and disclaimer (${theme}, ${lang}) — done, error, keyboard reach`, async () => {
+    const page = await widgetPage(browser, dev,
+      `data-backend="onyx" data-theme="${theme}" data-lang="${lang}" data-contact-url="https://example.com/support"
+       data-disclaimer="AI answers can be wrong. Terms: https://example.com/terms"`, { inline: true, context: { colorScheme: theme } });
+    const w = page.locator('#w');
+    await w.locator('[part~="disclaimer"]').waitFor();
+    await noViolations(page, 'disclaimer');
+    await ask(page, 'Can I get a refund?', w);
+    await answerIn(w, 'done');
+    // The contact link is reached by Tab from the answer's last action.
+    await lastAnswer(w).locator('[part~="copy"]').focus();
+    let part = null;
+    for (let i = 0; i < 6 && part !== 'contact'; i++) {
+      await page.keyboard.press('Tab');
+      part = await activePart(page, '#w');
+    }
+    assert.equal(part, 'contact');
+    await noViolations(page, 'done with a contact link');
+    await page.route(/send-chat-message$/, (route) => route.fulfill({
+      status: 500, headers: { 'content-type': 'application/json', 'access-control-allow-origin': '*' }, body: '{"detail":"Internal error."}',
+    }));
+    await ask(page, 'And again?', w);
+    await answerIn(w, 'error');
+    await noViolations(page, 'error with a contact link');
+    page.host.stop();
+  });
+}
+
 test('keyboard only: Tab to the launcher, Enter, type, Enter, Tab to a citation and a follow-up, Esc', async () => {
   const page = await widgetPage(browser, dev, 'data-backend="odyssey" data-workspace-id="lumen" data-user-id="u" data-api-key="od_k"');
   await page.locator('sherpa-chat[data-sherpa-mounted] [part~="launcher"]').waitFor();

@@ -25,3 +25,18 @@ test('the "see failures" link (/demo/onyx.html?fault=1) injects its fault: error
   assert.deepEqual(widgetErrors(page), [], 'the page throws nothing');
   await page.context().close();
 });
+
+test('the docs demo (/demo/docs.html): "Ask AI" opens the docked panel and asks; the events are listed', async () => {
+  const page = await newPage(browser, { viewport: { width: 1200, height: 800 } });
+  await page.goto(dev.url + '/demo/docs.html');
+  await page.locator('.ask-ai[data-sherpa-ask]').click();
+  const w = page.locator('sherpa-chat');
+  await answerIn(w, 'done');
+  assert.equal(await w.locator('[part~="panel"]').getAttribute('role'), 'complementary');
+  assert.equal(await w.locator('[part~="contact"]').getAttribute('href'), 'mailto:support@lumen.example');
+  assert.equal(await w.locator('[part~="disclaimer"] a').getAttribute('href'), 'https://lumen.example/terms');
+  await page.locator('#events li', { hasText: 'sherpa:message' }).waitFor();
+  assert.match(await page.locator('#events').innerText(), /sherpa:question .*"via":"trigger"/);
+  assert.deepEqual(widgetErrors(page), [], 'the page throws nothing');
+  await page.context().close();
+});

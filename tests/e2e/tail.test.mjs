@@ -5,20 +5,19 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startDevServer, launchBrowser, ask } from './harness.mjs';
-import { widgetPage, answerIn, closeHosts, mockBackend, packet } from './quality.mjs';
+import { widgetPage, answerIn, closeHosts, mockBackend, packet, axe } from './quality.mjs';
 
 let dev, browser, mock;
 const P = (obj) => packet(1, obj);
 const delta = (content) => P({ type: 'message_delta', content });
 
-/** A mock whose one answer is written step by step: `mock.next(text)` sends a delta,
- * `mock.end()` the stop packet. */
+/** A mock whose answers are written step by step: `await mock.ready()` waits for the next
+ * question's request, `mock.next(text)` sends a delta of its answer, `mock.end()` the stop
+ * packet. */
 async function startMock() {
-  // Each test's question opens one response; `ready()` waits for the next one not yet used.
   let res;
-  let served = 0;
-  let used = 0;
-  let opened = () => {};
+  let opened;
+  let ready = new Promise((r) => { opened = r; });
   const backend = await mockBackend((req, out, { path, cors }) => {
     if (path === '/api/chat/create-chat-session') {
       out.writeHead(200, { ...cors, 'content-type': 'application/json' });
@@ -30,14 +29,14 @@ async function startMock() {
     out.write(JSON.stringify({ user_message_id: 1, reserved_assistant_message_id: 2 }) + '\n');
     out.write(P({ type: 'message_start', final_documents: null }));
     res = out;
-    served++;
     opened();
   });
   return {
     ...backend,
+    // Each request is waited for once: the next call waits for the next request.
     ready: async () => {
-      while (served <= used) await new Promise((r) => { opened = r; });
-      used++;
+      await ready;
+      ready = new Promise((r) => { opened = r; });
     },
     next: (text) => res.write(delta(text)),
     end: () => res.end(P({ type: 'stop', stop_reason: null })),
@@ -148,3 +147,33 @@ test('a reference link resolves against a definition in a later block, as in the
   assert.doesNotMatch(text, /\[guide\]|help\.example/, 'neither the reference nor the definition shows as text');
   await page.context().close();
 });
+
+const CODE = '```bash\nexport NOTES_DIR="$HOME/notes" # where notes live\nsync --all\n```\n\n'
+  + '```json\n{"interval": 30, "enabled": true}\n```\n\n```text\nplain <b>text</b>\n```';
+
+for (const theme of ['light', 'dark']) {
+  test(`code blocks are highlighted as text in spans, readable (axe AA) in the ${theme} theme`, async () => {
+    const page = await widgetPage(browser, dev, `data-backend="onyx" data-persona-id="0" data-theme="${theme}"`, { inline: true, apiBase: `${mock.url}/api` });
+    const w = page.locator('#w');
+    await ask(page, 'How do I sync from a script?', w);
+    await mock.ready();
+    mock.next(CODE);
+    mock.end();
+    await answerIn(w, 'done');
+    const code = w.locator('[part~="answer"] pre code');
+    assert.equal(await code.count(), 3);
+    const tokens = (i) => code.nth(i).evaluate((c) => [...c.querySelectorAll('span')].map((s) => [s.className, s.textContent]));
+    assert.deepEqual(await tokens(0), [
+      ['tok-kw', 'export'], ['tok-str', '"$HOME/notes"'], ['tok-com', '# where notes live'],
+    ]);
+    assert.deepEqual(await tokens(1), [
+      ['tok-key', '"interval"'], ['tok-num', '30'], ['tok-key', '"enabled"'], ['tok-num', 'true'],
+    ]);
+    assert.deepEqual(await tokens(2), [], 'an unknown language stays plain');
+    // The spans hold text only: the code reads exactly as written, markup included.
+    assert.equal(await code.nth(0).textContent(), 'export NOTES_DIR="$HOME/notes" # where notes live\nsync --all\n');
+    assert.equal(await code.nth(2).evaluate((c) => c.children.length), 0, '<b> stays text');
+    assert.deepEqual(await axe(page), [], `${theme}: no axe violations (colour contrast included)`);
+    await page.context().close();
+  });
+}

@@ -10,6 +10,7 @@
 //! * [`errors`]: HTTP failures mapped to user-facing messages.
 //! * [`citations`]: `[[n]](url)` markers in answer text turned into citation markers.
 //! * [`markdown`]: answer text split into blocks and parsed into a safe node tree.
+//! * [`highlight`]: code blocks cut into keyword, string, comment… pieces, line by line.
 //! * [`hosts`]: the site label of a source link (punycode where a label could deceive).
 //! * [`limits`]: bounds on what one turn may put on the page.
 //! * [`tail`]: the streaming tail shown with its open markers closed.
@@ -21,6 +22,7 @@ pub mod citations;
 pub mod errors;
 pub mod event;
 pub mod framing;
+pub mod highlight;
 pub mod hosts;
 pub mod json;
 pub mod limits;
