@@ -29,9 +29,9 @@
   'use strict';
   var CSS = '/*LAUNCHER_CSS*/';
   // { open: { en: 'Open chat: {title}', fr: …, … }, unavailable: { en: …, … }, rtlLangs: [...],
-  //   rtlScripts: [...] }
+  //   rtlScripts: [...], icon: the launcher's SVG path }
   var I18N = '/*I18N*/';
-  var ICON = 'M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4H4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z';
+  var ICON = I18N.icon; // src/icons.rs
   var doc = document;
   var script = doc.currentScript;
   if (!script || !script.src) {

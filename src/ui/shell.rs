@@ -76,8 +76,8 @@ pub fn mount(
         // The chat icon while the panel is closed, a close icon while it is open (CSS swaps
         // them on aria-expanded); the label says what a click does.
         let icons = [
-            ("launcher-chat", "26", LAUNCHER_ICON),
-            ("launcher-close", "24", CLOSE_ICON),
+            ("launcher-chat", "26", crate::icons::LAUNCHER),
+            ("launcher-close", "24", crate::icons::CLOSE),
         ];
         for (class, size, d) in icons {
             let svg = add_icon(&b, size, "path", &[("fill", "currentColor"), ("d", d)]);
@@ -144,7 +144,7 @@ pub fn mount(
             &b,
             "20",
             "path",
-            &[("fill", "currentColor"), ("d", NEW_CHAT_ICON)],
+            &[("fill", "currentColor"), ("d", crate::icons::NEW_CHAT)],
         );
         let input = input.clone();
         on(&b, "click", move |_| {
@@ -158,7 +158,7 @@ pub fn mount(
             &b,
             "20",
             "path",
-            &[("fill", "currentColor"), ("d", CLOSE_ICON)],
+            &[("fill", "currentColor"), ("d", crate::icons::CLOSE)],
         );
         let via = via.clone();
         on(&b, "click", move |_| {
@@ -214,13 +214,6 @@ pub fn mount(
         }
     });
 }
-
-const LAUNCHER_ICON: &str =
-    "M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4H4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z";
-const NEW_CHAT_ICON: &str = "M11 5h2v6h6v2h-6v6h-2v-6H5v-2h6z";
-const CLOSE_ICON: &str =
-    "M6.4 5 12 10.6 17.6 5 19 6.4 13.4 12 19 17.6 17.6 19 12 13.4 6.4 19 5 17.6 10.6 12 5 6.4z";
-const SEND_ICON: &str = "M3 20.5 21 12 3 3.5v6.6L15 12 3 13.9z";
 
 /// A docked panel: notes whether it is open (the next page reopens it, `data-persist`) and,
 /// with `data-panel-push`, narrows the page by the panel's width while it is open (not on a
@@ -552,7 +545,7 @@ fn conversation(
         &send_button,
         "20",
         "path",
-        &[("fill", "currentColor"), ("d", SEND_ICON)],
+        &[("fill", "currentColor"), ("d", crate::icons::SEND)],
     );
     bind_attr(&send_button, "disabled", move || {
         draft.with(|d| d.trim().is_empty()).then(String::new)
