@@ -13,6 +13,8 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+// DIST=dir: serve another build (an A/B against main's dist/ in the same sitting).
+const distDir = process.env.DIST ? path.resolve(process.env.DIST) : path.join(root, 'dist');
 const outDir = path.join(root, 'bench/results');
 fs.mkdirSync(outDir, { recursive: true });
 const i = process.argv.indexOf('--runs');
@@ -37,7 +39,7 @@ const server = http.createServer((req, res) => {
     return res.end(pages[url.pathname]);
   }
   if (url.pathname.startsWith('/sherpa/')) {
-    const file = path.join(root, 'dist', path.basename(url.pathname));
+    const file = path.join(distDir, path.basename(url.pathname));
     if (fs.existsSync(file)) {
       res.writeHead(200, { 'content-type': mime[path.extname(file)] || 'application/octet-stream' });
       return res.end(fs.readFileSync(file));
@@ -87,7 +89,7 @@ async function main() {
       '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
   });
 
-  async function run(pathname, { click = false } = {}) {
+  async function run(pathname, { click = false, idleMs = 0, fetched = false } = {}) {
     const context = await browser.newContext({ viewport: { width: 1000, height: 700 } });
     const p = await context.newPage();
     await p.addInitScript(instrument);
@@ -104,10 +106,31 @@ async function main() {
     out.loadEvent = await p.evaluate(() => performance.getEntriesByType('navigation')[0].loadEventStart);
     out.scriptToLoad = atLoad.script;
     out.taskToLoad = atLoad.task;
+    if (idleMs) {
+      // The visitor does nothing: every main-thread task from the load event to idleMs after.
+      await p.waitForTimeout(idleMs);
+      const end = await metrics();
+      out.idleTask = end.task - atLoad.task;
+      out.idleScript = end.script - atLoad.script;
+      out.mounted = await p.locator('sherpa-chat[data-sherpa-mounted]').count();
+      await context.close();
+      return out;
+    }
+    if (fetched) {
+      // Click once the idle fetch is done (the bytes are in; nothing compiled).
+      await p.waitForFunction(() => performance.getEntriesByType('resource')
+        .filter((e) => /sherpa_core(_bg\.wasm|\.js)/.test(e.name) && e.responseEnd > 0).length >= 2,
+      null, { timeout: 15000, polling: 50 });
+    }
     if (click) {
       await p.locator('sherpa-chat [part~="launcher"]').click();
       await p.waitForFunction(() => window.__load.focusAt !== undefined, null, { timeout: 15000 });
       out.clickToFocus = await p.evaluate(() => window.__load.focusAt - window.__load.clickAt);
+    } else if (pathname === '/idle') {
+      // Idle: the files are fetched (and, before issue 16, the module booted right after).
+      await p.waitForFunction(() => performance.getEntriesByType('resource')
+        .filter((e) => /sherpa_core(_bg\.wasm|\.js)/.test(e.name) && e.responseEnd > 0).length >= 2,
+      null, { timeout: 15000, polling: 50 });
     } else if (pathname !== '/none') {
       await p.locator('sherpa-chat[data-sherpa-mounted]').waitFor({ state: 'attached', timeout: 15000 });
     }
@@ -128,9 +151,15 @@ async function main() {
   const results = {};
   for (const [, pathname] of variants) results[pathname] = [];
   results.click = [];
+  results.clickFetched = [];
+  results.idle5s = [];
+  results.none5s = [];
   for (let r = 0; r < RUNS; r++) {
     for (const [, pathname] of variants) results[pathname].push(await run(pathname));
     results.click.push(await run('/interaction', { click: true }));
+    results.clickFetched.push(await run('/idle', { click: true, fetched: true }));
+    results.idle5s.push(await run('/idle', { idleMs: 5000 }));
+    results.none5s.push(await run('/none', { idleMs: 5000 }));
   }
   await browser.close();
   server.close();
@@ -138,7 +167,7 @@ async function main() {
   const md = [];
   md.push(`Medians of ${RUNS} runs, local server (no network latency), 2-core machine.`);
   md.push('');
-  md.push('| page | load event at | main-thread tasks until load | scripting until load | widget work after load (boot) | long tasks |');
+  md.push('| page | load event at | main-thread tasks until load | scripting until load | widget work after load (idle: until fetched + 300 ms; eager: boot) | long tasks |');
   md.push('|---|---:|---:|---:|---:|---|');
   for (const [label, pathname] of variants) {
     const rs = results[pathname];
@@ -151,6 +180,15 @@ async function main() {
   const c = results.click.map((x) => x.clickToFocus);
   md.push(`Click on the launcher before anything is loaded (data-load="interaction") → focus in the input: ` +
     `median ${f0(median(c))} ms (min ${f0(Math.min(...c))}, max ${f0(Math.max(...c))}).`);
+  const cf = results.clickFetched.map((x) => x.clickToFocus);
+  md.push(`Click on the launcher once the idle fetch is done (default data-load) → focus in the input: ` +
+    `median ${f0(median(cf))} ms (min ${f0(Math.min(...cf))}, max ${f0(Math.max(...cf))}).`);
+  const idle = median(results.idle5s.map((x) => x.idleTask));
+  const none = median(results.none5s.map((x) => x.idleTask));
+  md.push(`The visitor does nothing, default data-load: main-thread tasks from the load event to 5 s after: ` +
+    `${f1(idle)} ms with the widget, ${f1(none)} ms without (widget share ${f1(idle - none)} ms; ` +
+    `scripting ${f1(median(results.idle5s.map((x) => x.idleScript)))} ms; mounted in ` +
+    `${results.idle5s.filter((x) => x.mounted).length} of ${RUNS} runs).`);
   fs.writeFileSync(path.join(outDir, 'load.json'), JSON.stringify(results, null, 1));
   fs.writeFileSync(path.join(outDir, 'load.md'), md.join('\n') + '\n');
   console.log(md.join('\n'));

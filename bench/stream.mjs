@@ -20,6 +20,8 @@ import { chromium } from 'playwright-core';
 import { buildAnswer, toDeltas, CITATIONS, citationUrl } from './answer.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+// DIST=dir: serve another build (an A/B against main's dist/ in the same sitting).
+const distDir = process.env.DIST ? path.resolve(process.env.DIST) : path.join(root, 'dist');
 const outDir = path.join(root, 'bench/results');
 fs.mkdirSync(outDir, { recursive: true });
 const arg = (name, dflt) => {
@@ -102,7 +104,7 @@ const server = http.createServer((req, res) => {
     return res.end(page);
   }
   if (req.method === 'GET' && url.pathname.startsWith('/sherpa/')) {
-    const file = path.join(root, 'dist', path.basename(url.pathname));
+    const file = path.join(distDir, path.basename(url.pathname));
     if (!fs.existsSync(file)) { res.writeHead(404); return res.end(); }
     res.writeHead(200, { 'content-type': mime[path.extname(file)] || 'application/octet-stream' });
     return res.end(fs.readFileSync(file));
@@ -182,9 +184,34 @@ function instrument() {
   };
   // Paint: after each DOM change in the widget, the end of the next frame.
   let pending = false;
+  // DOM nodes created while streaming: every node added, with its subtree.
+  b.created = 0;
+  const tree = (n) => {
+    let c = 1;
+    const w = document.createTreeWalker(n, NodeFilter.SHOW_ALL);
+    while (w.nextNode()) c++;
+    return c;
+  };
+  b.tree = tree;
   b.watch = (shadow) => {
-    new MutationObserver(() => {
-      if (!b.on || pending) return;
+    new MutationObserver((records) => {
+      if (!b.on) return;
+      for (const r of records) for (const n of r.addedNodes) b.created += tree(n);
+      // Last byte → final text: the first DOM change that shows the answer done, and the
+      // frame after it (the last byte is the last chunk read before it).
+      if (b.finalAt === undefined) {
+        if (!b.answerEl || !b.answerEl.isConnected) b.answerEl = [...shadow.querySelectorAll('[part~="message-assistant"]')].pop();
+        const a = b.answerEl;
+        if (a && a.getAttribute('data-state') === 'done') {
+          b.finalAt = performance.now();
+          requestAnimationFrame(() => {
+            const ch = new MessageChannel();
+            ch.port1.onmessage = () => { b.finalPaint = performance.now(); };
+            ch.port2.postMessage(0);
+          });
+        }
+      }
+      if (pending) return;
       pending = true;
       const changedAt = performance.now();
       const bytes = b.bytes;
@@ -246,6 +273,10 @@ async function main() {
   const t0 = Date.now();
   let m0 = await metrics();
   samples.push({ ...m0, bytes: 0 });
+  // PROFILE=1: a CPU profile of the stream, self time by function (bench/results/stream-profile.txt).
+  if (process.env.PROFILE) { await cdp.send('Profiler.enable'); await cdp.send('Profiler.start'); }
+  // TRACE=1: main-thread trace events by name (bench/results/stream-trace.txt).
+  if (process.env.TRACE) await browser.startTracing(pg, { categories: ['devtools.timeline', 'toplevel', 'v8'] });
   await input.press('Enter');
   const last = pg.locator('#chat [part~="message-assistant"]').last();
   for (;;) {
@@ -257,8 +288,38 @@ async function main() {
     if (state === 'done' || state === 'error' || Date.now() - t0 > 600_000) break;
   }
   const streamWall = Date.now() - t0;
+  if (process.env.TRACE) {
+    const trace = JSON.parse((await browser.stopTracing()).toString());
+    const ev = trace.traceEvents || trace;
+    const main = ev.find((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain');
+    const by = new Map();
+    for (const e of ev) {
+      if (e.ph !== 'X' || !main || e.pid !== main.pid || e.tid !== main.tid || !e.dur) continue;
+      const r = by.get(e.name) || [0, 0];
+      by.set(e.name, [r[0] + e.dur / 1000, r[1] + 1]);
+    }
+    const top = [...by].sort((a, b) => b[1][0] - a[1][0]).slice(0, 40).map(([k, [v, n]]) => `${v.toFixed(1)} ms  ${n}×  ${k}`);
+    fs.writeFileSync(path.join(outDir, 'stream-trace.txt'), top.join('\n') + '\n');
+  }
+  if (process.env.PROFILE) {
+    const { profile } = await cdp.send('Profiler.stop');
+    const self = new Map();
+    const dt = new Map();
+    profile.samples.forEach((id, i) => dt.set(id, (dt.get(id) || 0) + (profile.timeDeltas[i] || 0)));
+    for (const n of profile.nodes) {
+      const k = `${n.callFrame.functionName || '(anon)'} ${n.callFrame.url.split('/').pop()}`;
+      self.set(k, (self.get(k) || 0) + (dt.get(n.id) || 0) / 1000);
+    }
+    const top = [...self].sort((a, b) => b[1] - a[1]).slice(0, 40).map(([k, v]) => `${v.toFixed(1)} ms  ${k}`);
+    fs.writeFileSync(path.join(outDir, 'stream-profile.txt'), top.join('\n') + '\n');
+  }
   const finalState = await last.getAttribute('data-state');
+  await pg.waitForFunction(() => window.__bench.finalPaint !== undefined, null, { timeout: 10000 }).catch(() => {});
   const page1 = await pg.evaluate(() => ({
+    created: window.__bench.created,
+    finalTree: window.__bench.tree([...document.querySelector('#chat').shadowRoot
+      .querySelectorAll('[part~="message-assistant"]')].pop()),
+    finalAt: window.__bench.finalAt, finalPaint: window.__bench.finalPaint,
     arrivals: window.__bench.arrivals, paints: window.__bench.paints,
     longtasks: window.__bench.longtasks.filter((t) => t.start >= window.__bench.t0),
     bootLongtasks: window.__bench.longtasks.filter((t) => t.start < window.__bench.t0),
@@ -367,8 +428,11 @@ async function main() {
     task: b.task / b.deltas,
     p50: q(lat[k], 0.5), p95: q(lat[k], 0.95), max: Math.max(...lat[k]),
   }));
+  const lastByte = page1.arrivals.filter(([at]) => at <= page1.finalAt).pop()?.[0];
+  const end = { toDom: page1.finalAt - lastByte, toPaint: page1.finalPaint - lastByte };
+  const nodes = { created: page1.created, finalTree: page1.finalTree };
   const result = {
-    date: new Date().toISOString(),
+    date: new Date().toISOString(), dist: distDir, end, nodes,
     answerChars: total, deltas: DELTAS, paceMs: PACE_MS, finalState, streamWallMs: streamWall,
     totals: { scriptMs: sum('script'), layoutMs: sum('layout'), taskMs: sum('task') },
     longtasks: page1.longtasks, longestTaskMs: longest, bootLongtasks: page1.bootLongtasks,
@@ -387,7 +451,9 @@ async function main() {
     (page1.longtasks.length ? ` (${page1.longtasks.map((t) => `${f1(t.duration)} ms at ${(t.answerChars / 1000).toFixed(1)} KB` +
       (t.afterStreamEnd ? ' after the last chunk' : '')).join(', ')})` : '') + '. ' +
     `Chunk arrival → paint: p50 ${f1(result.latency.p50)} ms, p95 ${f1(result.latency.p95)} ms, max ${f1(result.latency.max)} ms (${allLat.length} chunks); ` +
-    `arrival → DOM changed: p50 ${f1(result.toDom.p50)} ms, p95 ${f1(result.toDom.p95)} ms.`);
+    `arrival → DOM changed: p50 ${f1(result.toDom.p50)} ms, p95 ${f1(result.toDom.p95)} ms. ` +
+    `Last byte → final text in the DOM ${f1(end.toDom)} ms, → painted ${f1(end.toPaint)} ms. ` +
+    `DOM nodes created during the stream: ${nodes.created} (the final answer's tree: ${nodes.finalTree}).`);
   md.push('');
   md.push('| answer length | deltas | scripting ms/delta | layout+style ms/delta | all tasks ms/delta | arrival→paint p50 | p95 | max |');
   md.push('|---|---:|---:|---:|---:|---:|---:|---:|');

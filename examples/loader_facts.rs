@@ -1,7 +1,7 @@
 //! Prints, as one JSON object, what the loader (`src/loader/sherpa.js`) needs before the
 //! widget's module runs, taken from the widget's own sources so the two cannot drift apart:
 //! the launcher's label and the "not available" note in every built-in language, the
-//! right-to-left subtags, and the launcher's CSS rules (cut from `style/sherpa.css` by
+//! right-to-left subtags, the launcher's icon, and its CSS rules (cut from `style/sherpa.css` by
 //! `build.rs`). `scripts/build-loader.mjs` runs it:
 //!
 //! ```text
@@ -29,6 +29,7 @@ fn main() {
         "rtlLangs": rtl_langs,
         "rtlScripts": rtl_scripts,
         "launcherCss": LAUNCHER_CSS,
+        "icon": sherpa::icons::LAUNCHER,
     });
     println!("{facts}");
 }

@@ -9,6 +9,7 @@ pub mod config;
 #[cfg(target_arch = "wasm32")]
 pub mod events;
 pub mod i18n;
+pub mod icons;
 #[cfg(target_arch = "wasm32")]
 pub mod instance;
 #[cfg(target_arch = "wasm32")]

@@ -439,11 +439,12 @@ async fn the_live_region_announces_whole_sentences_not_tokens() {
         " a **receipt**.",
     ])
     .await;
+    // The last words also say the answer is complete ("Answer ready.", data-text-answer-ready).
     assert_eq!(
         announced(),
         vec![
             "Refunds are allowed within 30 days.",
-            "Returns need a receipt."
+            "Returns need a receipt. Answer ready."
         ]
     );
 }
@@ -454,11 +455,11 @@ async fn text_without_sentence_ends_is_announced_in_bounded_pieces() {
     let long = "long ".repeat(1_000); // 5,000 bytes in one delta: over the 2,000 read
     ask_and_listen(&[&words, &words, &long]).await;
     // Each `words` is announced whole (the second, the same text, is left out as a repeat);
-    // of `long`, the first 2,000 bytes up to a space.
+    // of `long`, the first 2,000 bytes up to a space; then that the answer is complete.
     let texts = announced();
     assert_eq!(
         texts.len(),
-        2,
+        3,
         "{:?}",
         texts.iter().map(String::len).collect::<Vec<_>>()
     );
@@ -468,6 +469,7 @@ async fn text_without_sentence_ends_is_announced_in_bounded_pieces() {
         "{}",
         texts[1].len()
     );
+    assert_eq!(texts[2], "Answer ready.");
 }
 
 #[wasm_bindgen_test]

@@ -5,10 +5,11 @@
  * and loads the widget module that sits next to it (sherpa_core.js, an ES module imported
  * with import(), + sherpa_core_bg.wasm, with the same query string, so ?v=2 busts every cache)
  * only when it is needed:
- *   - on the first hover, focus, touch or click on the launcher;
+ *   - on the first hover, focus, touch or click on the launcher, or a pointer within 120 px
+ *     of it;
  *   - when the browser is idle after the page's load event (requestIdleCallback, or a timer
- *     where that is missing), unless the script tag says data-load="interaction" or the
- *     user has Data Saver on;
+ *     where that is missing), the bytes only are fetched, nothing compiled or run, unless the
+ *     script tag says data-load="interaction" or the user has Data Saver on;
  *   - at once with data-load="eager" or data-open="true";
  *   - for each [data-sherpa] element, when it comes near the viewport (IntersectionObserver).
  * A click that comes before the module is ready is kept: the panel opens once it is, with
@@ -28,9 +29,9 @@
   'use strict';
   var CSS = '/*LAUNCHER_CSS*/';
   // { open: { en: 'Open chat: {title}', fr: …, … }, unavailable: { en: …, … }, rtlLangs: [...],
-  //   rtlScripts: [...] }
+  //   rtlScripts: [...], icon: the launcher's SVG path }
   var I18N = '/*I18N*/';
-  var ICON = 'M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4H4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z';
+  var ICON = I18N.icon; // src/icons.rs
   var doc = document;
   var script = doc.currentScript;
   if (!script || !script.src) {
@@ -90,10 +91,31 @@
 
   // One module per page, whichever script tag asks first.
   var shared = window.__sherpaLoader || (window.__sherpaLoader = {});
+  function fetchWasm() {
+    return fetch(sibling('sherpa_core_bg.wasm'), { integrity: SRI.wasm });
+  }
+  // Idle time: the bytes only, nothing compiled or run (the page pays nothing until used).
+  // The wasm is kept in memory for load(); the glue goes to the HTTP cache, where the module
+  // script finds it (same URL and credentials mode).
+  function prefetch() {
+    if (shared.ready || shared.bytes) return;
+    shared.bytes = fetchWasm().then(function (r) {
+      if (!r.ok) throw new Error('HTTP ' + r.status);
+      return r.arrayBuffer();
+    });
+    shared.bytes.then(null, ignore);
+    fetch(sibling('sherpa_core.js'), {
+      integrity: SRI.glue,
+      credentials: script.crossOrigin === 'use-credentials' ? 'include' : 'same-origin',
+    })
+      .then(function (r) { return r.arrayBuffer(); }).then(null, ignore);
+  }
   function load() {
     if (!shared.ready) {
       // The wasm downloads alongside the glue module, not after it (one round trip less).
-      var wasm = fetch(sibling('sherpa_core_bg.wasm'), { integrity: SRI.wasm });
+      var wasm = shared.bytes
+        ? shared.bytes.then(null, function () { return fetchWasm(); })
+        : fetchWasm();
       wasm.then(null, ignore);
       shared.ready = importChecked(sibling('sherpa_core.js')).then(function (mod) {
         return mod.default({ module_or_path: wasm }).then(function () { return mod; });
@@ -111,6 +133,7 @@
   if (policy === 'idle' && navigator.connection && navigator.connection.saveData) policy = 'interaction';
   var openAttr = attr(script, 'open');
   var eager = policy === 'eager' || openAttr === '' || openAttr === 'true';
+  var NEAR = 120;        // px: a pointer this close to the launcher boots the module
   // A docked panel the visitor left open on the last page comes back at once (the widget notes
   // it: PANEL_OPEN_KEY in src/storage.rs).
   var persist = attr(script, 'persist');
@@ -204,6 +227,15 @@
     wrap.appendChild(button);
     root.appendChild(wrap);
     on(button, 'pointerenter focus touchstart', boot, { passive: true, once: true });
+    // A pointer coming near the launcher is intent too: the module compiles on the way.
+    var near = function (e) {
+      if (booted) return doc.removeEventListener('pointermove', near);
+      var r = button.getBoundingClientRect();
+      var dx = Math.max(r.left - e.clientX, 0, e.clientX - r.right);
+      var dy = Math.max(r.top - e.clientY, 0, e.clientY - r.bottom);
+      if (dx * dx + dy * dy < NEAR * NEAR) boot();
+    };
+    on(doc, 'pointermove', near, { passive: true });
     // A press counts as the click it starts: if the widget takes over between the press and
     // the release, the click lands on no button and would otherwise be lost.
     on(button, 'pointerdown', function () { clicked = true; }, { passive: true });
@@ -332,8 +364,8 @@
       if (eager) boot();
       else if (policy !== 'interaction') {
         var idle = function () {
-          if (window.requestIdleCallback) requestIdleCallback(boot, { timeout: 5000 });
-          else setTimeout(boot, 2000);
+          if (window.requestIdleCallback) requestIdleCallback(prefetch, { timeout: 5000 });
+          else setTimeout(prefetch, 2000);
         };
         if (doc.readyState === 'complete') idle();
         else window.addEventListener('load', idle);

@@ -3,8 +3,11 @@
 //! elements. No HTML string is ever parsed: everything is built node by node.
 //!
 //! Streaming: finished blocks are rendered once (keyed by block id) and touched again only
-//! when a later block defines a link reference they use; only the growing tail block is
-//! rebuilt on each delta.
+//! when a later block defines a link reference they use. The growing tail block is shown at
+//! most once per animation frame ([`TailView`]): deltas accumulate, and where they only made
+//! the tail's last text longer, that text node is extended; otherwise the block is rebuilt.
+//! When a block commits or the answer ends, the tail is brought up to date at once, so the
+//! end never waits a frame.
 
 use leptos::either::Either;
 use leptos::prelude::*;
@@ -12,7 +15,10 @@ use sherpa_protocol::highlight::highlight;
 use sherpa_protocol::markdown::{
     add_definitions, definitions, parse, parse_with, Align, Node, Refs,
 };
-use sherpa_protocol::tail::provisional;
+use sherpa_protocol::tail::{last_text, TailState, TailUpdate};
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use wasm_bindgen::JsCast;
 
 use crate::i18n::Text;
 use crate::state::Message;
@@ -25,6 +31,9 @@ pub struct CiteCtx {
     /// Called with a document id when its citation is activated.
     pub reveal: Callback<String>,
     pub texts: &'static Texts,
+    /// Rendering the streaming tail: code is shown plain (its text node then grows in place,
+    /// issue 16) and highlighted once its block is committed.
+    pub live: bool,
 }
 
 /// The answer of an assistant message, streamed block by block.
@@ -44,6 +53,7 @@ pub fn Answer(ctx: CiteCtx) -> impl IntoView {
             refs
         })
     });
+    let tail = TailView::new(msg, root, refs);
     view! {
         <div part="answer" class="answer" dir="auto" node_ref=root>
             {keyed_list(
@@ -56,10 +66,106 @@ pub fn Answer(ctx: CiteCtx) -> impl IntoView {
                     committed_block(source, refs, ctx)
                 },
             )}
-            {move || msg.tail.with(|t| (!t.is_empty()).then(|| {
-                render_nodes(refs.with(|r| parse_with(&provisional(t), r)), ctx)
-            }))}
+            {move || {
+                tail.rebuilt.track();
+                tail.shown.with_value(|s| {
+                    let nodes = s.borrow().0.nodes().to_vec();
+                    (!nodes.is_empty()).then(|| render_nodes(nodes, CiteCtx { live: true, ..ctx }))
+                })
+            }}
         </div>
+    }
+}
+
+/// The tail's state and the DOM text node last extended.
+type Shown = (TailState, Option<web_sys::Text>);
+
+/// The tail block as shown: brought up to date once per frame from `msg.tail`.
+#[derive(Clone, Copy)]
+struct TailView {
+    /// The tail's nodes as on screen, and the text node last extended (still the last one
+    /// unless the tail was rebuilt since).
+    shown: StoredValue<Rc<RefCell<Shown>>, LocalStorage>,
+    /// Notified when the tail must be rendered anew from `shown`.
+    rebuilt: Trigger,
+}
+
+impl TailView {
+    fn new(msg: Message, root: NodeRef<leptos::html::Div>, refs: Memo<Refs>) -> Self {
+        let view = TailView {
+            shown: StoredValue::new_local(Rc::default()),
+            rebuilt: Trigger::new(),
+        };
+        let frame = Rc::new(Cell::new(false));
+        let blocks = Cell::new(0usize);
+        Effect::new(move |_| {
+            let empty = msg.tail.with(String::is_empty);
+            let committed = msg.blocks.with(Vec::len);
+            // A block committed or the answer ended: no waiting, the end is shown at once.
+            if empty || committed != blocks.replace(committed) {
+                view.update(msg, root, refs);
+            } else if !frame.replace(true) {
+                let frame = frame.clone();
+                request_animation_frame(move || {
+                    frame.set(false);
+                    view.update(msg, root, refs);
+                });
+            }
+        });
+        view
+    }
+
+    /// Shows the current tail: extends the last text node when only it grew, else rebuilds.
+    fn update(self, msg: Message, root: NodeRef<leptos::html::Div>, refs: Memo<Refs>) {
+        let Some(shown) = self.shown.try_get_value() else {
+            return; // the message is gone
+        };
+        let mut shown = shown.borrow_mut();
+        let (state, text_node) = &mut *shown;
+        let old_len = last_text(state.nodes()).map(str::len);
+        let before = text_node.take().filter(|t| t.is_connected());
+        let change = msg
+            .tail
+            .try_with_untracked(|t| refs.try_with_untracked(|r| state.update(t, r)));
+        let extended = match change.flatten() {
+            Some(TailUpdate::Unchanged) | None => {
+                *text_node = before;
+                return;
+            }
+            Some(TailUpdate::Extended(added)) => {
+                // The node extended last time is known to hold the old text; any other is
+                // checked first.
+                let node = before.or_else(|| {
+                    let old = last_text(state.nodes())?;
+                    let old = &old[..old_len?.min(old.len())];
+                    root.get_untracked()
+                        .and_then(|el| last_text_node(&el))
+                        .filter(|t| t.data() == old)
+                });
+                *text_node = node.filter(|t| t.append_data(&added).is_ok());
+                text_node.is_some()
+            }
+            Some(TailUpdate::Rebuilt) => false,
+        };
+        drop(shown);
+        if !extended {
+            self.rebuilt.notify();
+        }
+    }
+}
+
+/// The last text node under `el` (comment markers skipped), if the deepest last node is text.
+fn last_text_node(el: &web_sys::Element) -> Option<web_sys::Text> {
+    let mut node: web_sys::Node = el.clone().into();
+    loop {
+        let mut child = node.last_child()?;
+        while child.node_type() == web_sys::Node::COMMENT_NODE {
+            child = child.previous_sibling()?;
+        }
+        if child.node_type() == web_sys::Node::TEXT_NODE {
+            return child.dyn_into().ok();
+        }
+        node = child;
     }
 }
 
@@ -266,19 +372,31 @@ fn render_node(node: Node, ctx: CiteCtx) -> AnyView {
 fn code_block(lang: Option<String>, code: String, ctx: CiteCtx) -> AnyView {
     let copied = RwSignal::new(false);
     let (copy, done) = (ctx.texts.get(Text::CopyCode), ctx.texts.get(Text::Copied));
-    let text = code.clone();
     let class = lang.as_ref().map(|l| format!("language-{l}"));
+    // The code as on screen now: a streaming block's text node may have grown since.
+    let shown_code = |e: web_sys::MouseEvent| {
+        let block = e
+            .target()?
+            .dyn_into::<web_sys::Element>()
+            .ok()?
+            .closest(".code")
+            .ok()??;
+        block.query_selector("pre code").ok()??.text_content()
+    };
     let lang_name = lang.clone();
     view! {
         <div class="code">
             <div class="code-bar">
                 {element_with("span", "class", Some("code-lang".into()), lang.unwrap_or_default().into_any())}
                 <button type="button" part="copy-code" class="small"
-                    on:click=move |_| { copy_to_clipboard(&text); copied.set(true); }>
+                    on:click=move |e| {
+                        copy_to_clipboard(&shown_code(e).unwrap_or_default());
+                        copied.set(true);
+                    }>
                     {super::message::swap_label(copied, copy, done)}
                 </button>
             </div>
-            {element("pre", element_with("code", "class", class, highlighted(lang_name, code)))}
+            {element("pre", element_with("code", "class", class, if ctx.live { code.into_any() } else { highlighted(lang_name, code) }))}
         </div>
     }
     .into_any()

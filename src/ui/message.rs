@@ -338,7 +338,12 @@ fn AssistantMessage(
             }
         });
     });
-    let ctx = CiteCtx { msg, reveal, texts };
+    let ctx = CiteCtx {
+        msg,
+        reveal,
+        texts,
+        live: false,
+    };
 
     view! {
         <div

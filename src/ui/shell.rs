@@ -76,8 +76,8 @@ pub fn mount(
         // The chat icon while the panel is closed, a close icon while it is open (CSS swaps
         // them on aria-expanded); the label says what a click does.
         let icons = [
-            ("launcher-chat", "26", LAUNCHER_ICON),
-            ("launcher-close", "24", CLOSE_ICON),
+            ("launcher-chat", "26", crate::icons::LAUNCHER),
+            ("launcher-close", "24", crate::icons::CLOSE),
         ];
         for (class, size, d) in icons {
             let svg = add_icon(&b, size, "path", &[("fill", "currentColor"), ("d", d)]);
@@ -143,7 +143,7 @@ pub fn mount(
             &b,
             "20",
             "path",
-            &[("fill", "currentColor"), ("d", HISTORY_ICON)],
+            &[("fill", "currentColor"), ("d", crate::icons::HISTORY)],
         );
         bind_attr(&b, "aria-expanded", move || {
             Some(chat.history_open.get().to_string())
@@ -157,7 +157,7 @@ pub fn mount(
             &b,
             "20",
             "path",
-            &[("fill", "currentColor"), ("d", NEW_CHAT_ICON)],
+            &[("fill", "currentColor"), ("d", crate::icons::NEW_CHAT)],
         );
         let input = input.clone();
         on(&b, "click", move |_| {
@@ -172,7 +172,7 @@ pub fn mount(
             &b,
             "20",
             "path",
-            &[("fill", "currentColor"), ("d", CLOSE_ICON)],
+            &[("fill", "currentColor"), ("d", crate::icons::CLOSE)],
         );
         let via = via.clone();
         on(&b, "click", move |_| {
@@ -228,14 +228,6 @@ pub fn mount(
         }
     });
 }
-
-const LAUNCHER_ICON: &str =
-    "M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4H4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z";
-const HISTORY_ICON: &str = "M13 3a9 9 0 0 0-9 9H1l4 4 4-4H6a7 7 0 1 1 2 4.9l-1.4 1.4A9 9 0 1 0 13 3zm-1 5v5l4.3 2.5.7-1.2-3.5-2.1V8z";
-const NEW_CHAT_ICON: &str = "M11 5h2v6h6v2h-6v6h-2v-6H5v-2h6z";
-const CLOSE_ICON: &str =
-    "M6.4 5 12 10.6 17.6 5 19 6.4 13.4 12 19 17.6 17.6 19 12 13.4 6.4 19 5 17.6 10.6 12 5 6.4z";
-const SEND_ICON: &str = "M3 20.5 21 12 3 3.5v6.6L15 12 3 13.9z";
 
 /// A docked panel: notes whether it is open (the next page reopens it, `data-persist`) and,
 /// with `data-panel-push`, narrows the page by the panel's width while it is open (not on a
@@ -336,12 +328,21 @@ fn conversation(
         move || thread.set_scroll_top(thread.scroll_height())
     };
     {
+        // At most one scroll a frame, however many deltas arrived in it (each scroll reads
+        // the thread's height, a layout).
         let scroll = scroll_to_bottom.clone();
+        let queued = std::rc::Rc::new(std::cell::Cell::new(false));
         Effect::new(move |_| {
             chat.grew.track();
-            if pinned.get_untracked() {
-                let scroll = scroll.clone();
-                request_animation_frame(scroll);
+            if pinned.get_untracked() && !queued.replace(true) {
+                let (scroll, queued) = (scroll.clone(), queued.clone());
+                request_animation_frame(move || {
+                    queued.set(false);
+                    // The reader may have scrolled up since it was queued.
+                    if pinned.get_untracked() {
+                        scroll();
+                    }
+                });
             }
         });
     }
@@ -558,7 +559,7 @@ fn conversation(
         &send_button,
         "20",
         "path",
-        &[("fill", "currentColor"), ("d", SEND_ICON)],
+        &[("fill", "currentColor"), ("d", crate::icons::SEND)],
     );
     bind_attr(&send_button, "disabled", move || {
         draft.with(|d| d.trim().is_empty()).then(String::new)

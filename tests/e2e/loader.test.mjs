@@ -152,11 +152,21 @@ for (const [pathname, expectX, expectLabel, extra] of [
   });
 }
 
-test('by default the wasm loads when idle after the load event, which it never delays', async () => {
+test('by default the bytes are fetched when idle after the load event (never delaying it), and nothing runs before intent', async () => {
   // The page's slow image holds the load event back; the widget must wait for it, not the reverse.
   const p = await newPage(browser);
+  // Any compile of a wasm module, and the widget's own boot, would show here.
+  await p.addInitScript(() => {
+    window.__compiled = 0;
+    for (const k of ['instantiateStreaming', 'instantiate', 'compileStreaming', 'compile']) {
+      const f = WebAssembly[k];
+      WebAssembly[k] = function (...a) { window.__compiled++; return f.apply(this, a); };
+    }
+  });
   const requests = [];
+  const finished = [];
   p.on('request', (r) => { if (wasmRe.test(r.url())) requests.push([r.url(), Date.now()]); });
+  p.on('requestfinished', (r) => { if (wasmRe.test(r.url())) finished.push(r.url()); });
   await p.route('**/slow.png', async (route) => {
     await new Promise((r) => setTimeout(r, 800));
     await route.fulfill({ status: 200, contentType: 'image/png', body: Buffer.alloc(0) });
@@ -165,11 +175,22 @@ test('by default the wasm loads when idle after the load event, which it never d
   const loaded = p.waitForEvent('load').then(() => { loadAt = Date.now(); });
   await p.goto(site.url + '/idle', { waitUntil: 'commit' });
   await loaded;
-  await mounted(p);
-  assert.equal(requests.length, 2);
+  await until(() => finished.length === 2, 'both files fetched when idle');
   assert.ok(requests.every(([, at]) => at >= loadAt), 'module requested only after the load event');
   const timing = await p.evaluate(() => performance.getEntriesByType('navigation')[0].loadEventStart);
   assert.ok(timing < 2500, `load event at ${timing} ms`);
+  // Fetched, not run: no wasm compiled, no widget mounted, window.Sherpa still the stub.
+  await p.evaluate(() => new Promise((r) => requestIdleCallback(() => requestAnimationFrame(r))));
+  assert.equal(await p.evaluate(() => window.__compiled), 0, 'no wasm compiled before intent');
+  assert.equal(await p.locator('sherpa-chat[data-sherpa-mounted]').count(), 0, 'not booted before intent');
+  assert.equal(await p.evaluate(() => window.Sherpa === window.__sherpaLoader.stub), true, 'window.Sherpa still the stub');
+  // A pointer near the launcher is intent: the module compiles and boots, without fetching
+  // the wasm again.
+  const box = await launcher(p).boundingBox();
+  await p.mouse.move(box.x - 60, box.y + box.height / 2);
+  await mounted(p);
+  assert.ok(await p.evaluate(() => window.__compiled) >= 1);
+  assert.equal(requests.filter(([u]) => /\.wasm/.test(u)).length, 1, 'the wasm fetched once');
 });
 
 test('an inline instance far down the page loads when scrolled near the viewport', async () => {

@@ -83,6 +83,48 @@ test('open bold, code and tables render as such while they stream; an unclosed m
   await page.context().close();
 });
 
+// Issue 16 item 1: the tail is shown at most once a frame, and a delta that only makes its
+// last text longer extends that text node: the paragraph and the code block on screen are
+// the same elements after more text arrived (a rebuild would have replaced them).
+test('a growing paragraph or code block keeps its elements: the last text node is extended', async () => {
+  const page = await widgetPage(browser, dev, 'data-backend="onyx" data-persona-id="0"', { inline: true, apiBase: `${mock.url}/api` });
+  const w = page.locator('#w');
+  await ask(page, 'How do I export?', w);
+  await mock.ready();
+  const answer = w.locator('[part~="answer"]');
+  const mark = (sel) => page.evaluate((sel) => {
+    const el = [...document.querySelector('#w').shadowRoot.querySelectorAll(`[part~="answer"] ${sel}`)].pop();
+    window.__marked = el;
+    return el.textContent;
+  }, sel);
+  const same = (sel) => page.evaluate((sel) => {
+    const el = [...document.querySelector('#w').shadowRoot.querySelectorAll(`[part~="answer"] ${sel}`)].pop();
+    return el === window.__marked && el.isConnected;
+  }, sel);
+
+  mock.next('Open the settings');
+  await answer.locator('p', { hasText: 'Open the settings' }).waitFor();
+  assert.equal(await mark('p'), 'Open the settings');
+  mock.next(' page and choose');
+  await answer.locator('p', { hasText: 'settings page and choose' }).waitFor();
+  assert.equal(await same('p'), true, 'the paragraph was extended, not rebuilt');
+
+  mock.next(' export.\n\n```js\nconst a = 1;\n');
+  await answer.locator('pre code', { hasText: 'const a = 1;' }).waitFor();
+  await mark('pre code');
+  mock.next('const b = 2;\nconst');
+  await answer.locator('pre code', { hasText: 'const b = 2;\nconst' }).waitFor();
+  assert.equal(await same('pre code'), true, 'the code block was extended, not rebuilt');
+
+  mock.next(' c = *3*;\n```\n\nDone **now');
+  await answer.locator('strong', { hasText: 'now' }).waitFor();
+  mock.end();
+  await answerIn(w, 'done');
+  assert.equal(await answer.locator('pre code').innerText(), 'const a = 1;\nconst b = 2;\nconst c = *3*;\n');
+  assert.match(await answer.innerText(), /Open the settings page and choose export\./);
+  await page.context().close();
+});
+
 test('a reference link resolves against a definition in a later block, as in the whole text', async () => {
   const page = await widgetPage(browser, dev, 'data-backend="onyx" data-persona-id="0"', { inline: true, apiBase: `${mock.url}/api` });
   const w = page.locator('#w');

@@ -50,8 +50,9 @@ struct Spec {
     /// Quote characters; `'''`/`"""` style triple quotes when `triple`.
     quotes: &'static [u8],
     triple: bool,
-    keywords: &'static [&'static str],
-    literals: &'static [&'static str],
+    /// Space-separated words.
+    keywords: &'static str,
+    literals: &'static str,
     case_insensitive: bool,
     /// A word right before `:` is a key (JSON, YAML, CSS properties).
     keys_before_colon: bool,
@@ -70,153 +71,36 @@ const C_LIKE: Spec = Spec {
     block_comment: Some(("/*", "*/")),
     quotes: b"\"'`",
     triple: false,
-    keywords: &[],
-    literals: &[
-        "true",
-        "false",
-        "null",
-        "undefined",
-        "nil",
-        "None",
-        "True",
-        "False",
-    ],
+    keywords: "",
+    literals: "true false null undefined nil None True False",
     case_insensitive: false,
     keys_before_colon: false,
     mode: Mode::Code,
 };
 
-const JS: &[&str] = &[
-    "async",
-    "await",
-    "break",
-    "case",
-    "catch",
-    "class",
-    "const",
-    "continue",
-    "default",
-    "delete",
-    "do",
-    "else",
-    "export",
-    "extends",
-    "finally",
-    "for",
-    "from",
-    "function",
-    "if",
-    "import",
-    "in",
-    "instanceof",
-    "interface",
-    "let",
-    "new",
-    "of",
-    "return",
-    "static",
-    "super",
-    "switch",
-    "this",
-    "throw",
-    "try",
-    "type",
-    "typeof",
-    "var",
-    "void",
-    "while",
-    "yield",
-];
-const RUST: &[&str] = &[
-    "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum", "extern",
-    "fn", "for", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub", "ref",
-    "return", "self", "Self", "static", "struct", "super", "trait", "type", "unsafe", "use",
-    "where", "while",
-];
-const GO: &[&str] = &[
-    "break",
-    "case",
-    "chan",
-    "const",
-    "continue",
-    "default",
-    "defer",
-    "else",
-    "fallthrough",
-    "for",
-    "func",
-    "go",
-    "goto",
-    "if",
-    "import",
-    "interface",
-    "map",
-    "package",
-    "range",
-    "return",
-    "select",
-    "struct",
-    "switch",
-    "type",
-    "var",
-];
-const JAVA: &[&str] = &[
-    "abstract",
-    "boolean",
-    "break",
-    "case",
-    "catch",
-    "class",
-    "continue",
-    "default",
-    "do",
-    "double",
-    "else",
-    "enum",
-    "extends",
-    "final",
-    "finally",
-    "float",
-    "for",
-    "if",
-    "implements",
-    "import",
-    "instanceof",
-    "int",
-    "interface",
-    "long",
-    "new",
-    "package",
-    "private",
-    "protected",
-    "public",
-    "return",
-    "static",
-    "super",
-    "switch",
-    "this",
-    "throw",
-    "throws",
-    "try",
-    "void",
-    "while",
-    "var",
-];
-const PYTHON: &[&str] = &[
-    "and", "as", "assert", "async", "await", "break", "class", "continue", "def", "del", "elif",
-    "else", "except", "finally", "for", "from", "global", "if", "import", "in", "is", "lambda",
-    "nonlocal", "not", "or", "pass", "raise", "return", "try", "while", "with", "yield",
-];
-const SHELL: &[&str] = &[
-    "case", "do", "done", "elif", "else", "esac", "export", "fi", "for", "function", "if", "in",
-    "local", "return", "then", "until", "while", "sudo", "cd", "echo",
-];
-const SQL: &[&str] = &[
-    "add", "alter", "and", "as", "asc", "by", "create", "delete", "desc", "distinct", "drop",
-    "from", "group", "having", "in", "index", "insert", "into", "is", "join", "key", "left",
-    "limit", "not", "on", "or", "order", "primary", "right", "select", "set", "table", "update",
-    "values", "where", "with", "inner", "outer", "union", "count",
-];
+const JS: &str = "async await break case catch class const continue default delete do else export \
+    extends finally for from function if import in instanceof interface let new of \
+    return static super switch this throw try type typeof var void while yield";
+const RUST: &str =
+    "as async await break const continue crate dyn else enum extern fn for if impl in \
+    let loop match mod move mut pub ref return self Self static struct super trait \
+    type unsafe use where while";
+const GO: &str = "break case chan const continue default defer else fallthrough for func go goto \
+    if import interface map package range return select struct switch type var";
+const JAVA: &str = "abstract boolean break case catch class continue default do double else enum \
+    extends final finally float for if implements import instanceof int interface \
+    long new package private protected public return static super switch this throw \
+    throws try void while var";
+const PYTHON: &str =
+    "and as assert async await break class continue def del elif else except finally \
+    for from global if import in is lambda nonlocal not or pass raise return try \
+    while with yield";
+const SHELL: &str =
+    "case do done elif else esac export fi for function if in local return then until \
+    while sudo cd echo";
+const SQL: &str = "add alter and as asc by create delete desc distinct drop from group having in \
+    index insert into is join key left limit not on or order primary right select \
+    set table update values where with inner outer union count";
 
 /// The spec of a fenced block's language name, if it is one we highlight.
 fn spec(lang: &str) -> Option<Spec> {
@@ -246,7 +130,7 @@ fn spec(lang: &str) -> Option<Spec> {
             line_comments: &["--"],
             quotes: b"'\"",
             keywords: SQL,
-            literals: &["null", "true", "false"],
+            literals: "null true false",
             case_insensitive: true,
             ..C_LIKE
         },
@@ -259,14 +143,14 @@ fn spec(lang: &str) -> Option<Spec> {
             line_comments: &["#"],
             block_comment: None,
             quotes: b"\"'",
-            literals: &["true", "false", "null", "yes", "no", "on", "off", "~"],
+            literals: "true false null yes no on off ~",
             keys_before_colon: true,
             ..C_LIKE
         },
         "css" | "scss" | "less" => Spec {
             line_comments: &[],
             quotes: b"\"'",
-            literals: &[],
+            literals: "",
             keys_before_colon: true,
             ..C_LIKE
         },
@@ -416,12 +300,12 @@ impl Highlighter {
                     .take_while(|&&b| is_word(b) || b == b'-')
                     .count();
             let word = &lx.s[lx.i..end];
-            let is = |list: &[&str]| {
-                list.iter().any(|k| {
+            let is = |list: &str| {
+                list.split(' ').any(|k| {
                     if spec.case_insensitive {
                         k.eq_ignore_ascii_case(word)
                     } else {
-                        *k == word
+                        k == word
                     }
                 })
             };

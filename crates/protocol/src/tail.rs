@@ -7,6 +7,9 @@
 
 use std::borrow::Cow;
 
+use crate::citations::{MARK_CLOSE, MARK_OPEN};
+use crate::markdown::{parse_with, Node, Refs};
+
 /// The tail as it should be parsed for display until more text arrives.
 pub fn provisional(tail: &str) -> Cow<'_, str> {
     let first = tail.trim_start();
@@ -22,6 +25,167 @@ pub fn provisional(tail: &str) -> Cow<'_, str> {
         return tail;
     }
     Cow::Owned(format!("{body}{closers}"))
+}
+
+/// When `new` is `old` with only its very last text made longer (every other node the same),
+/// the text added at the end; `None` when anything else changed. The widget then extends the
+/// text node on screen instead of rebuilding the tail block.
+pub fn text_extension<'a>(old: &[Node], new: &'a [Node]) -> Option<&'a str> {
+    let (n_last, n_rest) = new.split_last()?;
+    let (o_last, o_rest) = old.split_last()?;
+    if n_rest != o_rest {
+        return None;
+    }
+    let grown = |o: &str, n: &'a str| n.strip_prefix(o).filter(|_| !o.is_empty());
+    match (o_last, n_last) {
+        (Node::Text(o), Node::Text(n)) | (Node::Code(o), Node::Code(n)) => grown(o, n),
+        (Node::CodeBlock { lang: ol, code: o }, Node::CodeBlock { lang: nl, code: n })
+            if ol == nl =>
+        {
+            grown(o, n)
+        }
+        (Node::Paragraph(o), Node::Paragraph(n))
+        | (Node::BlockQuote(o), Node::BlockQuote(n))
+        | (Node::Item(o), Node::Item(n))
+        | (Node::Emphasis(o), Node::Emphasis(n))
+        | (Node::Strong(o), Node::Strong(n))
+        | (Node::Strikethrough(o), Node::Strikethrough(n)) => text_extension(o, n),
+        (
+            Node::Heading {
+                level: ol,
+                children: o,
+            },
+            Node::Heading {
+                level: nl,
+                children: n,
+            },
+        ) if ol == nl => text_extension(o, n),
+        (
+            Node::List {
+                start: os,
+                items: o,
+            },
+            Node::List {
+                start: ns,
+                items: n,
+            },
+        ) if os == ns => text_extension(o, n),
+        (
+            Node::Link {
+                href: oh,
+                title: ot,
+                children: o,
+            },
+            Node::Link {
+                href: nh,
+                title: nt,
+                children: n,
+            },
+        ) if oh == nh && ot == nt => text_extension(o, n),
+        _ => None,
+    }
+}
+
+/// The text of the last leaf of `nodes`, when it is text (plain, code span or code block):
+/// what [`text_extension`] extends.
+pub fn last_text(nodes: &[Node]) -> Option<&str> {
+    match nodes.last()? {
+        Node::Text(t) | Node::Code(t) | Node::CodeBlock { code: t, .. } => Some(t),
+        Node::Paragraph(c)
+        | Node::BlockQuote(c)
+        | Node::Item(c)
+        | Node::Emphasis(c)
+        | Node::Strong(c)
+        | Node::Strikethrough(c)
+        | Node::Heading { children: c, .. }
+        | Node::List { items: c, .. }
+        | Node::Link { children: c, .. } => last_text(c),
+        _ => None,
+    }
+}
+
+/// The tail as shown, kept from one update to the next so that an open fenced code block grows
+/// in time proportional to the new text (issue 16 item 6): while the tail is such a block
+/// (its fence at the start of the first line) and the new text cannot close it or change how
+/// it reads, its code is extended instead of the tail being parsed again. Anything else is
+/// parsed whole, so the nodes are always those of `parse_with(&provisional(tail), refs)`.
+#[derive(Clone, Debug, Default)]
+pub struct TailState {
+    source: String,
+    nodes: Vec<Node>,
+    /// The fence character while the fast path holds.
+    fence: Option<u8>,
+}
+
+/// What [`TailState::update`] changed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TailUpdate {
+    /// Nothing.
+    Unchanged,
+    /// Only the last text got longer, by this.
+    Extended(String),
+    /// Anything else: show [`TailState::nodes`] anew.
+    Rebuilt,
+}
+
+impl TailState {
+    /// The nodes of the tail as last updated.
+    pub fn nodes(&self) -> &[Node] {
+        &self.nodes
+    }
+
+    /// Brings the state up to `tail`.
+    pub fn update(&mut self, tail: &str, refs: &Refs) -> TailUpdate {
+        if tail == self.source {
+            return TailUpdate::Unchanged;
+        }
+        if let Some(added) = self.fence.and_then(|ch| self.code_grows(tail, ch)) {
+            let added = added.to_owned();
+            if let Some(Node::CodeBlock { code, .. }) = self.nodes.last_mut() {
+                code.push_str(&added);
+                self.source.push_str(&added);
+                return TailUpdate::Extended(added);
+            }
+        }
+        let nodes = parse_with(&provisional(tail), refs);
+        let change = match text_extension(&self.nodes, &nodes) {
+            Some("") if self.nodes == nodes => TailUpdate::Unchanged,
+            Some(added) => TailUpdate::Extended(added.to_owned()),
+            None => TailUpdate::Rebuilt,
+        };
+        self.source = tail.to_owned();
+        self.fence = open_fence(tail, &nodes);
+        self.nodes = nodes;
+        change
+    }
+
+    /// The text `tail` adds to the open fence's code, when that is all it does.
+    fn code_grows<'a>(&self, tail: &'a str, ch: u8) -> Option<&'a str> {
+        let added = tail.strip_prefix(self.source.as_str())?;
+        if added.contains(['\r', '\t', '\0', MARK_OPEN, MARK_CLOSE]) {
+            return None;
+        }
+        // Every line the new text touches, from the start of the old last line: none may
+        // begin (after blanks) with the fence character, which could close the block.
+        let from = self.source.rfind('\n').map_or(0, |i| i + 1);
+        let touched = &tail[from..];
+        let risky = touched
+            .split('\n')
+            .any(|l| l.trim_start_matches([' ', '\t']).as_bytes().first() == Some(&ch));
+        (!risky).then_some(added)
+    }
+}
+
+/// The fence character when `tail` is one open fenced code block at column 0 whose first line
+/// is complete and whose code is exactly the text after that line.
+fn open_fence(tail: &str, nodes: &[Node]) -> Option<u8> {
+    let ch = *tail.as_bytes().first()?;
+    let (first, rest) = tail.split_once('\n')?;
+    let plain = matches!(ch, b'`' | b'~') && first.bytes().take_while(|&b| b == ch).count() >= 3;
+    match nodes {
+        [Node::CodeBlock { code, .. }] if plain && code == rest => Some(ch),
+        _ => None,
+    }
 }
 
 /// A table in the making: a lone header row is held back (it may still become a paragraph),
@@ -237,6 +401,89 @@ mod tests {
                 !text.contains('|') && !text.contains("--"),
                 "{end}: {text:?}"
             );
+        }
+    }
+
+    #[test]
+    fn only_a_grown_last_text_is_an_extension() {
+        let ext = |a: &str, b: &str| {
+            let (o, n) = (parse(&provisional(a)), parse(&provisional(b)));
+            text_extension(&o, &n).map(str::to_owned)
+        };
+        assert_eq!(ext("Hello wor", "Hello world").as_deref(), Some("ld"));
+        assert_eq!(ext("- a\n- b", "- a\n- bc").as_deref(), Some("c"));
+        assert_eq!(
+            ext("```js\nlet a", "```js\nlet a = 1;\nb").as_deref(),
+            Some(" = 1;\nb")
+        );
+        assert_eq!(ext("**bold te", "**bold text").as_deref(), Some("xt"));
+        assert_eq!(ext("Hello", "Hello *wor"), None, "a new emphasis node");
+        assert_eq!(ext("- a", "- a\n- b"), None, "a new item");
+        assert_eq!(
+            ext("a [x](https://a.example/", "a [x](https://a.example/b"),
+            None
+        );
+        assert_eq!(ext("```js\nx", "```ts\nx"), None);
+        assert_eq!(ext("Hello", "Hello").as_deref(), Some(""), "nothing new");
+    }
+
+    #[test]
+    fn an_open_fence_grows_without_a_full_parse() {
+        let mut st = TailState::default();
+        let refs = Refs::new();
+        assert_eq!(st.update("```js\nlet a", &refs), TailUpdate::Rebuilt);
+        assert_eq!(
+            st.update("```js\nlet a = 1;\nb", &refs),
+            TailUpdate::Extended(" = 1;\nb".into())
+        );
+        assert_eq!(
+            st.update("```js\nlet a = 1;\nb", &refs),
+            TailUpdate::Unchanged
+        );
+        // A line starting with the fence character may close the block: parsed whole.
+        st.update("```js\nlet a = 1;\nb\n```", &refs);
+        assert_eq!(
+            st.nodes(),
+            parse(&provisional("```js\nlet a = 1;\nb\n```")).as_slice()
+        );
+    }
+
+    proptest::proptest! {
+        /// However the tail is chunked, the state after each piece is what a parse of the
+        /// whole tail so far gives, and an extension reported is exactly the text added.
+        #[test]
+        fn tail_state_matches_a_full_parse(
+            text in "(```|~~~|    )?[a-z`~ *\t\n\r\u{E000}\u{E001}1]{0,60}",
+            cuts in proptest::collection::vec(0usize..64, 0..8),
+        ) {
+            let mut st = TailState::default();
+            let refs = Refs::new();
+            let mut ends: Vec<usize> = cuts.into_iter().map(|c| c.min(text.len())).filter(|&c| text.is_char_boundary(c)).collect();
+            ends.push(text.len());
+            ends.sort_unstable();
+            for end in ends {
+                let before = last_text(st.nodes()).unwrap_or_default().to_owned();
+                let change = st.update(&text[..end], &refs);
+                let want = parse(&provisional(&text[..end]));
+                proptest::prop_assert_eq!(st.nodes(), want.as_slice());
+                if let TailUpdate::Extended(added) = change {
+                    let now = last_text(st.nodes()).unwrap_or_default();
+                    proptest::prop_assert_eq!(format!("{before}{added}"), now);
+                }
+            }
+        }
+    }
+
+    proptest::proptest! {
+        /// Whenever an extension is reported, applying it gives exactly the new tree's text.
+        #[test]
+        fn an_extension_is_exact(a in "[a-z *_`~\\[\\]()|:\n-]{0,30}", b in "[a-z *\n]{0,10}") {
+            let grown = format!("{a}{b}");
+            let (o, n) = (parse(&provisional(&a)), parse(&provisional(&grown)));
+            if let Some(added) = text_extension(&o, &n) {
+                let (want, got) = (plain_text(&n), format!("{}{added}", plain_text(&o)));
+                proptest::prop_assert_eq!(got.trim_end(), want.trim_end());
+            }
         }
     }
 
