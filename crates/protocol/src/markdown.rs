@@ -401,6 +401,22 @@ pub enum Node {
 }
 
 impl Node {
+    /// The children of a container node other than a table (`None` for leaves and tables).
+    pub fn children(&self) -> Option<&[Node]> {
+        match self {
+            Node::Paragraph(c)
+            | Node::BlockQuote(c)
+            | Node::Item(c)
+            | Node::Emphasis(c)
+            | Node::Strong(c)
+            | Node::Strikethrough(c)
+            | Node::Heading { children: c, .. }
+            | Node::List { items: c, .. }
+            | Node::Link { children: c, .. } => Some(c),
+            _ => None,
+        }
+    }
+
     /// Whether this node is inline (goes inside a paragraph) rather than a block.
     pub fn is_inline(&self) -> bool {
         !matches!(

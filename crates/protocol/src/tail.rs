@@ -91,16 +91,7 @@ pub fn text_extension<'a>(old: &[Node], new: &'a [Node]) -> Option<&'a str> {
 pub fn last_text(nodes: &[Node]) -> Option<&str> {
     match nodes.last()? {
         Node::Text(t) | Node::Code(t) | Node::CodeBlock { code: t, .. } => Some(t),
-        Node::Paragraph(c)
-        | Node::BlockQuote(c)
-        | Node::Item(c)
-        | Node::Emphasis(c)
-        | Node::Strong(c)
-        | Node::Strikethrough(c)
-        | Node::Heading { children: c, .. }
-        | Node::List { items: c, .. }
-        | Node::Link { children: c, .. } => last_text(c),
-        _ => None,
+        node => last_text(node.children()?),
     }
 }
 
