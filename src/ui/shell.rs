@@ -31,6 +31,26 @@ pub fn mount(
 ) {
     let cfg = chat.config();
     let inline = cfg.mode == Mode::Inline;
+    let top = frame(root, &cfg);
+    let launcher = (!inline).then(|| launcher(&top, &cfg, open, via.clone(), texts));
+    let panel = panel(&top, &cfg, open, via.clone());
+    // The composer's input, once built (the header's "new chat" comes first and focuses it).
+    let input: Rc<OnceCell<HtmlElement>> = Rc::default();
+    header(&panel, chat, open, via.clone(), texts, input.clone());
+    if cfg.problems.is_empty() {
+        let _ = input.set(conversation(&panel, chat, texts, open));
+    } else {
+        config_error(&panel, &cfg, texts);
+    }
+    super::track_visual_viewport(&host);
+    if cfg.mode == Mode::Panel {
+        dock(&panel, open, cfg.persist, cfg.panel_push);
+    }
+    follow_open(chat, open, via, input, launcher, inline);
+}
+
+/// The wrapper every part of the widget is in, with its mode, position, theme and language.
+fn frame(root: &Node, cfg: &crate::config::Config) -> HtmlElement {
     let position = match cfg.position {
         Position::Right => "right",
         Position::Left => "left",
@@ -40,7 +60,7 @@ pub fn mount(
         Theme::Dark => "dark",
         Theme::Auto => "auto",
     };
-    let top = add(
+    add(
         root,
         "div",
         &[
@@ -58,52 +78,66 @@ pub fn mount(
             ("dir", crate::i18n::direction(&cfg.lang).as_str()),
             ("lang", &cfg.lang),
         ],
+    )
+}
+
+/// The launcher button: the chat icon while the panel is closed, a close icon while it is
+/// open (CSS swaps them on aria-expanded); the label says what a click does.
+fn launcher(
+    top: &Node,
+    cfg: &crate::config::Config,
+    open: RwSignal<bool>,
+    via: Rc<Cell<&'static str>>,
+    texts: &'static Texts,
+) -> HtmlElement {
+    let label = crate::i18n::fill(texts.get(Text::OpenChat), &[("title", &cfg.title)]);
+    let b = add(
+        top,
+        "button",
+        &[
+            ("part", "launcher"),
+            ("class", "launcher"),
+            ("type", "button"),
+            ("aria-label", &label),
+            ("aria-controls", "sherpa-panel"),
+        ],
     );
-
-    let launcher = (!inline).then(|| {
-        let label = crate::i18n::fill(texts.get(Text::OpenChat), &[("title", &cfg.title)]);
-        let b = add(
-            &top,
-            "button",
-            &[
-                ("part", "launcher"),
-                ("class", "launcher"),
-                ("type", "button"),
-                ("aria-label", &label),
-                ("aria-controls", "sherpa-panel"),
-            ],
-        );
-        // The chat icon while the panel is closed, a close icon while it is open (CSS swaps
-        // them on aria-expanded); the label says what a click does.
-        let icons = [
-            ("launcher-chat", "26", crate::icons::LAUNCHER),
-            ("launcher-close", "24", crate::icons::CLOSE),
-        ];
-        for (class, size, d) in icons {
-            let svg = add_icon(&b, size, "path", &[("fill", "currentColor"), ("d", d)]);
-            if let Some(svg) = svg {
-                let _ = svg.set_attribute("class", class);
-            }
+    let icons = [
+        ("launcher-chat", "26", crate::icons::LAUNCHER),
+        ("launcher-close", "24", crate::icons::CLOSE),
+    ];
+    for (class, size, d) in icons {
+        let svg = add_icon(&b, size, "path", &[("fill", "currentColor"), ("d", d)]);
+        if let Some(svg) = svg {
+            let _ = svg.set_attribute("class", class);
         }
-        bind_attr(&b, "aria-expanded", move || Some(open.get().to_string()));
-        let close = texts.get(Text::Close);
-        bind_attr(&b, "aria-label", move || {
-            Some(if open.get() {
-                close.to_owned()
-            } else {
-                label.clone()
-            })
-        });
-        let via = via.clone();
-        on(&b, "click", move |_| {
-            via.set("launcher");
-            open.update(|o| *o = !*o);
-        });
-        b
+    }
+    bind_attr(&b, "aria-expanded", move || Some(open.get().to_string()));
+    let close = texts.get(Text::Close);
+    bind_attr(&b, "aria-label", move || {
+        Some(if open.get() {
+            close.to_owned()
+        } else {
+            label.clone()
+        })
     });
+    on(&b, "click", move |_| {
+        via.set("launcher");
+        open.update(|o| *o = !*o);
+    });
+    b
+}
 
+/// The panel (a dialog, a region inline, a complementary docked panel); Escape closes it.
+fn panel(
+    top: &Node,
+    cfg: &crate::config::Config,
+    open: RwSignal<bool>,
+    via: Rc<Cell<&'static str>>,
+) -> HtmlElement {
+    let inline = cfg.mode == Mode::Inline;
     let panel = add(
-        &top,
+        top,
         "section",
         &[
             ("part", "panel"),
@@ -121,22 +155,33 @@ pub fn mount(
         ],
     );
     bind_attr(&panel, "hidden", move || (!open.get()).then(String::new));
-    let esc_via = via.clone();
     on(&panel, "keydown", move |e| {
         let Some(e) = e.dyn_ref::<KeyboardEvent>() else {
             return;
         };
         if e.key() == "Escape" && !inline && open.get_untracked() {
             e.stop_propagation();
-            esc_via.set("escape");
+            via.set("escape");
             open.set(false);
         }
     });
 
-    let header = add(&panel, "header", &[("part", "header"), ("class", "header")]);
+    panel
+}
+
+/// The header: the title, then History, New chat and Close where they apply.
+fn header(
+    panel: &Node,
+    chat: Chat,
+    open: RwSignal<bool>,
+    via: Rc<Cell<&'static str>>,
+    texts: &'static Texts,
+    input: Rc<OnceCell<HtmlElement>>,
+) {
+    let cfg = chat.config();
+    let inline = cfg.mode == Mode::Inline;
+    let header = add(panel, "header", &[("part", "header"), ("class", "header")]);
     add_text(&header, "h2", &[("class", "title")], &cfg.title);
-    // The composer's input, once built (the header's "new chat" comes first and focuses it).
-    let input: Rc<OnceCell<HtmlElement>> = Rc::default();
     if cfg.problems.is_empty() && chat.keeps_history() {
         let b = icon_button(&header, "history-toggle", texts.get(Text::History));
         add_icon(
@@ -159,7 +204,6 @@ pub fn mount(
             "path",
             &[("fill", "currentColor"), ("d", crate::icons::NEW_CHAT)],
         );
-        let input = input.clone();
         on(&b, "click", move |_| {
             chat.history_open.set(false);
             chat.reset();
@@ -174,37 +218,42 @@ pub fn mount(
             "path",
             &[("fill", "currentColor"), ("d", crate::icons::CLOSE)],
         );
-        let via = via.clone();
         on(&b, "click", move |_| {
             via.set("close");
             open.set(false);
         });
     }
-    if cfg.problems.is_empty() {
-        let _ = input.set(conversation(&panel, chat, texts, open));
-    } else {
-        let div = add(
-            &panel,
-            "div",
-            &[
-                ("part", "error"),
-                ("class", "error config-error"),
-                ("role", "alert"),
-            ],
-        );
-        let p = add(&div, "p", &[]);
-        add_text(&p, "strong", &[], texts.get(Text::ConfigErrorTitle));
-        let ul = add(&div, "ul", &[]);
-        for problem in &cfg.problems {
-            add_text(&ul, "li", &[], problem);
-        }
-    }
+}
 
-    super::track_visual_viewport(&host);
-    if cfg.mode == Mode::Panel {
-        dock(&panel, open, cfg.persist, cfg.panel_push);
+/// What is wrong with the configuration, in place of the conversation.
+fn config_error(panel: &Node, cfg: &crate::config::Config, texts: &'static Texts) {
+    let div = add(
+        panel,
+        "div",
+        &[
+            ("part", "error"),
+            ("class", "error config-error"),
+            ("role", "alert"),
+        ],
+    );
+    let p = add(&div, "p", &[]);
+    add_text(&p, "strong", &[], texts.get(Text::ConfigErrorTitle));
+    let ul = add(&div, "ul", &[]);
+    for problem in &cfg.problems {
+        add_text(&ul, "li", &[], problem);
     }
-    // Open/close: move focus, and tell the page how (`via`, set by whatever opened it).
+}
+
+/// Moves focus when the panel opens or closes, and tells the page how (`via`, set by
+/// whatever opened it).
+fn follow_open(
+    chat: Chat,
+    open: RwSignal<bool>,
+    via: Rc<Cell<&'static str>>,
+    input: Rc<OnceCell<HtmlElement>>,
+    launcher: Option<HtmlElement>,
+    inline: bool,
+) {
     let was_open = Cell::new(open.get_untracked());
     let tell = move |now: bool| {
         let name = if now { events::OPEN } else { events::CLOSE };
@@ -305,12 +354,45 @@ fn conversation(
     open: RwSignal<bool>,
 ) -> HtmlElement {
     let cfg = chat.config();
-    let messages = chat.messages;
-    let busy = chat.busy;
-    let draft = RwSignal::new(String::new());
     // Follow the stream only while the reader is at the bottom.
     let pinned = RwSignal::new(true);
+    let (wrap, thread) = thread(panel, chat, texts, open, pinned);
+    welcome(&thread, chat, texts, pinned);
+    pending(&thread, chat, texts);
+    // The messages, once the answer module has loaded (it renders them into the thread).
+    {
+        let thread = thread.clone();
+        let mounted = Cell::new(false);
+        watch(move || {
+            if let Some(kit) = chat.kit.get() {
+                if !mounted.replace(true) {
+                    (kit.thread)(chat, texts, thread.clone());
+                }
+            }
+        });
+    }
 
+    jump_pill(&wrap, &thread, chat, texts, pinned);
+    live_region(panel, chat);
+    let input = composer(panel, chat, texts, pinned);
+    disclaimer(panel, &cfg.disclaimer, texts);
+    input
+}
+
+/// Scrolls the thread to its end.
+fn scroll_to_bottom(thread: &HtmlElement) {
+    thread.set_scroll_top(thread.scroll_height());
+}
+
+/// The scrolling thread (in its wrapper, returned first), which follows the stream while the
+/// reader is at the bottom (`pinned`).
+fn thread(
+    panel: &Node,
+    chat: Chat,
+    texts: &'static Texts,
+    open: RwSignal<bool>,
+    pinned: RwSignal<bool>,
+) -> (HtmlElement, HtmlElement) {
     let wrap = add(panel, "div", &[("class", "thread-wrap")]);
     let thread = add(
         &wrap,
@@ -323,14 +405,14 @@ fn conversation(
             ("tabindex", "0"),
         ],
     );
-    let scroll_to_bottom = {
+    let scroll = {
         let thread = thread.clone();
-        move || thread.set_scroll_top(thread.scroll_height())
+        move || scroll_to_bottom(&thread)
     };
     {
         // At most one scroll a frame, however many deltas arrived in it (each scroll reads
         // the thread's height, a layout).
-        let scroll = scroll_to_bottom.clone();
+        let scroll = scroll.clone();
         let queued = std::rc::Rc::new(std::cell::Cell::new(false));
         Effect::new(move |_| {
             chat.grew.track();
@@ -350,7 +432,7 @@ fn conversation(
         // A restored conversation opens at its latest message (or the interrupted one, with
         // its Retry): once its messages are rendered and whenever the panel is shown (a
         // hidden thread cannot scroll), unless the reader has scrolled up.
-        let scroll = scroll_to_bottom.clone();
+        let scroll = scroll.clone();
         Effect::new(move |_| {
             let shown = open.get() && chat.kit.with(Option::is_some);
             if shown && pinned.get_untracked() {
@@ -368,8 +450,14 @@ fn conversation(
         });
     }
 
-    // The welcome text and the starter questions, until there is a conversation.
-    let welcome = add(&thread, "div", &[("class", "welcome")]);
+    (wrap, thread)
+}
+
+/// The welcome text and the starter questions, until there is a conversation.
+fn welcome(thread: &Node, chat: Chat, texts: &'static Texts, pinned: RwSignal<bool>) {
+    let cfg = chat.config();
+    let messages = chat.messages;
+    let welcome = add(thread, "div", &[("class", "welcome")]);
     add_text(&welcome, "p", &[], &cfg.welcome);
     let chips = add(
         &welcome,
@@ -418,36 +506,35 @@ fn conversation(
     bind_present(&welcome, move || {
         messages.with(Vec::is_empty) && chat.pending.with(Option::is_none)
     });
+}
 
-    pending(&thread, chat, texts);
-
-    // The messages, once the answer module has loaded (it renders them into the thread).
-    {
-        let thread = thread.clone();
-        let mounted = Cell::new(false);
-        watch(move || {
-            if let Some(kit) = chat.kit.get() {
-                if !mounted.replace(true) {
-                    (kit.thread)(chat, texts, thread.clone());
-                }
-            }
-        });
-    }
-
+/// "Jump to latest", shown while the reader has scrolled up from the end of the thread.
+fn jump_pill(
+    wrap: &Node,
+    thread: &HtmlElement,
+    chat: Chat,
+    texts: &'static Texts,
+    pinned: RwSignal<bool>,
+) {
+    let messages = chat.messages;
+    let thread = thread.clone();
     let jump = add_text(
-        &wrap,
+        wrap,
         "button",
         &[("type", "button"), ("part", "jump"), ("class", "jump")],
         texts.get(Text::JumpToLatest),
     );
     on(&jump, "click", move |_| {
         pinned.set(true);
-        scroll_to_bottom();
+        scroll_to_bottom(&thread);
     });
     bind_present(&jump, move || {
         !pinned.get() && messages.with(|m| !m.is_empty())
     });
+}
 
+/// The live region that announces the answer by sentence.
+fn live_region(panel: &Node, chat: Chat) {
     let live = add(
         panel,
         "div",
@@ -459,8 +546,18 @@ fn conversation(
         ],
     );
     bind_text(&live, move || chat.announcement.get());
+}
 
-    // The composer.
+/// The composer: the input, Stop while an answer streams, Send otherwise; returns the input.
+fn composer(
+    panel: &Node,
+    chat: Chat,
+    texts: &'static Texts,
+    pinned: RwSignal<bool>,
+) -> HtmlElement {
+    let cfg = chat.config();
+    let busy = chat.busy;
+    let draft = RwSignal::new(String::new());
     let placeholder = if cfg.placeholder.is_empty() {
         texts.get(Text::Placeholder)
     } else {
@@ -521,8 +618,16 @@ fn conversation(
         e.prevent_default();
         send();
     });
+    send_and_stop(&form, chat, texts, draft);
+    input
+}
+
+/// The composer's Stop button (while an answer streams) and Send button (disabled while the
+/// draft is empty).
+fn send_and_stop(form: &Node, chat: Chat, texts: &'static Texts, draft: RwSignal<String>) {
+    let busy = chat.busy;
     let stop = add(
-        &form,
+        form,
         "button",
         &[
             ("part", "stop"),
@@ -546,7 +651,7 @@ fn conversation(
     );
     on(&stop, "click", move |_| chat.stop());
     let send_button = add(
-        &form,
+        form,
         "button",
         &[
             ("part", "send"),
@@ -566,8 +671,6 @@ fn conversation(
     });
     bind_present(&stop, move || busy.get());
     bind_present(&send_button, move || !busy.get());
-    disclaimer(panel, &cfg.disclaimer, texts);
-    input
 }
 
 /// The line under the question box (`data-disclaimer`): its text as text, its http(s)
