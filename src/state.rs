@@ -157,12 +157,18 @@ impl Message {
             let extra = self.extra.get_value();
             let mut splitter = extra.splitter.borrow_mut();
             let committed = splitter.push(delta);
-            (committed, splitter.tail().to_string())
+            // The splitter's tail only shrinks by committing: without a commit it grew by
+            // `delta`, which is appended below instead of copying the whole tail every delta.
+            let tail = (!committed.is_empty()).then(|| splitter.tail().to_string());
+            (committed, tail)
         };
-        if !committed.is_empty() {
-            self.blocks.update(|b| b.extend(committed));
+        match tail {
+            None => self.tail.update(|t| t.push_str(delta)),
+            Some(tail) => {
+                self.blocks.update(|b| b.extend(committed));
+                self.tail.set(tail);
+            }
         }
-        self.tail.set(tail);
     }
 
     /// The text is complete: the tail becomes a finished block.

@@ -21,21 +21,12 @@ fn walk<'a>(nodes: &'a [Node], out: &mut Vec<&'a Node>) {
     for n in nodes {
         out.push(n);
         match n {
-            Node::Paragraph(c)
-            | Node::BlockQuote(c)
-            | Node::Item(c)
-            | Node::Emphasis(c)
-            | Node::Strong(c)
-            | Node::Strikethrough(c)
-            | Node::Heading { children: c, .. }
-            | Node::Link { children: c, .. }
-            | Node::List { items: c, .. } => walk(c, out),
             Node::Table { head, rows, .. } => {
                 for cell in head.iter().chain(rows.iter().flatten()) {
                     walk(cell, out);
                 }
             }
-            _ => {}
+            _ => walk(n.children().unwrap_or_default(), out),
         }
     }
 }
